@@ -1,0 +1,92 @@
+"""Builds fastnn's compiled kernels: csrc/*.c wrapped by src/fastnn/_C.pyx.
+
+OpenMP is used when the compiler accepts it (checked per compiler at build time);
+otherwise the kernels build serially and a warning says so. The default build
+targets any x86-64: AVX2/FMA code is compiled per function and chosen at run time.
+Set FASTNN_SANITIZE=1 to build with AddressSanitizer and UndefinedBehaviorSanitizer.
+"""
+import os
+import sys
+import tempfile
+import warnings
+from glob import glob
+
+import numpy
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+OPENMP_PROBE = """
+#include <omp.h>
+int main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }
+"""
+
+OPENMP_FLAGS = {
+    "unix": (["-fopenmp"], ["-fopenmp"]),
+    "msvc": (["/openmp"], []),
+}
+
+BASE_FLAGS = {
+    "unix": ["-O3", "-std=gnu11", "-fno-strict-aliasing", "-Wall", "-Wno-unused-function"],
+    "msvc": ["/O2"],
+}
+
+SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"]
+
+
+def compiler_accepts(compiler, compile_args, link_args):
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, "probe.c")
+        with open(source, "w") as f:
+            f.write(OPENMP_PROBE)
+        try:
+            objects = compiler.compile([source], output_dir=tmp, extra_postargs=compile_args)
+            compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=link_args)
+        except Exception:
+            return False
+    return True
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        kind = self.compiler.compiler_type
+        compile_args = list(BASE_FLAGS.get(kind, []))
+        link_args = []
+        omp_compile, omp_link = OPENMP_FLAGS.get(kind, ([], []))
+        if omp_compile and compiler_accepts(self.compiler, omp_compile, omp_link):
+            compile_args += omp_compile
+            link_args += omp_link
+        else:
+            warnings.warn(
+                "fastnn: this compiler has no usable OpenMP; the kernels are built "
+                "serially (fastnn.openmp_enabled() will return False)."
+            )
+        if os.environ.get("FASTNN_SANITIZE") == "1":
+            compile_args += SANITIZER_FLAGS
+            link_args += ["-fsanitize=address,undefined"]
+        for ext in self.extensions:
+            ext.extra_compile_args = compile_args + ext.extra_compile_args
+            ext.extra_link_args = link_args + ext.extra_link_args
+        super().build_extensions()
+
+
+kernels = Extension(
+    "fastnn._C",
+    sources=["src/fastnn/_C.pyx"] + sorted(glob("csrc/*.c")),
+    include_dirs=["csrc", numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+)
+
+setup(
+    ext_modules=cythonize(
+        [kernels],
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+        },
+    ),
+    cmdclass={"build_ext": BuildExt},
+)

@@ -1,0 +1,47 @@
+"""Argument checks shared by the kernel wrappers and the oracles."""
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_float_array(x, name):
+    """x as a float32/float64 ndarray; integers and bools become float64, float16 float32.
+
+    Raises TypeError for object, string, complex and other non-numeric data.
+    """
+    arr = np.asarray(x)
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype.itemsize < 4:
+            return arr.astype(np.float32)
+        if arr.dtype not in FLOAT_DTYPES:
+            raise TypeError(f"{name} has unsupported dtype {arr.dtype}; fastnn works in float32 and float64")
+        return arr
+    if kind in "biu":
+        return arr.astype(np.float64)
+    raise TypeError(
+        f"{name} has unsupported dtype {arr.dtype}; expected a real numeric array "
+        "(float32, float64, integer or bool)"
+    )
+
+
+def as_float_arrays(**named):
+    """Converts every named argument with as_float_array and promotes them to one dtype."""
+    arrays = {name: as_float_array(x, name) for name, x in named.items()}
+    dtype = np.result_type(*arrays.values())
+    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays.values()]
+
+
+def check_out(out, shape, dtype, name="out"):
+    """Validates a user-supplied output array, or allocates one when out is None."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {out.shape}, expected {tuple(shape)}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} has dtype {out.dtype}, expected {dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out

@@ -1,0 +1,261 @@
+"""Plain NumPy versions of every compiled kernel: the oracles fastnn.kernels is tested against.
+
+Each function has the same name, signature and result as its twin in fastnn.kernels,
+written for clarity rather than speed.
+"""
+import numpy as np
+
+from ._arrays import as_float_array, as_float_arrays, check_out
+
+ACTIVATIONS = (None, "relu")
+
+
+def _finish(result, out):
+    if out is None:
+        return result
+    out[...] = result
+    return out
+
+
+def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activation=None, relu_mask=None):
+    """C = act(op(a) . op(b) + bias) * (relu_mask > 0), op(x) = x.T when trans_x.
+
+    a and b are 2-D; bias has one value per output column; relu_mask has C's shape.
+    """
+    a, b = as_float_arrays(a=a, b=b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    op_a = a.T if trans_a else a
+    op_b = b.T if trans_b else b
+    if op_a.shape[1] != op_b.shape[0]:
+        raise ValueError(
+            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
+            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
+            f"{op_a.shape[1]} (dim 1 of op(a)) != {op_b.shape[0]} (dim 0 of op(b))"
+        )
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"matmul: unknown activation {activation!r}; known: {ACTIVATIONS}")
+    shape = (op_a.shape[0], op_b.shape[1])
+    c = np.matmul(op_a, op_b)
+    if bias is not None:
+        bias = as_float_array(bias, "bias")
+        if bias.shape != (shape[1],):
+            raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({shape[1]},)")
+        c = c + bias.astype(c.dtype)
+    if activation == "relu":
+        c = np.maximum(c, 0)
+    if relu_mask is not None:
+        relu_mask = np.asarray(relu_mask)
+        if relu_mask.shape != shape:
+            raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {shape}")
+        c = np.where(relu_mask > 0, c, 0)
+    out = check_out(out, shape, c.dtype)
+    return _finish(c.astype(out.dtype, copy=False), out)
+
+
+def add(a, b, out=None):
+    """a + b with NumPy broadcasting."""
+    a, b = as_float_arrays(a=a, b=b)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"add: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    out = check_out(out, shape, a.dtype)
+    return _finish(a + b, out)
+
+
+def sum_to_shape(x, shape):
+    """Sums x over the axes that broadcasting added or stretched, giving an array of `shape`.
+
+    The inverse of broadcasting `shape` to x.shape: the gradient of a broadcast input.
+    """
+    x = as_float_array(x, "x")
+    shape = tuple(shape)
+    try:
+        if np.broadcast_shapes(shape, x.shape) != x.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.copy()
+
+
+def relu(x, out=None):
+    """max(x, 0) element-wise."""
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(np.maximum(x, 0), out)
+
+
+def relu_grad(dy, y, out=None):
+    """dy where y > 0, else 0: the gradient of relu given its output y (0 at y == 0)."""
+    dy, y = as_float_arrays(dy=dy, y=y)
+    if dy.shape != y.shape:
+        raise ValueError(f"relu_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    out = check_out(out, dy.shape, dy.dtype)
+    return _finish(np.where(y > 0, dy, 0), out)
+
+
+def softmax(x, out=None):
+    """exp(x - max) / sum(exp(x - max)) along the last axis."""
+    x = as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("softmax needs at least 1 dimension, got a 0-d array")
+    out = check_out(out, x.shape, x.dtype)
+    if x.size == 0:
+        return out
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return _finish(e / e.sum(axis=-1, keepdims=True), out)
+
+
+def softmax_grad(dy, y, out=None):
+    """y * (dy - sum(dy * y, last axis)): the gradient of softmax given its output y."""
+    dy, y = as_float_arrays(dy=dy, y=y)
+    if dy.shape != y.shape:
+        raise ValueError(f"softmax_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    out = check_out(out, dy.shape, dy.dtype)
+    return _finish(y * (dy - (dy * y).sum(axis=-1, keepdims=True)), out)
+
+
+def _check_xent_target(logits, target, name):
+    n, k = logits.shape
+    if target.ndim == 1:
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"{name}: 1-D target holds class indices and must be integer, got {target.dtype}")
+        if target.shape != (n,):
+            raise ValueError(f"{name}: target has shape {target.shape}, expected ({n},) for logits of shape {logits.shape}")
+        if n and (target.min() < 0 or target.max() >= k):
+            raise ValueError(f"{name}: class indices must be in [0, {k}), got values in [{target.min()}, {target.max()}]")
+        onehot = np.zeros((n, k), dtype=logits.dtype)
+        onehot[np.arange(n), target] = 1
+        return onehot
+    target = as_float_array(target, "target").astype(logits.dtype, copy=False)
+    if target.shape != logits.shape:
+        raise ValueError(f"{name}: target has shape {target.shape} but logits have shape {logits.shape}")
+    return target
+
+
+def softmax_cross_entropy(logits, target):
+    """(loss, probs): per-row cross-entropy of softmax(logits) against target, and the softmax.
+
+    logits is (n, k); target is (n, k) probabilities (e.g. one-hot) or (n,) integer classes.
+    loss[i] = -sum_j target[i, j] * log_softmax(logits)[i, j], computed without log(0).
+    """
+    logits = as_float_array(logits, "logits")
+    if logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k), got shape {logits.shape}")
+    target = _check_xent_target(logits, np.asarray(target), "softmax_cross_entropy")
+    shifted = logits - logits.max(axis=1, keepdims=True) if logits.size else logits
+    log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = shifted - log_z
+    loss = -(target * log_p).sum(axis=1)
+    return loss, np.exp(log_p)
+
+
+def softmax_cross_entropy_grad(probs, target, scale=1.0):
+    """scale * (probs * sum(target, row) - target): d(sum of losses)/d(logits), times scale."""
+    probs = as_float_array(probs, "probs")
+    if probs.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy_grad: probs must be 2-D (n, k), got shape {probs.shape}")
+    target = _check_xent_target(probs, np.asarray(target), "softmax_cross_entropy_grad")
+    return (scale * (probs * target.sum(axis=1, keepdims=True) - target)).astype(probs.dtype)
+
+
+def _check_state(param, **arrays):
+    if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
+        raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
+    if not param.flags.writeable:
+        raise ValueError("param is read-only")
+    for name, arr in arrays.items():
+        if arr is None:
+            continue
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name} must be a numpy.ndarray")
+        if arr.shape != param.shape:
+            raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
+
+
+def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nesterov=False):
+    """In place: SGD with optional (Nesterov) momentum, as Keras 3 defines it.
+
+    velocity = momentum * velocity - lr * grad
+    param += momentum * velocity - lr * grad  (nesterov)  |  param += velocity
+    Without momentum (velocity None or momentum 0): param -= lr * grad.
+    """
+    _check_state(param, grad=grad, velocity=velocity)
+    g = grad.astype(param.dtype, copy=False)
+    if momentum and velocity is not None:
+        velocity[...] = momentum * velocity - learning_rate * g
+        if nesterov:
+            param += momentum * velocity - learning_rate * g
+        else:
+            param += velocity
+    else:
+        param -= learning_rate * g
+
+
+def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rate, rho, momentum=0.0, epsilon):
+    """In place: RMSprop as Keras 3 defines it.
+
+    mean_square = rho * mean_square + (1 - rho) * grad**2
+    increment = lr * grad / sqrt(mean_square + epsilon)
+    with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
+    else: param -= increment
+    """
+    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
+    g = grad.astype(param.dtype, copy=False)
+    mean_square[...] = rho * mean_square + (1 - rho) * g * g
+    increment = learning_rate * g / np.sqrt(mean_square + epsilon)
+    if momentum and momentum_buffer is not None:
+        momentum_buffer[...] = momentum * momentum_buffer + increment
+        param -= momentum_buffer
+    else:
+        param -= increment
+
+
+def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
+    """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
+    _check_state(param, grad=grad, accumulator=accumulator)
+    g = grad.astype(param.dtype, copy=False)
+    accumulator += g * g
+    param -= learning_rate * g / np.sqrt(accumulator + epsilon)
+
+
+def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step):
+    """In place: Adam as Keras 3 defines it; step counts from 1.
+
+    m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
+    param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
+    """
+    _check_state(param, grad=grad, m=m, v=v)
+    if step < 1:
+        raise ValueError(f"adam_step: step counts from 1, got step={step}")
+    g = grad.astype(param.dtype, copy=False)
+    alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+    m += (g - m) * (1 - beta_1)
+    v += (g * g - v) * (1 - beta_2)
+    param -= alpha * m / (np.sqrt(v) + epsilon)
+
+
+def gather_rows(x, indices, out=None, dtype=np.float32):
+    """out[i] = x[indices[i]] flattened to one row each, converted to dtype (default float32).
+
+    x is any real array of shape (n, ...); out is (len(indices), prod(...)).
+    """
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"gather_rows: x has unsupported dtype {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError("gather_rows: x must have at least 1 dimension, got a 0-d array")
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or indices.dtype.kind not in "iu":
+        raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
+    n = x.shape[0]
+    if indices.size and (indices.min() < -n or indices.max() >= n):
+        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{indices.min()}, {indices.max()}]")
+    row = int(np.prod(x.shape[1:], dtype=np.int64))
+    out = check_out(out, (indices.size, row), np.dtype(dtype))
+    return _finish(x[indices].reshape(indices.size, row), out)
