@@ -98,6 +98,19 @@ RECORDS = [
     Op("transpose-axes", lambda x: fn.transpose(x, (1, 2, 0)), lambda x: np.transpose(x, (1, 2, 0)), [(2, 3, 4)]),
     Op("transpose-method", lambda x: x.transpose(2, 0, 1), lambda x: x.transpose(2, 0, 1), [(2, 3, 4)]),
     Op(".T", lambda x: x.T, lambda x: x.T, [(3, 5)]),
+    # the chapter's slices, scaled down from (samples, 28, 28) to (12, 8, 8)
+    *[Op(f"slice {name}", take, take, [(12, 8, 8)]) for name, take in [
+        ("t[4]", lambda t: t[4]), ("t[2:9]", lambda t: t[2:9]), ("t[2:9, :, :]", lambda t: t[2:9, :, :]),
+        ("t[:, 4:, 4:]", lambda t: t[:, 4:, 4:]), ("t[:, 2:-2, 2:-2]", lambda t: t[:, 2:-2, 2:-2]),
+        ("t[4 * 2:4 * 3]", lambda t: t[4 * 2:4 * 3])]],
+    # zero-size inputs
+    Op("add-empty", fn.add, np.add, [(0, 3), (3,)], analytic=lambda g, x, y: (g, g)),
+    Op("relu-empty", fn.relu, lambda x: np.maximum(x, 0), [(0, 4)]),
+    Op("sum-empty-axis0", lambda x: fn.sum(x, axis=0), lambda x: np.sum(x, axis=0), [(0, 3)],
+       analytic=_sum_grad(0, False)),
+    Op("mean-empty-rows", lambda x: fn.mean(x, axis=1), lambda x: np.mean(x, axis=1), [(0, 3)]),
+    Op("softmax-empty", fn.softmax, lambda x: np.zeros(x.shape, x.dtype), [(0, 5)]),
+    Op("reshape-empty", lambda x: x.reshape(3, 0), lambda x: x.reshape(3, 0), [(0, 3)]),
     Op("index-int", lambda x: x[1], lambda x: x[1], [(3, 4)]),
     Op("index-negative-step", lambda x: x[::-2, 1:], lambda x: x[::-2, 1:], [(5, 4)]),
     Op("index-ellipsis-none", lambda x: x[..., None, 1], lambda x: x[..., None, 1], [(3, 4)]),
@@ -121,6 +134,18 @@ def _inputs(record, dtype, seed=0):
     return arrays
 
 
+def _strided(a):
+    """The same values as a, as a view with negative strides on its last axis."""
+    if a.ndim == 0:
+        return a
+    view = np.repeat(a[..., ::-1], 2, axis=-1)[..., ::-2]
+    assert not view.flags.c_contiguous or a.size <= 1 or a.shape[-1] <= 1
+    return view
+
+
+LAYOUTS = {"contiguous": lambda a: a, "strided": _strided}
+
+
 def _unbroadcast(grad, shape):
     grad = np.asarray(grad, dtype=np.float64)
     while grad.ndim > len(shape):
@@ -131,10 +156,11 @@ def _unbroadcast(grad, shape):
     return np.broadcast_to(grad, shape)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("record", RECORDS, ids=IDS)
-def test_forward_matches_numpy_and_keeps_dtype(record, dtype):
-    arrays = _inputs(record, dtype)
+def test_forward_matches_numpy_and_keeps_dtype(record, dtype, layout):
+    arrays = [LAYOUTS[layout](a) for a in _inputs(record, dtype)]
     out = record.fastnn_fn(*[fn.Tensor(a) for a in arrays])
     expected = record.numpy_fn(*arrays)
     assert isinstance(out, fn.Tensor)
@@ -150,8 +176,9 @@ def test_gradient_matches_finite_differences(record):
 
 
 @pytest.mark.parametrize("record", [r for r in RECORDS if r.analytic], ids=[i for r, i in zip(RECORDS, IDS) if r.analytic])
-def test_gradient_matches_analytic_formula(record):
-    arrays = _inputs(record, np.float64)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_gradient_matches_analytic_formula(record, layout):
+    arrays = [LAYOUTS[layout](a) for a in _inputs(record, np.float64)]
     tensors = [fn.Tensor(a, requires_grad=True) for a in arrays]
     out = record.fastnn_fn(*tensors)
     g = np.random.default_rng(1).standard_normal(out.shape)

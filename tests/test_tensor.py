@@ -146,3 +146,29 @@ def test_fancy_index_gradients_accumulate_repeats():
 def test_index_errors_come_from_numpy():
     with pytest.raises(IndexError):
         fn.Tensor(np.zeros(3))[5]
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda t: t.sum(axis=2), np.exceptions.AxisError, r"sum: axis 2 is out of bounds for a tensor of 2"),
+        (lambda t: t.mean(axis=(0, -2)), ValueError, r"mean: repeated axis"),
+        (lambda t: fn.softmax(t, axis=-3), np.exceptions.AxisError, r"axis -3 is out of bounds"),
+        (lambda t: t.transpose(0, 0), ValueError, r"not a permutation of the 2 axes of shape \(2, 3\)"),
+        (lambda t: t.reshape(4, 2), ValueError, r"cannot reshape array of size 6"),
+        (lambda t: t[:0].max(), ValueError, r"max of an empty tensor \(shape \(0, 3\)\)"),
+        (lambda t: fn.clip(t, 1.0, 0.0), ValueError, r"Received: lo=1.0, hi=0.0"),
+        (lambda t: fn.softmax(fn.Tensor(1.0)), ValueError, r"at least 1 dimension"),
+        (lambda t: fn.log_softmax(fn.Tensor(1.0)), ValueError, r"at least 1 dimension"),
+        (lambda t: t + np.ones(4), ValueError, r"shapes \(2, 3\) and \(4,\) cannot be broadcast"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(fn.Tensor(np.ones((2, 3)), requires_grad=True))
+
+
+def test_backward_accepts_a_tensor_gradient():
+    x = fn.Tensor(np.ones(3), requires_grad=True)
+    (x * 2).backward(fn.Tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0, 6.0])
