@@ -249,3 +249,14 @@ def test_progbar_logger_averages_named_metrics(monkeypatch):
     cbs.on_train_batch_end(1, {"loss": 3.0})
     cbs.on_epoch_end(0, {})
     assert pipe.text.endswith(" - loss: 2.0000\n")
+
+
+def test_progbar_logger_shows_steps_done_when_stopped_early(monkeypatch):
+    pipe = use_stdout(monkeypatch, tty=False)
+    cbs = CallbackList(add_progbar=True, verbose=1, epochs=1, steps=10)
+    cbs.on_train_begin()
+    cbs.on_epoch_begin(0)
+    for batch in range(3):
+        cbs.on_train_batch_end(batch, {"loss": 1.0})
+    cbs.on_epoch_end(0, {"loss": 1.0})
+    assert re.fullmatch(rf" 3/10 \[========>\.{{21}}\] - {TIME} - loss: 1\.0000\n", pipe.text)

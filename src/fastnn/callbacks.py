@@ -189,6 +189,8 @@ class ProgbarLogger(Callback):
         self.progbar = Progbar(self.target, verbose=self.verbose, unit_name="step")
 
     def _update(self, current, logs, finalize=False):
+        if self.progbar is None:
+            self._start()
         logs = dict(logs or {})
         new = set(logs) - self._names - self.averaged_metrics
         self.progbar.stateful_metrics |= new
@@ -210,8 +212,13 @@ class ProgbarLogger(Callback):
         self.seen = batch + 1
         self._update(self.seen, logs)
 
+    def _done(self):
+        """Units to show on the final line: those seen (fewer than steps if training stopped early)."""
+        return self.seen or self.target or 0
+
     def on_epoch_end(self, epoch, logs=None):
-        self._update(self.target if self.target is not None else self.seen, logs, finalize=True)
+        self._update(self._done(), logs, finalize=True)
+        self.progbar = None
 
     def on_test_begin(self, logs=None):
         if not self._training:
@@ -224,7 +231,8 @@ class ProgbarLogger(Callback):
 
     def on_test_end(self, logs=None):
         if not self._training:
-            self._update(self.target if self.target is not None else self.seen, logs, finalize=True)
+            self._update(self._done(), logs, finalize=True)
+            self.progbar = None
 
     def on_predict_begin(self, logs=None):
         self._start()
@@ -234,7 +242,8 @@ class ProgbarLogger(Callback):
         self._update(self.seen, None)
 
     def on_predict_end(self, logs=None):
-        self._update(self.target if self.target is not None else self.seen, None, finalize=True)
+        self._update(self._done(), None, finalize=True)
+        self.progbar = None
 
 
 def _monitor_direction(owner, mode, monitor):
