@@ -1,10 +1,11 @@
 """fastnn: a deep-learning library for CPUs, on compiled OpenMP kernels."""
 from . import kernels, reference
-from . import datasets
 from .threads import get_num_threads, openmp_enabled, set_num_threads
 from . import functional, ops, testing
 from .autodiff import gradient
 from .functional import *  # noqa: F401,F403  (add, multiply, dot, relu, softmax, ...)
 from .tensor import Tensor, no_grad, zero_grad
+from . import callbacks, datasets, metrics, optimizers, utils
+from .utils import set_random_seed as set_seed
 
 __version__ = "0.1.0"
