@@ -37,6 +37,8 @@
 #define GEMM_PORTABLE_D_KC 256
 #define GEMM_PORTABLE_D_NC 4096
 
+/* C at most this many NR panels wide reads full MR-row panels of A unpacked. */
+#define GEMM_A_IN_PLACE_MAX_N 4
 /* Largest MR * NR of any kernel: the size of an edge-tile scratch buffer. */
 #define GEMM_MAX_TILE 96
 /* Alignment of packed panels and scratch tiles, in bytes. */
@@ -50,13 +52,14 @@ typedef struct { const double *bias; int relu; const double *mask; fnn_int mask_
 
 /* ---- micro-kernel contract ----------------------------------------------- */
 /* c[i*c_rs + j] for i < MR, j < NR := (accumulate ? c[...] : 0) + acc[i][j], then the
- * epilogue when ep != NULL, where acc[i][j] = sum_{p < kc} a[p*MR + i] * b[p*NR + j]
+ * epilogue when ep != NULL, where acc[i][j] = sum_{p < kc} a[i*a_rs + p*a_cs] * b[p*NR + j]
  * starts from 0 and adds in order of p. c is never read when accumulate is 0.
- * a and b are packed panels (GEMM_ALIGN-aligned); kc >= 1. */
-typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, const float *b, float *c, fnn_int c_rs,
-                              int accumulate, const gemm_epilogue_s *ep);
-typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, const double *b, double *c, fnn_int c_rs,
-                              int accumulate, const gemm_epilogue_d *ep);
+ * b is a packed panel (GEMM_ALIGN-aligned); a is a packed panel (a_rs 1, a_cs MR)
+ * or MR rows of A read in place; kc >= 1. */
+typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, fnn_int a_rs, fnn_int a_cs, const float *b,
+                              float *c, fnn_int c_rs, int accumulate, const gemm_epilogue_s *ep);
+typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b,
+                              double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
 
 typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_s kernel; } gemm_config_s;
 typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_d kernel; } gemm_config_d;

@@ -2,13 +2,15 @@
 #include "gemm.h"
 
 #define DEFINE_PORTABLE_KERNEL(T, SUFFIX, MR, NR)                                           \
-    static void kernel_portable_##SUFFIX(fnn_int kc, const T *a, const T *b, T *c,          \
-                                         fnn_int c_rs, int accumulate,                      \
+    static void kernel_portable_##SUFFIX(fnn_int kc, const T *a, fnn_int a_rs, fnn_int a_cs, \
+                                         const T *b, T *c, fnn_int c_rs, int accumulate,    \
                                          const gemm_epilogue_##SUFFIX *ep) {                \
         T acc[MR][NR] = {{0}};                                                              \
-        for (fnn_int p = 0; p < kc; p++, a += MR, b += NR)                                  \
-            for (int i = 0; i < MR; i++)                                                    \
-                for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];                      \
+        for (fnn_int p = 0; p < kc; p++, a += a_cs, b += NR)                                \
+            for (int i = 0; i < MR; i++) {                                                  \
+                T ai = a[i * a_rs];                                                         \
+                for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];                        \
+            }                                                                               \
         gemm_store_tile_##SUFFIX(&acc[0][0], NR, c, c_rs, MR, NR, accumulate, ep);          \
     }
 
