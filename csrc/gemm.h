@@ -39,6 +39,10 @@
 
 /* C at most this many NR panels wide reads full MR-row panels of A unpacked. */
 #define GEMM_A_IN_PLACE_MAX_N 4
+/* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
+#define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
+/* With several threads, aim for this many work units per thread. */
+#define GEMM_UNITS_PER_THREAD 4
 /* Largest MR * NR of any kernel: the size of an edge-tile scratch buffer. */
 #define GEMM_MAX_TILE 96
 /* Alignment of packed panels and scratch tiles, in bytes. */
