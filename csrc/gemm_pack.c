@@ -6,6 +6,13 @@
 
 /* Loops are ordered so that the source is read along its unit stride when it has one. */
 #define DEFINE_PACK(T, SUFFIX)                                                              \
+    /* Row copies of a width known at compile time, so they become vector moves. */        \
+    static inline void copy_rows_##SUFFIX(const int width, fnn_int kc, const T *b,          \
+                                          fnn_int rs, T *dst) {                             \
+        for (fnn_int p = 0; p < kc; p++)                                                    \
+            for (int j = 0; j < width; j++) dst[p * width + j] = b[p * rs + j];             \
+    }                                                                                       \
+                                                                                            \
     void gemm_pack_a_##SUFFIX(int mr, fnn_int rows, fnn_int kc, const T *a, fnn_int rs,     \
                               fnn_int cs, T *dst) {                                         \
         for (fnn_int r0 = 0; r0 < rows; r0 += mr, dst += (fnn_int)mr * kc) {                \
@@ -28,9 +35,12 @@
     void gemm_pack_b_##SUFFIX(int nr, fnn_int cols, fnn_int kc, const T *b, fnn_int rs,     \
                               fnn_int cs, T *dst) {                                         \
         if (cols < nr) memset(dst, 0, sizeof(T) * (size_t)nr * (size_t)kc);                 \
-        if (cs == 1) {                                                                      \
+        if (cs == 1 && cols == nr && (nr == 8 || nr == 16)) {                               \
+            if (nr == 8) copy_rows_##SUFFIX(8, kc, b, rs, dst);                             \
+            else copy_rows_##SUFFIX(16, kc, b, rs, dst);                                    \
+        } else if (cs == 1) {                                                               \
             for (fnn_int p = 0; p < kc; p++)                                                \
-                memcpy(dst + p * nr, b + p * rs, sizeof(T) * (size_t)cols);                 \
+                for (fnn_int j = 0; j < cols; j++) dst[p * nr + j] = b[p * rs + j];         \
         } else if (rs == 1) {                                                               \
             for (fnn_int j = 0; j < cols; j++)                                              \
                 for (fnn_int p = 0; p < kc; p++) dst[p * nr + j] = b[j * cs + p];           \
