@@ -5,3 +5,4 @@ cimport numpy as cnp
 cnp.import_array()
 
 include "_threads.pxi"
+include "_matmul.pxi"

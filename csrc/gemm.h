@@ -1,0 +1,97 @@
+/* GEMM internals: the blocking table, the micro-kernel contract and packing.
+ *
+ * The driver (gemm.c) walks C in NC x MC blocks and K in KC slices, packs A into
+ * MR-row panels and B into NR-column panels, and calls one MR x NR micro-kernel
+ * per tile. Everything here is per element type: suffix _s for float, _d for double.
+ */
+#ifndef FASTNN_GEMM_H
+#define FASTNN_GEMM_H
+
+#include "fastnn.h"
+
+/* ---- blocking table: per ISA and dtype ---------------------------------- */
+/* MR x NR is the register tile; MC rows of A (MC x KC, per thread) live in L2;
+ * a KC x NR panel of B lives in L1; KC x NC of B is shared by all threads.
+ * KC fixes the summation order, so it depends only on the ISA and dtype. */
+#define GEMM_AVX2_S_MR 6
+#define GEMM_AVX2_S_NR 16
+#define GEMM_AVX2_S_MC 96
+#define GEMM_AVX2_S_KC 256
+#define GEMM_AVX2_S_NC 4080
+
+#define GEMM_AVX2_D_MR 6
+#define GEMM_AVX2_D_NR 8
+#define GEMM_AVX2_D_MC 72
+#define GEMM_AVX2_D_KC 256
+#define GEMM_AVX2_D_NC 4080
+
+#define GEMM_PORTABLE_S_MR 4
+#define GEMM_PORTABLE_S_NR 8
+#define GEMM_PORTABLE_S_MC 128
+#define GEMM_PORTABLE_S_KC 256
+#define GEMM_PORTABLE_S_NC 4096
+
+#define GEMM_PORTABLE_D_MR 4
+#define GEMM_PORTABLE_D_NR 4
+#define GEMM_PORTABLE_D_MC 128
+#define GEMM_PORTABLE_D_KC 256
+#define GEMM_PORTABLE_D_NC 4096
+
+/* C at most this many NR panels wide reads full MR-row panels of A unpacked. */
+#define GEMM_A_IN_PLACE_MAX_N 4
+/* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
+#define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
+/* With several threads, aim for this many work units per thread. */
+#define GEMM_UNITS_PER_THREAD 4
+/* Largest MR * NR of any kernel: the size of an edge-tile scratch buffer. */
+#define GEMM_MAX_TILE 96
+/* Alignment of packed panels and scratch tiles, in bytes. */
+#define GEMM_ALIGN 64
+
+/* ---- epilogue: applied once, when the last KC slice is stored ------------ */
+/* v := v + bias[j]; v := (relu && v < 0) ? 0 : v; v := mask[i*mask_rs + j] > 0 ? v : 0.
+ * bias and mask point at the tile's origin and may be NULL. */
+typedef struct { const float *bias; int relu; const float *mask; fnn_int mask_rs; } gemm_epilogue_s;
+typedef struct { const double *bias; int relu; const double *mask; fnn_int mask_rs; } gemm_epilogue_d;
+
+/* ---- micro-kernel contract ----------------------------------------------- */
+/* c[i*c_rs + j] for i < MR, j < NR := (accumulate ? c[...] : 0) + acc[i][j], then the
+ * epilogue when ep != NULL, where acc[i][j] = sum_{p < kc} a[i*a_rs + p*a_cs] * b[p*NR + j]
+ * starts from 0 and adds in order of p. c is never read when accumulate is 0.
+ * b is a packed panel (GEMM_ALIGN-aligned); a is a packed panel (a_rs 1, a_cs MR)
+ * or MR rows of A read in place; kc >= 1. */
+typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, fnn_int a_rs, fnn_int a_cs, const float *b,
+                              float *c, fnn_int c_rs, int accumulate, const gemm_epilogue_s *ep);
+typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b,
+                              double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
+
+typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_s kernel; } gemm_config_s;
+typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_d kernel; } gemm_config_d;
+/* One instruction set's micro-kernels and blocking for both dtypes. */
+typedef struct { const char *name; gemm_config_s s; gemm_config_d d; } gemm_isa;
+
+extern const gemm_isa gemm_isa_portable;
+/* 1 when gemm_isa_avx2 was compiled in (GCC/Clang on x86); use only if the CPU has AVX2 and FMA. */
+extern const int gemm_avx2_compiled;
+extern const gemm_isa gemm_isa_avx2;
+
+/* ---- packing (gemm_pack.c) ------------------------------------------------ */
+/* dst := the rows x kc block at a (strides rs, cs) as ceil(rows/mr) panels of
+ * kc x mr (panel q holds rows q*mr.., element (i, p) at q*mr*kc + p*mr + i),
+ * rows past `rows` zero-filled. */
+void gemm_pack_a_s(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs, fnn_int cs, float *dst);
+void gemm_pack_a_d(int mr, fnn_int rows, fnn_int kc, const double *a, fnn_int rs, fnn_int cs, double *dst);
+/* dst := the kc x cols block at b (strides rs, cs), cols <= nr, as one kc x nr
+ * panel (element (p, j) at p*nr + j), columns past `cols` zero-filled. */
+void gemm_pack_b_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs, fnn_int cs, float *dst);
+void gemm_pack_b_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs, fnn_int cs, double *dst);
+
+/* ---- tile store (gemm.c) --------------------------------------------------- */
+/* The scalar store of the micro-kernel contract for the top-left rows x cols of an
+ * accumulator tile (row stride t_rs): what a micro-kernel does, element by element. */
+void gemm_store_tile_s(const float *tile, fnn_int t_rs, float *c, fnn_int c_rs, fnn_int rows, fnn_int cols,
+                       int accumulate, const gemm_epilogue_s *ep);
+void gemm_store_tile_d(const double *tile, fnn_int t_rs, double *c, fnn_int c_rs, fnn_int rows, fnn_int cols,
+                       int accumulate, const gemm_epilogue_d *ep);
+
+#endif
