@@ -1,5 +1,10 @@
 """fastnn: a deep-learning library for CPUs, on compiled OpenMP kernels."""
 from . import kernels, reference
+from . import datasets
 from .threads import get_num_threads, openmp_enabled, set_num_threads
+from . import functional, ops, testing
+from .autodiff import gradient
+from .functional import *  # noqa: F401,F403  (add, multiply, dot, relu, softmax, ...)
+from .tensor import Tensor, no_grad, zero_grad
 
 __version__ = "0.1.0"

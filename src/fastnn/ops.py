@@ -1,0 +1,281 @@
+"""The primitive operations: each a forward/backward pair, on fastnn.kernels where one exists.
+
+Everything else (fastnn.functional) is composed from these and has no backward of its own.
+A backward may return a gradient with the output's broadcast shape; the engine sums it back.
+"""
+import numpy as np
+
+from . import kernels
+from .tensor import Function, Tensor, as_tensor
+
+
+def _floats(*arrays):
+    return all(a.dtype.kind == "f" for a in arrays)
+
+
+def _keepdims_shape(shape, axis):
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# -- element-wise -----------------------------------------------------------------------
+class Add(Function):
+    def forward(self, x, y):
+        return kernels.add(x, y) if _floats(x, y) else np.add(x, y)
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Mul(Function):
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, grad):
+        return (grad * self.y if self.needs_grad[0] else None,
+                grad * self.x if self.needs_grad[1] else None)
+
+
+class Pow(Function):
+    """x ** p for a constant scalar p."""
+
+    def forward(self, x, exponent):
+        self.x, self.p = x, exponent
+        return x**exponent
+
+    def backward(self, grad):
+        return (grad * (self.p * self.x ** (self.p - 1)),)
+
+
+class Exp(Function):
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, grad):
+        return (grad * self.y,)
+
+
+class Log(Function):
+    def forward(self, x):
+        self.x = x
+        return np.log(x)
+
+    def backward(self, grad):
+        return (grad / self.x,)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.y = kernels.relu(x) if _floats(x) else np.maximum(x, 0)
+        return self.y
+
+    def backward(self, grad):
+        return (kernels.relu_grad(grad, self.y),)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, grad):
+        return (grad * (1 - self.y * self.y),)
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-x)), computed as exp(-log(1 + exp(-x))) so that it never overflows."""
+
+    def forward(self, x):
+        self.y = np.exp(-np.logaddexp(0, -x)) if _floats(x) else 1 / (1 + np.exp(-x))
+        return self.y
+
+    def backward(self, grad):
+        return (grad * self.y * (1 - self.y),)
+
+
+class Where(Function):
+    """cond ? x : y, cond a constant boolean array."""
+
+    def forward(self, x, y, cond):
+        self.cond = cond
+        return np.where(cond, x, y)
+
+    def backward(self, grad):
+        return (np.where(self.cond, grad, 0) if self.needs_grad[0] else None,
+                np.where(self.cond, 0, grad) if self.needs_grad[1] else None)
+
+
+# -- reductions ---------------------------------------------------------------------------
+class Sum(Function):
+    def forward(self, x, axis=None, keepdims=False):
+        self.shape, self.kept = x.shape, _keepdims_shape(x.shape, axis)
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        return (np.broadcast_to(grad.reshape(self.kept), self.shape),)
+
+
+class Max(Function):
+    """The maximum; the gradient is shared equally between tied maxima."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.x = x
+        self.y = np.max(x, axis=axis, keepdims=True)
+        self.axis = axis
+        return self.y if keepdims else np.max(x, axis=axis)
+
+    def backward(self, grad):
+        mask = self.x == self.y
+        count = np.sum(mask, axis=self.axis, keepdims=True)
+        return (mask * (grad.reshape(self.y.shape) / count),)
+
+
+# -- movement ---------------------------------------------------------------------------------
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, grad):
+        return (grad.reshape(self.shape),)
+
+
+class Transpose(Function):
+    def forward(self, x, axes=None):
+        self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
+        return np.transpose(x, self.axes)
+
+    def backward(self, grad):
+        return (np.transpose(grad, np.argsort(self.axes)),)
+
+
+def _is_basic_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+class GetItem(Function):
+    def forward(self, x, index):
+        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        return x[index]
+
+    def backward(self, grad):
+        full = np.zeros(self.shape, dtype=grad.dtype)
+        if _is_basic_index(self.index):
+            full[self.index] = grad  # a basic index selects every element at most once
+        else:
+            np.add.at(full, self.index, grad)
+        return (full,)
+
+
+# -- linear algebra and fused layers ---------------------------------------------------------
+class MatMul(Function):
+    """np.matmul for operands of 2 or more dimensions (batch dimensions broadcast)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        if a.ndim == 2 and b.ndim == 2 and _floats(a, b):
+            return kernels.matmul(a, b)
+        return np.matmul(a, b)
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:
+            da = kernels.matmul(grad, b, trans_b=True) if self.needs_grad[0] else None
+            db = kernels.matmul(a, grad, trans_a=True) if self.needs_grad[1] else None
+        else:
+            da = np.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
+            db = np.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
+        return da, db
+
+
+class Dense(Function):
+    """act(x @ kernel + bias), x (n, d), kernel (d, u), bias (u,) or absent; act None or 'relu'."""
+
+    def forward(self, x, kernel, *bias, activation=None):
+        self.x, self.kernel, self.activation = x, kernel, activation
+        self.y = kernels.matmul(x, kernel, bias=bias[0] if bias else None, activation=activation)
+        return self.y
+
+    def backward(self, grad):
+        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" else grad
+        dx = kernels.matmul(dz, self.kernel, trans_b=True) if self.needs_grad[0] else None
+        dkernel = kernels.matmul(self.x, dz, trans_a=True) if self.needs_grad[1] else None
+        if len(self.needs_grad) == 3:
+            dbias = kernels.sum_to_shape(dz, (dz.shape[1],)) if self.needs_grad[2] else None
+            return dx, dkernel, dbias
+        return dx, dkernel
+
+
+class Softmax(Function):
+    """Softmax along the last axis."""
+
+    def forward(self, x):
+        self.y = kernels.softmax(x)
+        return self.y
+
+    def backward(self, grad):
+        return (kernels.softmax_grad(grad, self.y),)
+
+
+class SoftmaxCrossEntropy(Function):
+    """Mean over rows of the cross-entropy between softmax(logits) and a constant target."""
+
+    def forward(self, logits, target):
+        losses, self.probs = kernels.softmax_cross_entropy(logits, target)
+        self.target = target
+        return np.asarray(losses.mean(), dtype=losses.dtype)
+
+    def backward(self, grad):
+        scale = float(grad) / self.probs.shape[0]
+        return kernels.softmax_cross_entropy_grad(self.probs, self.target, scale=scale), None
+
+
+def dense(x, kernel, bias=None, activation=None):
+    """act(x @ kernel + bias) as one primitive: a single fused matmul forward and backward.
+
+    x is (n, d), kernel (d, u), bias (u,) or None, activation None or 'relu'. The gradient
+    for x is computed only when x requires one.
+    """
+    if activation not in (None, "relu"):
+        raise ValueError(f"dense: activation must be None or 'relu'. Received: activation={activation!r}")
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    if x.ndim != 2 or kernel.ndim != 2:
+        raise ValueError(f"dense: x must be 2-D (n, d) and kernel 2-D (d, u). Received shapes {x.shape} and {kernel.shape}")
+    if x.shape[1] != kernel.shape[0]:
+        raise ValueError(
+            f"dense: x has {x.shape[1]} features (shape {x.shape}) but kernel expects "
+            f"{kernel.shape[0]} (shape {kernel.shape})"
+        )
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    return Dense.apply(*inputs, activation=activation)
+
+
+def softmax_cross_entropy_with_probs(logits, target):
+    """(loss, probs): the mean softmax cross-entropy as a scalar Tensor and softmax(logits) as an ndarray.
+
+    logits is (n, k); target is (n, k) probabilities (e.g. one-hot) or (n,) integer classes and
+    receives no gradient.
+    """
+    logits = as_tensor(logits)
+    target = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if logits.ndim != 2 or logits.shape[0] == 0:
+        raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k) with n > 0. Received shape {logits.shape}")
+    fn = SoftmaxCrossEntropy((logits, Tensor(target)))
+    loss = fn.output(fn.forward(logits.data, target))
+    return loss, fn.probs
+
+
+def softmax_cross_entropy(logits, target):
+    """Scalar Tensor: mean over rows of the cross-entropy of softmax(logits) against target.
+
+    The softmax probabilities (an ndarray) are attached as `loss.probs`.
+    """
+    loss, probs = softmax_cross_entropy_with_probs(logits, target)
+    loss.probs = probs
+    return loss
