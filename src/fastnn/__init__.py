@@ -6,5 +6,7 @@ from . import functional, ops, testing
 from .autodiff import gradient
 from .functional import *  # noqa: F401,F403  (add, multiply, dot, relu, softmax, ...)
 from .tensor import Tensor, no_grad, zero_grad
+from . import callbacks, metrics, optimizers, utils
+from .utils import set_random_seed as set_seed
 
 __version__ = "0.1.0"

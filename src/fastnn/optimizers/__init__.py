@@ -1,0 +1,41 @@
+"""Optimizers, looked up by name with get()."""
+from .adagrad import Adagrad
+from .adam import Adam
+from .base import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam}
+
+__all__ = ["Adagrad", "Adam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "serialize"]
+
+
+def serialize(optimizer):
+    """{'class_name': ..., 'config': ...}, the form get() and deserialize() accept."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config):
+    """An optimizer from {'class_name': ..., 'config': {...}}."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"An optimizer config must be a dict with 'class_name' and 'config'. Received: {config!r}")
+    cls = _lookup(config["class_name"])
+    return cls.from_config(dict(config.get("config") or {}))
+
+
+def get(identifier):
+    """An Optimizer from a name ('adam'), a serialized config or an Optimizer instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer identifier. Received: {identifier!r}")
+
+
+def _lookup(name):
+    cls = _BY_NAME.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"Unknown optimizer {name!r}; known optimizers: {', '.join(sorted(_BY_NAME))}")
+    return cls

@@ -1,0 +1,28 @@
+"""Stochastic gradient descent with optional (Nesterov) momentum."""
+from .. import kernels
+from .base import Optimizer, check_number
+
+
+class SGD(Optimizer):
+    """velocity = momentum * velocity - lr * grad; param += velocity
+    (Nesterov: param += momentum * velocity - lr * grad). momentum=0: param -= lr * grad.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD"):
+        super().__init__(learning_rate, name)
+        self.momentum = check_number("SGD", "momentum", momentum, low=0.0, high=1.0)
+        if not isinstance(nesterov, bool):
+            raise ValueError(f"SGD: nesterov must be True or False. Received: nesterov={nesterov!r}")
+        self.nesterov = nesterov
+
+    def build(self, params):
+        super().build(params)
+        if self.momentum:
+            self.add_slot(params, "momentum")
+
+    def update_step(self, grad, param, slots, learning_rate):
+        kernels.sgd_step(param, grad, slots.get("momentum"), learning_rate=learning_rate,
+                         momentum=self.momentum, nesterov=self.nesterov)
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
