@@ -10,3 +10,4 @@ from . import callbacks, metrics, optimizers, utils
 from .utils import set_random_seed as set_seed
 
 __version__ = "0.1.0"
+from . import activations, initializers, layers, losses, models
