@@ -29,7 +29,13 @@ def _operands(x, y):
         x = np.asarray(x, dtype=np.result_type(_as_array(y).dtype, x))
     elif isinstance(y, _PY_NUMBERS) and not isinstance(x, _PY_NUMBERS):
         y = np.asarray(y, dtype=np.result_type(_as_array(x).dtype, y))
-    return _tensor(x), _tensor(y)
+    x, y = _tensor(x), _tensor(y)
+    if x.shape != y.shape:
+        try:
+            np.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise ValueError(f"shapes {x.shape} and {y.shape} cannot be broadcast together") from None
+    return x, y
 
 
 def _tensor(x):

@@ -1,5 +1,6 @@
 """Checksum-verified downloads that never leave a partial file behind."""
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -37,7 +38,7 @@ def download_from_mirrors(filename, mirrors, folder, sha256, *, timeout=None, qu
             print(f"Downloading {url}", file=sys.stderr)
         try:
             return fetch_verified(url, os.path.join(folder, filename), sha256, timeout=timeout)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             failures.append(f"  {url}: {_describe(exc)}")
     raise DownloadError(f"could not download {filename}:\n" + "\n".join(failures))
 
@@ -83,6 +84,9 @@ def _copy_response(url, out, timeout):
                 raise OSError(f"{url} sent more than {MAX_BYTES} bytes")
             digest.update(chunk)
             out.write(chunk)
+        if response.length:
+            raise OSError(f"connection closed after {received} bytes, "
+                          f"{response.length} bytes short of the announced length")
     return digest.hexdigest()
 
 
