@@ -342,3 +342,12 @@ def test_mlp_in_float32_trains_with_float32_gradients():
             p.zero_grad()
     assert loss.dtype == np.float32
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_backward_adds_in_place_into_an_existing_grad_array():
+    buffer = np.full(3, 10.0)
+    x = fn.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.grad = buffer  # e.g. a view into a model's flat gradient buffer
+    (x * x).sum().backward()
+    assert x.grad is buffer
+    np.testing.assert_array_equal(buffer, [12.0, 14.0, 16.0])

@@ -269,3 +269,15 @@ def test_base_requires_update_step():
 
     with pytest.raises(NotImplementedError, match="Bare must implement update_step"):
         Bare(0.1).apply([np.ones(1)], [np.ones(1)])
+
+
+@pytest.mark.parametrize("opt", [SGD(0.1), SGD(0.05, momentum=0.9, nesterov=True), RMSprop(0.02),
+                                 Adagrad(0.5), Adam(0.05)], ids=lambda o: repr(o))
+def test_minimizes_a_quadratic(opt):
+    # f(p) = 0.5 * sum(scale * (p - target)**2), gradient scale * (p - target).
+    scale = np.array([1.0, 3.0, 0.5, 2.0], dtype=np.float32)
+    target = np.array([1.0, -2.0, 0.5, 3.0], dtype=np.float32)
+    p = np.zeros(4, dtype=np.float32)
+    for _ in range(300):
+        opt.apply([scale * (p - target)], [p])
+    np.testing.assert_allclose(p, target, atol=0.05)

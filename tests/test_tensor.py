@@ -153,7 +153,8 @@ def test_index_errors_come_from_numpy():
     [
         (lambda t: t.sum(axis=2), np.exceptions.AxisError, r"sum: axis 2 is out of bounds for a tensor of 2"),
         (lambda t: t.mean(axis=(0, -2)), ValueError, r"mean: repeated axis"),
-        (lambda t: fn.softmax(t, axis=-3), np.exceptions.AxisError, r"axis -3 is out of bounds"),
+        (lambda t: fn.softmax(t, axis=-3), np.exceptions.AxisError, r"softmax: axis -3 is out of bounds"),
+        (lambda t: fn.log_softmax(t, axis=2), np.exceptions.AxisError, r"log_softmax: axis 2 is out of bounds"),
         (lambda t: t.transpose(0, 0), ValueError, r"not a permutation of the 2 axes of shape \(2, 3\)"),
         (lambda t: t.reshape(4, 2), ValueError, r"cannot reshape array of size 6"),
         (lambda t: t[:0].max(), ValueError, r"max of an empty tensor \(shape \(0, 3\)\)"),

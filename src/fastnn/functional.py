@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import ops
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "power", "negative", "maximum", "minimum",
@@ -29,17 +29,13 @@ def _operands(x, y):
         x = np.asarray(x, dtype=np.result_type(_as_array(y).dtype, x))
     elif isinstance(y, _PY_NUMBERS) and not isinstance(x, _PY_NUMBERS):
         y = np.asarray(y, dtype=np.result_type(_as_array(x).dtype, y))
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_tensor(x), as_tensor(y)
     if x.shape != y.shape:
         try:
             np.broadcast_shapes(x.shape, y.shape)
         except ValueError:
             raise ValueError(f"shapes {x.shape} and {y.shape} cannot be broadcast together") from None
     return x, y
-
-
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def _axis(axis, ndim, name):
@@ -70,7 +66,7 @@ def power(x, exponent):
     """x ** exponent for a scalar exponent."""
     if isinstance(exponent, Tensor) or np.ndim(exponent) != 0:
         raise TypeError(f"power: the exponent must be a scalar number. Received: exponent={exponent!r}")
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.dtype.kind in "iub" and float(exponent) < 0:
         x = Tensor(x.data.astype(np.float64))
     return ops.Pow.apply(x, exponent=exponent.item() if isinstance(exponent, np.generic) else exponent)
@@ -114,7 +110,7 @@ def minimum(x, y):
 
 
 def abs(x):
-    x = _tensor(x)
+    x = as_tensor(x)
     return where(x.data >= 0, x, negative(x))
 
 
@@ -122,7 +118,7 @@ def clip(x, lo=None, hi=None):
     """x limited to [lo, hi] (either bound may be None)."""
     if lo is not None and hi is not None and np.any(np.asarray(_as_array(lo)) > np.asarray(_as_array(hi))):
         raise ValueError(f"clip: lo must not exceed hi. Received: lo={lo!r}, hi={hi!r}")
-    x = _tensor(x)
+    x = as_tensor(x)
     if lo is not None:
         x = maximum(x, lo)
     if hi is not None:
@@ -143,9 +139,9 @@ def tanh(x):
     return ops.Tanh.apply(x)
 
 
-def _to_last(x, axis, fn):
+def _to_last(x, axis, fn, name):
     """Applies fn (which works along the last axis) along `axis`."""
-    axis = _axis(axis, x.ndim, fn.__name__) if x.ndim else axis
+    axis = _axis(axis, x.ndim, name) if x.ndim else axis
     if x.ndim == 0 or axis == x.ndim - 1:
         return fn(x)
     order = [i for i in range(x.ndim) if i != axis] + [axis]
@@ -154,14 +150,15 @@ def _to_last(x, axis, fn):
 
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along axis."""
-    return _to_last(_tensor(x), axis, ops.Softmax.apply)
+    return _to_last(as_tensor(x), axis, ops.Softmax.apply, "softmax")
 
 
 def log_softmax(x, axis=-1):
     """x - log(sum(exp(x))) along axis, shifted by the maximum so that exp never overflows."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if x.ndim == 0:
         raise ValueError("log_softmax needs at least 1 dimension, got a 0-d tensor")
+    axis = _axis(axis, x.ndim, "log_softmax")
     shifted = subtract(x, np.max(x.data, axis=axis, keepdims=True))  # the shift is a constant
     return subtract(shifted, log(sum(exp(shifted), axis=axis, keepdims=True)))
 
@@ -178,12 +175,12 @@ def _normalize_axes(axis, ndim, name):
 
 
 def sum(x, axis=None, keepdims=False):
-    x = _tensor(x)
+    x = as_tensor(x)
     return ops.Sum.apply(x, axis=_normalize_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    x = _tensor(x)
+    x = as_tensor(x)
     axes = _normalize_axes(axis, x.ndim, "mean")
     count = math.prod(x.shape[a] for a in (range(x.ndim) if axes is None else axes))
     total = sum(x, axis=axes, keepdims=keepdims)
@@ -193,7 +190,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 def max(x, axis=None, keepdims=False):
-    x = _tensor(x)
+    x = as_tensor(x)
     axes = _normalize_axes(axis, x.ndim, "max")
     if x.size == 0:
         raise ValueError(f"max of an empty tensor (shape {x.shape}) is undefined")
@@ -202,14 +199,14 @@ def max(x, axis=None, keepdims=False):
 
 # -- shape ---------------------------------------------------------------------------------------
 def reshape(x, shape):
-    x = _tensor(x)
+    x = as_tensor(x)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     return ops.Reshape.apply(x, shape=shape)
 
 
 def transpose(x, axes=None):
     """Permutes the axes (reverses them when axes is None)."""
-    x = _tensor(x)
+    x = as_tensor(x)
     if axes is not None:
         axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
         if sorted(axes) != list(range(x.ndim)):
@@ -231,7 +228,7 @@ def getitem(x, index):
 # -- products ----------------------------------------------------------------------------------
 def matmul(x, y):
     """Matrix product like np.matmul: 1-D operands are promoted, batch dimensions broadcast."""
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_tensor(x), as_tensor(y)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"matmul: operands must have at least 1 dimension. Received shapes {x.shape} and {y.shape}")
     x2 = reshape(x, (1,) + x.shape) if x.ndim == 1 else x
@@ -256,7 +253,7 @@ def dot(x, y):
     vector . vector -> scalar; (a, b) . (b,) -> (a,); (a, b) . (b, c) -> (a, c);
     (a, b, c, d) . (d,) -> (a, b, c); (a, b, c, d) . (d, e) -> (a, b, c, e).
     """
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_tensor(x), as_tensor(y)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"dot: operands must have at least 1 dimension. Received shapes {x.shape} and {y.shape}")
     if x.shape[-1] != y.shape[0]:

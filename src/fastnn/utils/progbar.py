@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+_now = time.monotonic  # the clock; a module global so tests can substitute a fake one
+
 
 def _format_duration(seconds):
     """ETA as 1:02:03, 2:03 or 3s."""
@@ -63,7 +65,7 @@ class Progbar:
         self.unit_name = unit_name
         self._sums = {}  # name -> [weighted sum, weight] or [value, None] for stateful metrics
         self._seen_so_far = 0
-        self._start = time.monotonic()
+        self._start = _now()
         self._last_draw = None
         self._first_unit = None  # (units, time) at the first update: excludes start-up cost from the rate
         self._drawn_width = 0
@@ -74,16 +76,16 @@ class Progbar:
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         self._accumulate(current, values or ())
-        now = time.monotonic()
+        now = _now()
         if self._first_unit is None and current > 0:
             self._first_unit = (current, now)
         if self.verbose == 0 or self._finalized:
             return
         stream = sys.stdout
-        dynamic = _is_terminal(stream)
+        dynamic = self.verbose == 1 and _is_terminal(stream)
         if finalize:
             self._finalized = True
-        elif not dynamic or self.verbose == 2:
+        elif not dynamic:
             return
         elif self._last_draw is not None and now - self._last_draw < self.interval:
             return

@@ -1,0 +1,85 @@
+"""ModelCheckpoint: saves the model or its weights during training."""
+import math
+import numbers
+import os
+
+from .callback import Callback, print_line
+from .monitoring import monitor_direction, monitored_value
+
+
+class ModelCheckpoint(Callback):
+    """Saves the model (or its weights) every epoch or every save_freq batches.
+
+    filepath may contain format fields: {epoch} (from 1), {batch} (from 1, with an
+    integer save_freq) and any key of the logs, e.g. 'model-{epoch:02d}-{val_loss:.2f}.npz'.
+    With save_best_only, saves only when the monitored value improves.
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch"):
+        super().__init__()
+        self.filepath = os.fspath(filepath)
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
+                                     or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive integer. "
+                             f"Received: save_freq={save_freq!r}")
+        self.save_freq = save_freq
+        self._direction = monitor_direction("ModelCheckpoint", mode, monitor)
+        self.best = math.inf if self._direction < 0 else -math.inf
+        self._current_epoch = 0
+        self._batches_since_save = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_since_save += 1
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._save(self._current_epoch, batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs)
+
+    def file_path(self, epoch, batch=None, logs=None):
+        """filepath with its fields filled in."""
+        fields = dict(logs or {})
+        fields["epoch"] = epoch + 1
+        if batch is not None:
+            fields["batch"] = batch + 1
+        try:
+            return self.filepath.format(**fields)
+        except KeyError as err:
+            raise ValueError(
+                f"ModelCheckpoint: filepath {self.filepath!r} refers to {err.args[0]!r}, "
+                f"which is not available. Available keys: {', '.join(sorted(fields))}"
+            ) from None
+
+    def _save(self, epoch, batch, logs):
+        path = self.file_path(epoch, batch, logs)
+        if self.save_best_only:
+            current = monitored_value("ModelCheckpoint", self.monitor, logs)
+            if not self._direction * (current - self.best) > 0:
+                if self.verbose > 0:
+                    print_line(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            if self.verbose > 0:
+                print_line(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                       f"saving model to {path}")
+            self.best = current
+        elif self.verbose > 0:
+            print_line(f"Epoch {epoch + 1}: saving model to {path}")
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
