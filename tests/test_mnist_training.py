@@ -48,6 +48,7 @@ def test_later_editions_style_on_unflattened_float64_images(mnist_arrays):
 @pytest.mark.slow
 def test_the_chapter_run_reaches_the_books_accuracy(mnist_arrays):
     train_images, train_labels, test_images, test_labels = mnist_arrays
+    set_random_seed(0)
     network = _chapter_network()
     train_images = train_images.reshape((60000, 28 * 28)).astype("float32") / 255
     test_images = test_images.reshape((10000, 28 * 28)).astype("float32") / 255
