@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import activations, initializers, ops
-from .layer import Layer
+from .layer import Layer, batch_shape
 
 
 class Dense(Layer):
@@ -50,8 +50,7 @@ class Dense(Layer):
         if len(input_shape) < 2 or input_shape[-1] != expected:
             raise ValueError(
                 f"Input of layer {self.name!r} (Dense) is incompatible with the layer: expected "
-                f"shape (None, {expected}), received input with shape {('None',) + tuple(input_shape)[1:]}"
-                .replace("'None'", "None")
+                f"shape (None, {expected}), received input with shape {batch_shape(input_shape)}"
             )
 
     def call_without_activation(self, inputs):

@@ -1,7 +1,7 @@
 """Flatten: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
 import math
 
-from .layer import Layer
+from .layer import Layer, batch_shape
 
 
 class Flatten(Layer):
@@ -13,7 +13,7 @@ class Flatten(Layer):
         if self.input_shape is not None and tuple(input_shape[1:]) != tuple(self.input_shape[1:]):
             raise ValueError(
                 f"Input of layer {self.name!r} (Flatten) is incompatible with the layer: expected shape "
-                f"{self.input_shape}, received input with shape {(None,) + tuple(input_shape[1:])}"
+                f"{batch_shape(self.input_shape)}, received input with shape {batch_shape(input_shape)}"
             )
 
     def call(self, inputs, training=False):

@@ -10,6 +10,7 @@ from collections import Counter
 import numpy as np
 
 from .. import initializers
+from ..tensor import Tensor
 
 _name_counts = Counter()
 
@@ -38,6 +39,12 @@ def as_shape(shape, name):
     return shape
 
 
+def batch_shape(shape):
+    """'(None, 20)' for a shape whose first axis is the batch."""
+    dims = ["None"] + [str(d) for d in tuple(shape)[1:]]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
 class Layer:
     """Base class of layers. Subclasses override build, call, compute_output_shape, get_config."""
 
@@ -57,8 +64,6 @@ class Layer:
     # Weights ---------------------------------------------------------------------------
     def add_weight(self, name, shape, initializer="zeros"):
         """Creates a float32 weight tensor that gradients flow into, and returns it."""
-        from ..tensor import Tensor
-
         values = np.asarray(initializers.get(initializer)(tuple(shape), dtype="float32"), dtype=np.float32)
         weight = Tensor(np.ascontiguousarray(values), requires_grad=True)
         self._weights.append(weight)
@@ -129,8 +134,6 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def __call__(self, inputs, training=False):
-        from ..tensor import Tensor
-
         if not isinstance(inputs, Tensor):
             inputs = np.asarray(inputs)
             if inputs.dtype != np.float32:

@@ -12,6 +12,7 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from .. import optimizers
+from ..layers.layer import batch_shape
 from ..tensor import Tensor, no_grad
 from ..utils.random import generator
 from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
@@ -83,7 +84,7 @@ class Trainer:
             first = self.layers[0]
             raise ValueError(
                 f"Input of layer {first.name!r} ({type(first).__name__}) is incompatible with the layer: "
-                f"expected shape {(None,) + expected}, but {name} has shape {(None,) + tuple(x.shape[1:])}"
+                f"expected shape {batch_shape(self.input_shape)}, but {name} has shape {batch_shape(x.shape)}"
             )
         return x
 
