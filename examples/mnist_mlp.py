@@ -63,6 +63,7 @@ def plot_history(plt, history, path):
     for axis, title in ((loss_axis, "Loss"), (acc_axis, "Accuracy")):
         axis.set_title(title)
         axis.set_xlabel("epoch")
+        axis.set_xticks(list(epochs))
         axis.legend()
     figure.tight_layout()
     figure.savefig(path)
