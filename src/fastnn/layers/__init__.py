@@ -1,0 +1,27 @@
+"""Keras-style layers."""
+from .activation import Activation
+from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+from .input_layer import Input, InputLayer
+from .layer import Layer
+
+BUILT_IN = {cls.__name__: cls for cls in (Activation, Dense, Dropout, Flatten, InputLayer)}
+
+
+def serialize(layer):
+    """{'class_name', 'config'} for a layer."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """A new layer from serialize()'s dict; only built-in classes and custom_objects are known."""
+    known = dict(BUILT_IN, **(custom_objects or {}))
+    class_name = config.get("class_name") if isinstance(config, dict) else None
+    cls = known.get(class_name)
+    if cls is None:
+        raise ValueError(
+            f"Unknown layer class {class_name!r}; known layers: {', '.join(sorted(known))}. "
+            "Pass custom layer classes through custom_objects={'Name': cls}."
+        )
+    return cls.from_config(dict(config.get("config", {})))

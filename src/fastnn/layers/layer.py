@@ -1,0 +1,159 @@
+"""Layer: the base of every layer.
+
+A layer's __init__ validates and stores its configuration, build(input_shape) creates its
+weights once the input shape is known, call(inputs, training) computes, and get_config
+returns what __init__ needs to make the layer again. Shapes include the batch axis as None.
+"""
+import re
+from collections import Counter
+
+import numpy as np
+
+from .. import initializers
+from ..tensor import Tensor
+
+_name_counts = Counter()
+
+
+def unique_name(base):
+    """'dense', then 'dense_1', 'dense_2', ... for each new layer of the same kind."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def snake_case(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def as_shape(shape, name):
+    """A tuple of positive ints (None allowed) from an int or a sequence."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a tuple of positive integers. Received: {name}={shape!r}") from None
+    if any(d is not None and d <= 0 for d in shape):
+        raise ValueError(f"{name} must contain positive integers. Received: {name}={shape!r}")
+    return shape
+
+
+def batch_shape(shape):
+    """'(None, 20)' for a shape whose first axis is the batch."""
+    dims = ["None"] + [str(d) for d in tuple(shape)[1:]]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+class Layer:
+    """Base class of layers. Subclasses override build, call, compute_output_shape, get_config."""
+
+    def __init__(self, name=None, trainable=True, input_shape=None, dtype=None):
+        if dtype not in (None, "float32", np.float32):
+            raise ValueError(f"fastnn layers compute in float32. Received: dtype={dtype!r}")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"name must be a string. Received: name={name!r}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.input_shape_arg = None if input_shape is None else as_shape(input_shape, "input_shape")
+        self.built = False
+        self.input_shape = None
+        self._weights = []
+        self._weight_names = []
+
+    # Weights ---------------------------------------------------------------------------
+    def add_weight(self, name, shape, initializer="zeros"):
+        """Creates a float32 weight tensor that gradients flow into, and returns it."""
+        values = np.asarray(initializers.get(initializer)(tuple(shape), dtype="float32"), dtype=np.float32)
+        weight = Tensor(np.ascontiguousarray(values), requires_grad=True)
+        self._weights.append(weight)
+        self._weight_names.append(name)
+        return weight
+
+    @property
+    def weights(self):
+        return list(self._weights)
+
+    @property
+    def weight_names(self):
+        return list(self._weight_names)
+
+    @property
+    def trainable_weights(self):
+        return list(self._weights) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        return [] if self.trainable else list(self._weights)
+
+    def count_params(self):
+        return sum(int(w.data.size) for w in self._weights)
+
+    def get_weights(self):
+        return [w.data.copy() for w in self._weights]
+
+    def set_weights(self, weights):
+        """Copies new values into the existing weight arrays (shapes must match)."""
+        weights = list(weights)
+        if len(weights) != len(self._weights):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) expects {len(self._weights)} weight arrays, "
+                f"received {len(weights)}"
+            )
+        values = [np.asarray(v) for v in weights]
+        for name, weight, value in zip(self._weight_names, self._weights, values):
+            if value.shape != weight.data.shape:
+                raise ValueError(
+                    f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} has shape "
+                    f"{weight.data.shape}, received an array of shape {value.shape}"
+                )
+        for weight, value in zip(self._weights, values):
+            np.copyto(weight.data, value, casting="unsafe")
+
+    # Shapes and building ------------------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights for inputs of input_shape; the base has none."""
+
+    def build_for(self, input_shape):
+        """Builds once for input_shape (batch axis first) and records it."""
+        input_shape = (None,) + tuple(input_shape)[1:]
+        if not self.built:
+            self.build(input_shape)
+            self.input_shape = input_shape
+            self.built = True
+        return self.compute_output_shape(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def check_input_shape(self, input_shape):
+        """Raises ValueError when a built layer cannot take inputs of this shape."""
+
+    # Computing -----------------------------------------------------------------------------
+    def call(self, inputs, training=False):
+        raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def __call__(self, inputs, training=False):
+        if not isinstance(inputs, Tensor):
+            inputs = np.asarray(inputs)
+            if inputs.dtype != np.float32:
+                inputs = inputs.astype(np.float32)
+            inputs = Tensor(inputs)
+        if not self.built:
+            self.build_for(inputs.shape)
+        self.check_input_shape(inputs.shape)
+        return self.call(inputs, training=training)
+
+    # Configuration -------------------------------------------------------------------------
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        if self.input_shape_arg is not None:
+            config["input_shape"] = list(self.input_shape_arg)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
