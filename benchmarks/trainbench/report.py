@@ -15,6 +15,9 @@ def summarise(runs, peak_gflops):
     """Per-framework figures from its repeated runs (a list of worker results)."""
     first = [r["epoch_seconds"][0] for r in runs]
     later = [t for r in runs for t in r["epoch_seconds"][1:]]
+    skip = 1 if later else 0
+    cores_busy = [c / t for r in runs
+                  for c, t in list(zip(r["epoch_cpu_seconds"], r["epoch_seconds"]))[skip:]]
     epoch = _median(later) if later else _median(first)
     n = 60000
     growth = [(r["rss_after_epoch_mb"][-1] - r["rss_after_epoch_mb"][0]) / (len(r["rss_after_epoch_mb"]) - 1)
@@ -30,6 +33,7 @@ def summarise(runs, peak_gflops):
         "epoch_s_min": min(later) if later else None,
         "epoch_s_max": max(later) if later else None,
         "epoch_samples": len(later),
+        "cores_busy": _median(cores_busy),
         "samples_per_s": n / epoch,
         "gflops": gflops,
         "percent_of_peak": 100.0 * gflops / peak_gflops,
@@ -63,14 +67,14 @@ def format_table(headers, rows):
 def training_table(summaries, base="fastnn"):
     ref = summaries.get(base, {})
     headers = ["framework", "epoch 1 s", "epoch s", "min-max s", "samples/s", "GFLOP/s", "% peak",
-               "peak RSS MB", "test acc", "epoch/fastnn", "RSS/fastnn"]
+               "peak RSS MB", "test acc", "CPU/wall", "epoch/fastnn", "RSS/fastnn"]
     rows = []
     for name, s in summaries.items():
         spread = "-" if s["epoch_s_min"] is None else f"{s['epoch_s_min']:.3f}-{s['epoch_s_max']:.3f}"
         rows.append([name, _fmt(s["first_epoch_s"], ".3f"), _fmt(s["epoch_s"], ".3f"), spread,
                      _fmt(s["samples_per_s"], ",.0f"), _fmt(s["gflops"], ".1f"),
                      _fmt(s["percent_of_peak"], ".0f"), _fmt(s["peak_rss_mb"], ".0f"),
-                     _fmt(s["test_accuracy"], ".4f"), _ratio(s["epoch_s"], ref.get("epoch_s")),
+                     _fmt(s["test_accuracy"], ".4f"), _fmt(s["cores_busy"], ".2f"), _ratio(s["epoch_s"], ref.get("epoch_s")),
                      _ratio(s["peak_rss_mb"], ref.get("peak_rss_mb"))])
     return format_table(headers, rows)
 

@@ -28,21 +28,24 @@ def pin_to_cpus(threads):
 
 
 def measure(framework, spec):
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     cpus = pin_to_cpus(spec.threads)
     runner = runners.load(framework)  # the framework is imported before the data, as a user's script does
     rss_after_import = memory.rss_mb()
     arrays = data.load(spec.data_dir)
     x_train, y_train, x_test = arrays["x_train"], arrays["y_train"], arrays["x_test"]
-    weights = [np.asarray(a) for a in np.load(spec.weights_file).values()]
+    with np.load(spec.weights_file) as saved:
+        weights = [saved[key] for key in saved.files]
     rss_before_training = memory.rss_mb()
     peak_reset = memory.reset_peak()
 
     trainer = runner.Trainer(spec, weights)
-    epoch_seconds, rss_after_epoch = [], []
+    epoch_seconds, epoch_cpu_seconds, rss_after_epoch = [], [], []
     for epoch in range(spec.epochs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         trainer.train_epoch(x_train, y_train, epoch)
         epoch_seconds.append(time.perf_counter() - start)
+        epoch_cpu_seconds.append(time.process_time() - start_cpu)
         rss_after_epoch.append(memory.rss_mb())
     peak_training = memory.peak_rss_mb()
 
@@ -61,7 +64,9 @@ def measure(framework, spec):
         "version": runner.version(),
         "threads": spec.threads,
         "cpus": cpus,
+        "loadavg_at_start": load,
         "epoch_seconds": epoch_seconds,
+        "epoch_cpu_seconds": epoch_cpu_seconds,
         "rss_after_import_mb": rss_after_import,
         "rss_before_training_mb": rss_before_training,
         "rss_after_epoch_mb": rss_after_epoch,

@@ -20,6 +20,8 @@ class Trainer:
         self.spec = spec
         self.params = [np.array(w, dtype="float32") for w in weights]
         self.mean_squares = [np.zeros_like(p) for p in self.params]
+        # Preallocated scratch, so the update allocates nothing (fresh multi-MB temporaries cost page faults).
+        self.scratch = [(np.empty_like(p), np.empty_like(p)) for p in self.params]
 
     def _forward(self, x):
         w1, b1, w2, b2 = self.params
@@ -46,10 +48,16 @@ class Trainer:
         lr = np.float32(self.spec.learning_rate)
         rho = np.float32(self.spec.rho)
         eps = np.float32(self.spec.epsilon)
-        for param, grad, ms in zip(self.params, grads, self.mean_squares):
+        for param, grad, ms, (step, denom) in zip(self.params, grads, self.mean_squares, self.scratch):
+            np.multiply(grad, 1 - rho, out=step)
+            step *= grad
             ms *= rho
-            ms += (1 - rho) * grad * grad
-            param -= lr * grad / np.sqrt(ms + eps)
+            ms += step
+            np.add(ms, eps, out=denom)
+            np.sqrt(denom, out=denom)
+            np.multiply(grad, lr, out=step)
+            step /= denom
+            param -= step
 
     def train_epoch(self, x, y, epoch):
         order = epoch_permutation(self.spec.seed, epoch, len(x))
