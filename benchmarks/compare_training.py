@@ -1,0 +1,195 @@
+"""Side-by-side training benchmark: chapter 2's MNIST network in fastnn and its peers.
+
+The network is 784 -> Dense(512, relu) -> Dense(10, softmax), categorical cross-entropy, RMSprop (lr 0.001,
+rho 0.9, eps 1e-7), batch 128, float32. Every framework starts from the same glorot-uniform weights drawn
+once with NumPy, reads MNIST with the same loader, and runs in its own subprocess with the same thread
+count; the order of the subprocesses alternates between repeats. Epochs are timed one fit(epochs=1) call
+(or one pass of the hand-written loop) at a time.
+
+    python benchmarks/compare_training.py --data-dir DIR [--epochs 3] [--threads 2] [--repeats N]
+        [--frameworks fastnn,numpy,torch,keras-jax] [--json FILE]
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from trainbench import data, report, worker  # noqa: E402
+from trainbench.runners import MODULES  # noqa: E402
+from trainbench.workload import Spec, glorot_uniform_weights, training_flops  # noqa: E402
+
+THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "FASTNN_NUM_THREADS")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the four MNIST IDX files (default: $FASTNN_DATASETS/mnist, "
+                             "then where fastnn.datasets looks)")
+    parser.add_argument("--frameworks", default=",".join(MODULES),
+                        help=f"comma-separated subset of {','.join(MODULES)}")
+    parser.add_argument("--repeats", type=int, default=1, help="subprocess runs per framework")
+    parser.add_argument("--json", default=None, help="write every raw measurement and the summary here")
+    parser.add_argument("--peak-gflops", type=float, default=190.0,
+                        help="the machine's float32 peak, GFLOP/s (default: 2 cores x ~95)")
+    parser.add_argument("--predict-batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--no-determinism", action="store_true",
+                        help="skip the fastnn 1-vs-2-thread bitwise check")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per subprocess")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-spec", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker is None:
+        args.frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
+        unknown = [f for f in args.frameworks if f not in MODULES]
+        if unknown:
+            parser.error(f"unknown framework(s) {unknown}; choose from {list(MODULES)}")
+        for name in ("epochs", "threads", "repeats", "predict_batch_size"):
+            if getattr(args, name) < 1:
+                parser.error(f"--{name.replace('_', '-')} must be >= 1, received: {getattr(args, name)}")
+    return args
+
+
+def child_env(threads):
+    """The environment of a worker: thread counts for every runtime, set before any of them is imported."""
+    env = dict(os.environ)
+    for var in THREAD_ENV_VARS:
+        env[var] = str(threads)
+    env["KERAS_BACKEND"] = "jax"
+    env["JAX_PLATFORMS"] = "cpu"
+    if threads == 1:
+        # XLA's CPU backend has no flag for N > 1 threads; the worker's CPU affinity bounds it instead.
+        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " " + flags).strip()
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_worker(framework, spec, workdir, timeout):
+    """Runs one framework in a fresh interpreter; returns its result dict (with 'skipped' or 'failed')."""
+    tag = f"{framework}-{spec.threads}t-{os.urandom(4).hex()}"
+    spec_file, out_file = Path(workdir) / f"{tag}.spec.json", Path(workdir) / f"{tag}.out.json"
+    spec_file.write_text(json.dumps(spec.to_dict()))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", framework,
+           "--worker-spec", str(spec_file), "--worker-out", str(out_file)]
+    try:
+        proc = subprocess.run(cmd, env=child_env(spec.threads), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"framework": framework, "failed": f"timed out after {timeout:.0f} s"}
+    if out_file.exists() and proc.returncode in (0, worker.SKIPPED_EXIT_CODE):
+        return json.loads(out_file.read_text())
+    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+    return {"framework": framework, "failed": f"exit code {proc.returncode}:\n{tail}"}
+
+
+def check_determinism(base_spec, workdir, timeout):
+    """fastnn trained one seeded epoch at 1 and at 2 threads: are the weights bitwise identical?"""
+    weights = {}
+    for threads in (1, 2):
+        spec = Spec(**{**base_spec.to_dict(), "epochs": 1, "threads": threads, "predict_repeats": 0,
+                       "save_weights_file": str(Path(workdir) / f"determinism-{threads}.npz")})
+        result = run_worker("fastnn", spec, workdir, timeout)
+        if "skipped" in result or "failed" in result:
+            return {"error": result.get("skipped") or result.get("failed")}
+        with np.load(spec.save_weights_file) as f:
+            weights[threads] = [f[k] for k in f.files]
+    pairs = list(zip(weights[1], weights[2]))
+    identical = all(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes() for a, b in pairs)
+    max_diff = max(float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) for a, b in pairs)
+    return {"identical": identical, "max_abs_diff": max_diff}
+
+
+def machine_description():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(),
+            "loadavg_at_start": load}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker is not None:
+        return worker.main(args.worker, args.worker_spec, args.worker_out)
+
+    data_dir = data.locate(args.data_dir)
+    machine = machine_description()
+    print(f"{machine['cpu']}, {machine['cpus']} CPUs, Python {machine['python']}, "
+          f"load average at start {machine['loadavg_at_start']}")
+    print(f"MNIST from {data_dir}; {args.epochs} epoch(s), {args.threads} thread(s), {args.repeats} repeat(s); "
+          f"one epoch = {training_flops(60000) / 1e9:.1f} GFLOP of matmul (see below)\n")
+
+    results = {name: [] for name in args.frameworks}
+    skipped, failed = {}, {}
+    with tempfile.TemporaryDirectory(prefix="fastnn-bench-") as workdir:
+        weights_file = str(Path(workdir) / "initial_weights.npz")
+        np.savez(weights_file, *glorot_uniform_weights(args.seed))
+        spec = Spec(epochs=args.epochs, threads=args.threads, predict_batch_size=args.predict_batch_size,
+                    seed=args.seed, data_dir=str(data_dir), weights_file=weights_file)
+        for repeat in range(args.repeats):
+            order = args.frameworks if repeat % 2 == 0 else args.frameworks[::-1]
+            for framework in order:
+                if framework in skipped or framework in failed:
+                    continue
+                print(f"repeat {repeat + 1}/{args.repeats}: {framework} ...", end=" ", flush=True)
+                result = run_worker(framework, spec, workdir, args.timeout)
+                if "skipped" in result:
+                    skipped[framework] = result["skipped"]
+                    print(f"skipped ({result['skipped']})")
+                elif "failed" in result:
+                    failed[framework] = result["failed"]
+                    print(f"FAILED ({result['failed']})")
+                else:
+                    results[framework].append(result)
+                    print(" ".join(f"{t:.3f}" for t in result["epoch_seconds"]) + " s/epoch")
+        determinism = None
+        if "fastnn" in args.frameworks and results["fastnn"] and not args.no_determinism:
+            print("determinism: fastnn, one seeded epoch at 1 and at 2 threads ...", flush=True)
+            determinism = check_determinism(spec, workdir, args.timeout)
+
+    summaries = {name: report.summarise(runs, args.peak_gflops) for name, runs in results.items() if runs}
+    print()
+    if summaries:
+        print(report.training_table(summaries))
+        print(f"\nepoch s: median of epochs 2..{args.epochs} over all repeats (epoch 1 if only one) "
+              f"[min-max]; epoch 1 s: median first epoch, includes warm-up/compilation.")
+        print("GFLOP/s counts only matmul flops, 2 per multiply-add: forward 2n(784*512 + 512*10), backward "
+              "both weight gradients plus the hidden layer's input gradient 2n(512*10) "
+              f"= {training_flops(60000) / 1e9:.1f} GFLOP per 60,000-image epoch; "
+              f"% peak is of --peak-gflops {args.peak_gflops:g}.")
+        print("peak RSS: whole process while building the model and training (after data loading).\n")
+        print(report.predict_memory_table(summaries))
+        print(f"\npredict: {args.predict_batch_size}-image batches over the 10,000 test images, median of "
+              "5 calls after a warm-up; PyTorch under torch.no_grad() with softmax.\n")
+        for line in report.goal_lines(summaries, determinism):
+            print(line)
+    for name, why in {**skipped, **failed}.items():
+        print(f"note: {name} not measured: {why}")
+
+    if args.json:
+        payload = {"machine": machine, "args": {k: v for k, v in vars(args).items() if not k.startswith("worker")},
+                   "data_dir": str(data_dir), "runs": results, "summary": summaries,
+                   "determinism": determinism, "skipped": skipped, "failed": failed}
+        Path(args.json).write_text(json.dumps(payload, indent=2))
+        print(f"\nwrote {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

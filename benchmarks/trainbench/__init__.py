@@ -1,0 +1,1 @@
+"""Shared pieces of the side-by-side training benchmark (compare_training.py)."""
