@@ -5,3 +5,8 @@ cimport numpy as cnp
 cnp.import_array()
 
 include "_threads.pxi"
+include "_layout.pxi"
+include "_elementwise.pxi"
+include "_softmax.pxi"
+include "_optim.pxi"
+include "_gather.pxi"

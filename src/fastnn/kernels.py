@@ -3,3 +3,18 @@
 Every function has a twin of the same name and signature in fastnn.reference,
 the plain-NumPy oracle it is tested against.
 """
+from ._C import (
+    adagrad_step,
+    adam_step,
+    add,
+    gather_rows,
+    relu,
+    relu_grad,
+    rmsprop_step,
+    sgd_step,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+    softmax_grad,
+    sum_to_shape,
+)
