@@ -12,7 +12,10 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double alpha, double beta_1, double beta_2, double epsilon)
 
 
-def _check_state(param, **arrays):
+def _check_state(param, required=(), **arrays):
+    for name in ("grad",) + required:
+        if arrays[name] is None:
+            raise TypeError(f"{name} must be a numpy.ndarray, got None")
     if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
         raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
     if not param.flags.writeable:
@@ -90,7 +93,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
+    _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
     use_momentum = bool(momentum) and momentum_buffer is not None
     cdef _StepArrays s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None)
     cdef double lr = learning_rate, r = rho, mu = momentum, eps = epsilon
@@ -108,7 +111,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
 
 def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
-    _check_state(param, grad=grad, accumulator=accumulator)
+    _check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
     cdef _StepArrays s = _StepArrays(param, grad, accumulator)
     cdef double lr = learning_rate, eps = epsilon
     cdef void *p = s.ptr(0)
@@ -128,7 +131,7 @@ def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step
     m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v)
+    _check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
     cdef double alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)

@@ -64,9 +64,10 @@ def softmax_grad(dy, y, out=None):
     if dy.shape != y.shape:
         raise ValueError(f"softmax_grad: dy has shape {dy.shape} but y has shape {y.shape}")
     out = check_out(out, dy.shape, dy.dtype)
-    if dy.ndim == 0:
-        raise ValueError("softmax_grad needs at least 1 dimension, got a 0-d array")
     if out.size == 0:
+        return out
+    if dy.ndim == 0:
+        out[...] = _row_kernel(dy.reshape(1), y.reshape(1), np.empty(1, dtype=out.dtype))[0]
         return out
     return _row_kernel(dy, y, out)
 
