@@ -30,12 +30,9 @@ FNN_INLINE float exp_nonpositive_f32(float y) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    uint32_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    bits = (bits + 127u) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return y < lowest ? 0.0f : p * scale;
+    union { float f; uint32_t u; } scale = {.f = t};
+    scale.u = (scale.u + 127u) << 23;
+    return y < lowest ? 0.0f : p * scale.f;
 }
 
 FNN_INLINE double exp_nonpositive_f64(double y) {
@@ -58,12 +55,9 @@ FNN_INLINE double exp_nonpositive_f64(double y) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    uint64_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    bits = (bits + 1023u) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return y < lowest ? 0.0 : p * scale;
+    union { double f; uint64_t u; } scale = {.f = t};
+    scale.u = (scale.u + 1023u) << 52;
+    return y < lowest ? 0.0 : p * scale.f;
 }
 
 /* Exp-heavy rows cost about this many element operations per element. */
