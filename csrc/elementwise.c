@@ -308,7 +308,7 @@ void FN(fastnn_relu_grad)(int ndim, const fnn_int *shape, const real *dy, const 
         }                                                                           \
     } while (0)
 
-static void FN(sum_columns_unit)(const void *job, const char *x, char *out, fnn_int ncols) {
+FNN_INLINE void FN(sum_columns_body)(const void *job, const char *x, char *out, fnn_int ncols) {
     const reduce_job *J = job;
     const int d = J->L.ndim - 1;
     const fnn_int cs = J->L.stride[1][d] / (fnn_int)sizeof(real);
@@ -329,6 +329,14 @@ static void FN(sum_columns_unit)(const void *job, const char *x, char *out, fnn_
     for (fnn_int j = 0; j < ncols; j++) o[j] = (real)acc[j];
 }
 
+static void FN(sum_columns_portable)(const void *job, const char *x, char *out, fnn_int ncols) {
+    FN(sum_columns_body)(job, x, out, ncols);
+}
+
+static FNN_TARGET_AVX2 void FN(sum_columns_avx2)(const void *job, const char *x, char *out, fnn_int ncols) {
+    FN(sum_columns_body)(job, x, out, ncols);
+}
+
 static void FN(sum_rows_unit)(const void *job, const char *x, char *out, fnn_int ncols) {
     (void)ncols;
     const reduce_job *J = job;
@@ -345,7 +353,7 @@ static void FN(sum_rows_unit)(const void *job, const char *x, char *out, fnn_int
 void FN(fastnn_sum_to_shape)(int ndim, const fnn_int *shape, const real *x, const fnn_int *x_strides,
                              const unsigned char *reduce, real *out) {
     run_sum_to_shape(ndim, shape, (const char *)x, x_strides, reduce, (char *)out, sizeof(real),
-                     FN(sum_columns_unit), FN(sum_rows_unit));
+                     FNN_PICK(FN(sum_columns_portable), FN(sum_columns_avx2)), FN(sum_rows_unit));
 }
 
 #undef FOR_EACH_REDUCED
