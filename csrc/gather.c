@@ -14,10 +14,11 @@ typedef struct {
 #define DEFINE_GATHER(SRC, S, DST, D)                                                        \
     static void gather_##SRC##_##DST(void *ctx, fnn_int first, fnn_int end) {                \
         const gather_job *J = ctx;                                                           \
+        const fnn_int row = J->row;                                                          \
         for (fnn_int i = first; i < end; i++) {                                              \
             const S *restrict src = (const S *)J->x + J->idx[i] * J->x_rs;                   \
             D *restrict dst = (D *)J->out + i * J->out_rs;                                   \
-            for (fnn_int j = 0; j < J->row; j++) dst[j] = (D)src[j];                         \
+            for (fnn_int j = 0; j < row; j++) dst[j] = (D)src[j];                            \
         }                                                                                    \
     }                                                                                        \
     void fastnn_gather_rows_##SRC##_##DST(fnn_int count, fnn_int row, const S *x, fnn_int x_rs, \

@@ -7,6 +7,8 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
     void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
 
+import math
+
 _GATHER_SOURCES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -49,9 +51,10 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     if indices.ndim != 1 or indices.dtype.kind not in "iu":
         raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
     n = x.shape[0]
-    if indices.size and (indices.min() < -n or indices.max() >= n):
-        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{indices.min()}, {indices.max()}]")
-    row = int(np.prod(x.shape[1:], dtype=np.int64))
+    lowest, highest = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
+    if lowest < -n or highest >= n:
+        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{lowest}, {highest}]")
+    row = math.prod(x.shape[1:])
     dtype = np.dtype(dtype)
     out = check_out(out, (indices.size, row), dtype)
     if out.size == 0:
@@ -59,9 +62,9 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     if x.dtype not in _GATHER_SOURCES or dtype not in FLOAT_DTYPES:
         out[...] = x[indices].reshape(indices.size, row)
         return out
-    idx = indices.astype(np.intp)
-    if indices.dtype.kind == "i":
-        idx[idx < 0] += n
+    idx = np.ascontiguousarray(indices, dtype=np.intp)
+    if lowest < 0:
+        idx = np.where(idx < 0, idx + n, idx)
     rows = _input_rows(x.reshape(n, row))
     o = _output_rows(out)
     work = o if o is not None else np.empty(out.shape, dtype=dtype)
