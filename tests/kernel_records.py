@@ -467,7 +467,7 @@ def gather_samples(dtype):
             (rng.integers(0, 255, (9, 4, 4)).astype(np.uint8), np.array([8, 0, 3], np.uint32)),
             {"dtype": dtype, "out": np.empty((3, 32), dtype)[:, ::2]}), 9)),
         Sample("gather_rows[strided indices]", seeded(lambda rng: (
-            (rng.standard_normal((20, 3)), np.arange(40)[::-3] % 20), {"dtype": dtype}), 10)),
+            (rng.standard_normal((20, 3)), (np.arange(40) % 20)[::-3]), {"dtype": dtype}), 10)),
         Sample("gather_rows[1-D x]", lambda: ((np.arange(6, dtype=np.float32), np.array([5, -1, 0])), {"dtype": dtype})),
     ]
     return out
