@@ -56,4 +56,61 @@ void fastnn_gemm_force_portable(int force_portable);
 
 /* ---- elementwise.c, softmax.c, optim.c, gather.c ------------------------- */
 
+/* Arrays of up to this many axes (NumPy's own limit). */
+#define FASTNN_MAX_DIMS 64
+
+/* ---- parallel.c: fn(ctx, first, end) over [0, nblocks) in contiguous ranges, one per thread. */
+typedef void (*fastnn_block_fn)(void *ctx, fnn_int first, fnn_int end);
+void fastnn_parallel_blocks(fnn_int nblocks, int nthreads, fastnn_block_fn fn, void *ctx);
+
+/* Each entry has a float (_f32) and a double (_f64) twin with the same contract.
+ * Shapes have ndim axes; strides are per axis, 0 for a broadcast axis. */
+/* out := a + b over `shape`; out may be a or b exactly, never partly overlap them. */
+void fastnn_add_f32(int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides);
+void fastnn_add_f64(int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides);
+/* out (C-contiguous over the kept axes) := x summed over the axes with reduce[d] != 0, in row-major order, accumulated in double. */
+void fastnn_sum_to_shape_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, const unsigned char *reduce, float *out);
+void fastnn_sum_to_shape_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, const unsigned char *reduce, double *out);
+/* out := x < 0 ? 0 : x (NaN stays NaN); out may be x. */
+void fastnn_relu_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, float *out, const fnn_int *out_strides);
+void fastnn_relu_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, double *out, const fnn_int *out_strides);
+/* out := y > 0 ? dy : 0; out may be dy or y. */
+void fastnn_relu_grad_f32(int ndim, const fnn_int *shape, const float *dy, const fnn_int *dy_strides, const float *y, const fnn_int *y_strides, float *out, const fnn_int *out_strides);
+void fastnn_relu_grad_f64(int ndim, const fnn_int *shape, const double *dy, const fnn_int *dy_strides, const double *y, const fnn_int *y_strides, double *out, const fnn_int *out_strides);
+
+/* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
+/* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */
+void fastnn_softmax_f32(fnn_int rows, fnn_int k, const float *x, fnn_int x_rs, float *out, fnn_int out_rs);
+void fastnn_softmax_f64(fnn_int rows, fnn_int k, const double *x, fnn_int x_rs, double *out, fnn_int out_rs);
+/* out := y * (dy - rowsum(dy * y)). */
+void fastnn_softmax_grad_f32(fnn_int rows, fnn_int k, const float *dy, fnn_int dy_rs, const float *y, fnn_int y_rs, float *out, fnn_int out_rs);
+void fastnn_softmax_grad_f64(fnn_int rows, fnn_int k, const double *dy, fnn_int dy_rs, const double *y, fnn_int y_rs, double *out, fnn_int out_rs);
+/* probs (contiguous) := softmax(logits); loss[i] := -sum_j t[i,j] log probs[i,j], t = target rows, or one-hot of classes[i] when target is NULL. */
+void fastnn_softmax_xent_f32(fnn_int rows, fnn_int k, const float *logits, fnn_int logits_rs, const float *target, fnn_int target_rs, const fnn_int *classes, float *loss, float *probs);
+void fastnn_softmax_xent_f64(fnn_int rows, fnn_int k, const double *logits, fnn_int logits_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double *loss, double *probs);
+/* out (contiguous) := scale * (probs * rowsum(t) - t), t as in fastnn_softmax_xent. */
+void fastnn_softmax_xent_grad_f32(fnn_int rows, fnn_int k, const float *probs, fnn_int probs_rs, const float *target, fnn_int target_rs, const fnn_int *classes, double scale, float *out);
+void fastnn_softmax_xent_grad_f64(fnn_int rows, fnn_int k, const double *probs, fnn_int probs_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double scale, double *out);
+
+/* Optimizer steps on n contiguous elements, in place; formulas as in fastnn.reference. */
+/* velocity NULL: param -= lr * grad; else Keras's (Nesterov) momentum update. */
+void fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov);
+void fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov);
+/* momentum_buffer NULL: no momentum. */
+void fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, double lr, double rho, double momentum, double epsilon);
+void fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double lr, double rho, double momentum, double epsilon);
+void fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon);
+void fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon);
+/* alpha = lr * sqrt(1 - beta_2^step) / (1 - beta_1^step), computed by the caller. */
+void fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double alpha, double beta_1, double beta_2, double epsilon);
+void fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double alpha, double beta_1, double beta_2, double epsilon);
+
+/* out[i, :] := (converted) x row idx[i], rows of `row` unit-stride elements x_rs apart; idx in [0, n). */
+void fastnn_gather_rows_u8_f32(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
+void fastnn_gather_rows_u8_f64(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
+void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
+void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+
 #endif

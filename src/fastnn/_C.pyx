@@ -5,4 +5,9 @@ cimport numpy as cnp
 cnp.import_array()
 
 include "_threads.pxi"
+include "_layout.pxi"
 include "_matmul.pxi"
+include "_elementwise.pxi"
+include "_softmax.pxi"
+include "_optim.pxi"
+include "_gather.pxi"

@@ -3,7 +3,6 @@ import numpy as np
 from fastnn._arrays import as_float_array, as_float_arrays, check_out
 
 cdef extern from "fastnn.h":
-    ctypedef Py_ssize_t fnn_int
     int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k,
                      const float *a, fnn_int a_rs, fnn_int a_cs,
                      const float *b, fnn_int b_rs, fnn_int b_cs,

@@ -5,7 +5,24 @@ the plain-NumPy oracle it is tested against.
 """
 import os
 
-from ._C import _force_portable_gemm, gemm_kernel_name, matmul
+from ._C import (
+    _force_portable_gemm,
+    adagrad_step,
+    adam_step,
+    add,
+    gather_rows,
+    gemm_kernel_name,
+    matmul,
+    relu,
+    relu_grad,
+    rmsprop_step,
+    sgd_step,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+    softmax_grad,
+    sum_to_shape,
+)
 
 if os.environ.get("FASTNN_GEMM_KERNEL", "").strip().lower() == "portable":
     _force_portable_gemm(True)

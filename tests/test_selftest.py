@@ -1,0 +1,31 @@
+import os
+import subprocess
+import sys
+
+import fastnn
+from fastnn import selftest
+
+
+def test_selftest_passes_in_a_subprocess():
+    env = dict(os.environ)
+    src = os.path.dirname(os.path.dirname(fastnn.__file__))
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    result = subprocess.run([sys.executable, "-m", "fastnn.selftest"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OpenMP: " in result.stdout and "GEMM micro-kernel: " in result.stdout
+    for name in selftest.compiled_kernels():
+        assert f"{name}" in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_selftest_covers_every_compiled_kernel():
+    names = selftest.compiled_kernels()
+    assert {"add", "softmax", "adam_step", "gather_rows"} <= set(names)
+    assert all(name in selftest.CASES for name in names)
+
+
+def test_selftest_reports_a_wrong_kernel(monkeypatch):
+    monkeypatch.setattr(fastnn.kernels, "relu", lambda x, out=None: fastnn.reference.relu(x) + 1e-3)
+    assert selftest.check_kernel("relu", fastnn.get_num_threads()) is not None
+    assert selftest.main() == 1
