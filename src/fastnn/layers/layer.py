@@ -39,6 +39,14 @@ def as_shape(shape, name):
     return shape
 
 
+def as_float32_inputs(inputs, owner):
+    """inputs as a float32 array; TypeError naming owner for non-real data (complex, strings, objects)."""
+    array = np.asarray(inputs)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner} takes real numbers. Received: inputs with dtype {array.dtype}")
+    return array if array.dtype == np.float32 else array.astype(np.float32)
+
+
 def batch_shape(shape):
     """'(None, 20)' for a shape whose first axis is the batch."""
     dims = ["None"] + [str(d) for d in tuple(shape)[1:]]
@@ -102,6 +110,11 @@ class Layer:
             )
         values = [np.asarray(v) for v in weights]
         for name, weight, value in zip(self._weight_names, self._weights, values):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} must hold real numbers, "
+                    f"received an array of dtype {value.dtype}"
+                )
             if value.shape != weight.data.shape:
                 raise ValueError(
                     f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} has shape "
@@ -135,10 +148,7 @@ class Layer:
 
     def __call__(self, inputs, training=False):
         if not isinstance(inputs, Tensor):
-            inputs = np.asarray(inputs)
-            if inputs.dtype != np.float32:
-                inputs = inputs.astype(np.float32)
-            inputs = Tensor(inputs)
+            inputs = Tensor(as_float32_inputs(inputs, f"Layer {self.name!r} ({type(self).__name__})"))
         if not self.built:
             self.build_for(inputs.shape)
         self.check_input_shape(inputs.shape)
