@@ -5,6 +5,7 @@ weights once the input shape is known, call(inputs, training) computes, and get_
 returns what __init__ needs to make the layer again. Shapes include the batch axis as None.
 """
 import re
+import threading
 from collections import Counter
 
 import numpy as np
@@ -13,12 +14,14 @@ from .. import initializers
 from ..tensor import Tensor
 
 _name_counts = Counter()
+_build_lock = threading.RLock()
 
 
 def unique_name(base):
     """'dense', then 'dense_1', 'dense_2', ... for each new layer of the same kind."""
-    count = _name_counts[base]
-    _name_counts[base] += 1
+    with _build_lock:
+        count = _name_counts[base]
+        _name_counts[base] += 1
     return base if count == 0 else f"{base}_{count}"
 
 
@@ -131,9 +134,11 @@ class Layer:
         """Builds once for input_shape (batch axis first) and records it."""
         input_shape = (None,) + tuple(input_shape)[1:]
         if not self.built:
-            self.build(input_shape)
-            self.input_shape = input_shape
-            self.built = True
+            with _build_lock:  # threads predicting with an unbuilt model must not each make weights
+                if not self.built:
+                    self.build(input_shape)
+                    self.input_shape = input_shape
+                    self.built = True
         return self.compute_output_shape(input_shape)
 
     def compute_output_shape(self, input_shape):
