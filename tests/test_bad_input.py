@@ -6,6 +6,7 @@ feature count, label count, one-hot/sparse mix-ups and batch_size (test_models.p
 files (test_saving.py), IDX files and downloads (test_datasets.py).
 """
 import math
+import zipfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -353,3 +354,38 @@ def test_terminate_on_nan_stops_at_the_first_nan_batch(capsys):
     assert counter.batches == 2
     assert len(history.history["loss"]) == 1 and math.isnan(history.history["loss"][0])
     assert "Batch 1: Invalid loss, terminating training" in capsys.readouterr().out
+
+
+# ---- files -----------------------------------------------------------------------------------------
+class _WritesMarker:
+    """Unpickling this creates a file: proof that a loader ran pickle."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("load", ["load_weights", "load_model"])
+def test_weight_files_are_read_without_pickle(tmp_path, load):
+    marker = tmp_path / "unpickled"
+    model = classifier()
+    path = tmp_path / "weights.npz"
+    model.save_weights(path)
+    arrays = dict(np.load(path))
+    arrays["0/kernel"] = np.array([_WritesMarker(marker)], dtype=object)
+    np.savez(path, allow_pickle=True, **arrays)
+    if load == "load_model":
+        saved = tmp_path / "model.fastnn"
+        model.save(saved)
+        with zipfile.ZipFile(saved) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        members["model.weights.npz"] = path.read_bytes()
+        with zipfile.ZipFile(saved, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, data)
+        path = saved
+    with pytest.raises(ValueError, match="not a readable fastnn weights file"):
+        model.load_weights(path) if load == "load_weights" else models.load_model(path)
+    assert not marker.exists()
