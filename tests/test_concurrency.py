@@ -131,15 +131,19 @@ def test_threads_training_their_own_models_match_serial_training(fast_switching)
     x = np.random.default_rng(3).standard_normal((128, 32)).astype(np.float32)
     y = np.arange(128) % 10
 
-    def trained():
+    def compiled():  # built here: the seeded initial weights come from one shared generator
         model = chapter_like_model()
         model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+        return model
+
+    def train(model):
         model.fit(x, y, epochs=2, batch_size=32, shuffle=False, verbose=0)
         return model.get_weights()
 
-    want = trained()
+    want = train(compiled())
+    fresh = [compiled() for _ in range(4)]
     results = [None] * 4
-    run_together(lambda i: results.__setitem__(i, trained()), count=4)
+    run_together(lambda i: results.__setitem__(i, train(fresh[i])), count=4)
     for weights in results:
         for got, expected in zip(weights, want):
             np.testing.assert_array_equal(got, expected)
