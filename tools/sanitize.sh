@@ -34,6 +34,10 @@ start=$(date +%s)
     exit 1
 }
 built=$(date +%s)
+if ! ldd "$work"/src/fastnn/_C*.so | grep -q libasan; then
+    echo "sanitize.sh: the built module is not linked with libasan; FASTNN_SANITIZE had no effect" >&2
+    exit 1
+fi
 echo "sanitize.sh: build took $((built - start)) s"
 
 if [ $# -eq 0 ]; then
