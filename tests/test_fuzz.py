@@ -54,7 +54,7 @@ def placed(draw, values):
 def arrays(draw, shape, dtype, low=-3.0, high=3.0):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     scale = draw(st.sampled_from([1.0, 1.0, 1e-3, 1e3]))
-    values = (rng.uniform(low, high, shape) * scale).astype(dtype)
+    values = np.asarray(rng.uniform(low, high, shape) * scale, dtype=dtype)
     return draw(placed(values))
 
 
@@ -257,8 +257,9 @@ def test_gather_rows(data, n, inner, source, dtype, index_dtype):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     x = draw(placed(rng.uniform(0, 200, (n,) + inner).astype(source)))
     count = draw(st.integers(0, 40))
-    low = 0 if np.dtype(index_dtype).kind == "u" else -n - 1
-    indices = draw(placed(rng.integers(low, n + 1, count).astype(index_dtype))) if n or count == 0 \
+    low = 0 if np.dtype(index_dtype).kind == "u" else -n
+    high = n + (draw(st.integers(0, 9)) == 0)  # now and then an index out of range
+    indices = draw(placed(rng.integers(low, high, count).astype(index_dtype))) if high > low \
         else np.zeros(count, index_dtype)
     kwargs = {"dtype": dtype}
     if draw(st.booleans()):
