@@ -392,3 +392,17 @@ def test_weight_files_are_read_without_pickle(tmp_path, load):
     with pytest.raises(ValueError, match="not a readable fastnn weights file"):
         model.load_weights(path) if load == "load_weights" else models.load_model(path)
     assert not marker.exists()
+
+
+def test_weight_files_with_complex_arrays_are_refused(tmp_path):
+    model = classifier()
+    path = tmp_path / "weights.npz"
+    model.save_weights(path)
+    arrays = dict(np.load(path))
+    arrays["0/kernel"] = arrays["0/kernel"].astype(np.complex64)
+    np.savez(path, **arrays)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"'kernel' of layer 0 with dtype complex64, not real numbers"):
+        model.load_weights(path)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
