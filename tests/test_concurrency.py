@@ -86,12 +86,17 @@ def test_kernels_release_the_gil(name, restore_threads):
     fastnn.set_num_threads(1)
     fn, args = LONG_CALLS[name](np.random.default_rng(0))
     fn(*args)  # warm up
-    duration, longest_pause = longest_pause_of_a_python_loop_while(lambda: [fn(*args) for _ in range(3)])
-    one_call = duration / 3
-    assert one_call > 0.01, f"{name} is too quick ({one_call * 1e3:.1f} ms) to tell whether it holds the GIL"
-    # Holding the GIL would freeze the loop for a whole call; released, it pauses only for
-    # the worker's brief Python code between calls (and the OS scheduler).
-    assert longest_pause < one_call / 2, (name, one_call, longest_pause)
+    attempts = []
+    for _ in range(3):  # a busy machine may stall the loop once; a held GIL stalls it every time
+        duration, longest_pause = longest_pause_of_a_python_loop_while(lambda: [fn(*args) for _ in range(3)])
+        one_call = duration / 3
+        assert one_call > 0.01, f"{name} is too quick ({one_call * 1e3:.1f} ms) to tell whether it holds the GIL"
+        attempts.append((round(one_call, 4), round(longest_pause, 4)))
+        # Holding the GIL would freeze the loop for a whole call; released, it pauses only for
+        # the worker's brief Python code between calls (and the OS scheduler).
+        if longest_pause < one_call / 2:
+            return
+    pytest.fail(f"{name}: a Python loop stalled for most of a call in every attempt (call, pause): {attempts}")
 
 
 def chapter_like_model(built=True):
