@@ -462,6 +462,8 @@ def gather_samples(dtype):
             out.append(Sample(_label("gather_rows", np.dtype(src).name, n_rows, inner, layout), seeded(build, seed)))
     out += [
         Sample("gather_rows[no indices]", lambda: ((np.zeros((4, 3), np.uint8), np.zeros(0, np.int64)), {"dtype": dtype})),
+        Sample("gather_rows[no rows, no indices]",
+               lambda: ((np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)), {"dtype": dtype})),
         Sample("gather_rows[empty rows]", lambda: ((np.zeros((4, 0), np.uint8), np.array([1, 2])), {"dtype": dtype})),
         Sample("gather_rows[uint32 indices, out]", seeded(lambda rng: (
             (rng.integers(0, 255, (9, 4, 4)).astype(np.uint8), np.array([8, 0, 3], np.uint32)),

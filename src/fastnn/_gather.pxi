@@ -52,7 +52,7 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
         raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
     n = x.shape[0]
     lowest, highest = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
-    if lowest < -n or highest >= n:
+    if indices.size and (lowest < -n or highest >= n):
         raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{lowest}, {highest}]")
     row = math.prod(x.shape[1:])
     dtype = np.dtype(dtype)

@@ -17,11 +17,23 @@ def _as_tensor(y):
     return y if isinstance(y, Tensor) else Tensor(np.asarray(y))
 
 
-def _match_rank(y_true, y_pred):
-    """y_true as an array of y_pred's dtype, given a trailing axis of 1 when it lacks one."""
-    y_true = np.asarray(y_true, dtype=y_pred.dtype)
+def _match_rank(y_true, y_pred, loss):
+    """y_true as an array of y_pred's dtype and shape (a missing trailing axis of 1 is added).
+
+    Any other difference is an error: broadcasting y_true against y_pred would average a
+    different quantity without saying so.
+    """
+    given = np.asarray(y_true)
+    y_true = given.astype(y_pred.dtype, copy=False)
     if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
         y_true = y_true[..., None]
+    elif y_pred.ndim == y_true.ndim - 1 and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"{loss} needs y_true and y_pred of the same shape. Received: "
+            f"y_true.shape={given.shape}, y_pred.shape={y_pred.shape}"
+        )
     return y_true
 
 
@@ -70,7 +82,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
 def binary_crossentropy(y_true, y_pred, from_logits=False):
     """-(y log p + (1 - y) log(1 - p)), averaged over the last axis."""
     y_pred = _as_tensor(y_pred)
-    y_true = _match_rank(y_true, y_pred)
+    y_true = _match_rank(y_true, y_pred, "binary_crossentropy")
     if from_logits:
         # max(x, 0) - x y + log(1 + exp(-|x|)): never exponentiates a large positive number.
         per_value = fastnn.maximum(y_pred, 0.0) - y_pred * y_true + fastnn.log(1.0 + fastnn.exp(-fastnn.abs(y_pred)))
@@ -83,14 +95,14 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
 def mean_squared_error(y_true, y_pred):
     """mean((y_pred - y_true) ** 2) over the last axis."""
     y_pred = _as_tensor(y_pred)
-    diff = y_pred - _match_rank(y_true, y_pred)
+    diff = y_pred - _match_rank(y_true, y_pred, "mean_squared_error")
     return (diff * diff).mean(axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_pred - y_true|) over the last axis."""
     y_pred = _as_tensor(y_pred)
-    return fastnn.abs(y_pred - _match_rank(y_true, y_pred)).mean(axis=-1)
+    return fastnn.abs(y_pred - _match_rank(y_true, y_pred, "mean_absolute_error")).mean(axis=-1)
 
 
 mse = MSE = mean_squared_error

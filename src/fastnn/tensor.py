@@ -4,7 +4,7 @@ from contextlib import ContextDecorator
 
 import numpy as np
 
-from . import kernels
+from . import debug, kernels
 
 _GRAD_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = threading.local()
@@ -54,6 +54,8 @@ class Function:
 
     def output(self, data):
         """The Tensor holding this op's result, linked to the op when a gradient is needed."""
+        if debug.enabled:
+            debug.check_forward(self, data)
         if is_grad_enabled() and any(self.needs_grad):
             return Tensor._result(data, self)
         return Tensor(data)
@@ -302,6 +304,8 @@ def _run_backward(root, grad):
         if grad is None:
             continue
         parent_grads = fn.backward(grad)
+        if debug.enabled:
+            debug.check_backward(fn, parent_grads)
         for parent, needed, pgrad in zip(fn.parents, fn.needs_grad, parent_grads):
             if not needed or pgrad is None:
                 continue

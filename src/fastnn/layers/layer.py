@@ -5,6 +5,7 @@ weights once the input shape is known, call(inputs, training) computes, and get_
 returns what __init__ needs to make the layer again. Shapes include the batch axis as None.
 """
 import re
+import threading
 from collections import Counter
 
 import numpy as np
@@ -13,12 +14,14 @@ from .. import initializers
 from ..tensor import Tensor
 
 _name_counts = Counter()
+_build_lock = threading.RLock()
 
 
 def unique_name(base):
     """'dense', then 'dense_1', 'dense_2', ... for each new layer of the same kind."""
-    count = _name_counts[base]
-    _name_counts[base] += 1
+    with _build_lock:
+        count = _name_counts[base]
+        _name_counts[base] += 1
     return base if count == 0 else f"{base}_{count}"
 
 
@@ -37,6 +40,14 @@ def as_shape(shape, name):
     if any(d is not None and d <= 0 for d in shape):
         raise ValueError(f"{name} must contain positive integers. Received: {name}={shape!r}")
     return shape
+
+
+def as_float32_inputs(inputs, owner):
+    """inputs as a float32 array; TypeError naming owner for non-real data (complex, strings, objects)."""
+    array = np.asarray(inputs)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner} takes real numbers. Received: inputs with dtype {array.dtype}")
+    return array if array.dtype == np.float32 else array.astype(np.float32)
 
 
 def batch_shape(shape):
@@ -102,6 +113,11 @@ class Layer:
             )
         values = [np.asarray(v) for v in weights]
         for name, weight, value in zip(self._weight_names, self._weights, values):
+            if value.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} must hold real numbers, "
+                    f"received an array of dtype {value.dtype}"
+                )
             if value.shape != weight.data.shape:
                 raise ValueError(
                     f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} has shape "
@@ -118,9 +134,11 @@ class Layer:
         """Builds once for input_shape (batch axis first) and records it."""
         input_shape = (None,) + tuple(input_shape)[1:]
         if not self.built:
-            self.build(input_shape)
-            self.input_shape = input_shape
-            self.built = True
+            with _build_lock:  # threads predicting with an unbuilt model must not each make weights
+                if not self.built:
+                    self.build(input_shape)
+                    self.input_shape = input_shape
+                    self.built = True
         return self.compute_output_shape(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -135,10 +153,7 @@ class Layer:
 
     def __call__(self, inputs, training=False):
         if not isinstance(inputs, Tensor):
-            inputs = np.asarray(inputs)
-            if inputs.dtype != np.float32:
-                inputs = inputs.astype(np.float32)
-            inputs = Tensor(inputs)
+            inputs = Tensor(as_float32_inputs(inputs, f"Layer {self.name!r} ({type(self).__name__})"))
         if not self.built:
             self.build_for(inputs.shape)
         self.check_input_shape(inputs.shape)

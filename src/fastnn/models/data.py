@@ -13,7 +13,10 @@ def as_samples(x, name="x"):
 
     if x is None:
         raise ValueError(f"{name} is required. Received: {name}=None")
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    try:
+        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} must be an array of equally shaped samples. Received a ragged {name}: {err}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers. Received: {name} with dtype {arr.dtype}")
     if arr.ndim == 0:

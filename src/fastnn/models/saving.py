@@ -126,6 +126,9 @@ def assign_weights(model, arrays, source="the file"):
                 f"{_describe(expected)} but {source} holds {_describe(found)} for {saved_label(index)}"
             )
         by_name = dict(saved.get(index, []))
+        for name, value in by_name.items():
+            if value.dtype.kind not in "biuf":
+                raise ValueError(f"{source} holds {name!r} of layer {index} with dtype {value.dtype}, not real numbers")
         updates.extend((weight, by_name[name]) for name, weight in zip(layer.weight_names, layer.weights))
     for weight, value in updates:
         np.copyto(weight.data, value, casting="unsafe")

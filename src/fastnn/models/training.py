@@ -12,7 +12,7 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from .. import optimizers
-from ..layers.layer import batch_shape
+from ..layers.layer import as_float32_inputs, batch_shape
 from ..tensor import Tensor, no_grad
 from ..utils.random import generator
 from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
@@ -99,7 +99,7 @@ class Trainer:
     # forward -----------------------------------------------------------------------------
     def call(self, inputs, training=False):
         """The model's output Tensor for an input Tensor or array."""
-        x = inputs if isinstance(inputs, Tensor) else Tensor(np.asarray(inputs, dtype=np.float32))
+        x = inputs if isinstance(inputs, Tensor) else Tensor(as_float32_inputs(inputs, f"Model {self.name!r}"))
         if not self.built:
             self.build((None,) + x.shape[1:])
         for layer in self.layers:
