@@ -39,6 +39,9 @@
 
 /* C at most this many NR panels wide reads full MR-row panels of A unpacked. */
 #define GEMM_A_IN_PLACE_MAX_N 4
+/* When all m rows x KC of A fit in this many bytes, A is packed once and shared and each
+ * thread packs its own B panels (gemm_small_m); above, B is packed once and shared. */
+#define GEMM_SMALL_M_A_BYTES (256 * 1024)
 /* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
 #define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
 /* With several threads, aim for this many work units per thread. */
