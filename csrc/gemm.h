@@ -68,14 +68,29 @@ typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, fnn_int a_rs, fnn_int 
 typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b,
                               double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
 
-/* Packing of one B panel, with the contract of gemm_pack_b_s/_d below. */
+/* Packing of A rows and of one B panel, with the contracts of gemm_pack_a_s/_d and
+ * gemm_pack_b_s/_d below. */
+typedef void (*gemm_pack_a_fn_s)(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs,
+                                 fnn_int cs, float *dst);
+typedef void (*gemm_pack_a_fn_d)(int mr, fnn_int rows, fnn_int kc, const double *a, fnn_int rs,
+                                 fnn_int cs, double *dst);
 typedef void (*gemm_pack_b_fn_s)(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
                                  fnn_int cs, float *dst);
 typedef void (*gemm_pack_b_fn_d)(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
                                  fnn_int cs, double *dst);
 
-typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_s kernel; gemm_pack_b_fn_s pack_b; } gemm_config_s;
-typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_d kernel; gemm_pack_b_fn_d pack_b; } gemm_config_d;
+typedef struct {
+    int mr, nr, mc, kc, nc;
+    gemm_kernel_s kernel;
+    gemm_pack_a_fn_s pack_a;
+    gemm_pack_b_fn_s pack_b;
+} gemm_config_s;
+typedef struct {
+    int mr, nr, mc, kc, nc;
+    gemm_kernel_d kernel;
+    gemm_pack_a_fn_d pack_a;
+    gemm_pack_b_fn_d pack_b;
+} gemm_config_d;
 /* One instruction set's micro-kernels and blocking for both dtypes. */
 typedef struct { const char *name; gemm_config_s s; gemm_config_d d; } gemm_isa;
 

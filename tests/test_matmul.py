@@ -309,13 +309,15 @@ def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m,n,k", [(128, 784, 512), (7, 33, 21), (13, 16, 8), (5, 40, 3), (97, 101, 300)])
-def test_transposed_b_packs_to_the_same_bits(kernel, dtype, m, n, k):
-    """Packing B from its transpose (unit row stride) only moves values: same bits as a copy."""
+def test_packing_from_either_layout_gives_the_same_bits(kernel, dtype, m, n, k):
+    """Packing only moves values: A or B by rows or by columns, reversed or not, same bits."""
     rng = np.random.default_rng(m + n + k)
     a, bt = rand(rng, (m, k), dtype), rand(rng, (n, k), dtype)
     got = kernels.matmul(a, bt, trans_b=True)
     np.testing.assert_array_equal(got, kernels.matmul(a, np.ascontiguousarray(bt.T)))
     np.testing.assert_array_equal(got[:, ::-1], kernels.matmul(a, bt[::-1], trans_b=True))
+    np.testing.assert_array_equal(got, kernels.matmul(np.ascontiguousarray(a.T), bt, trans_a=True, trans_b=True))
+    np.testing.assert_array_equal(got[::-1], kernels.matmul(a[::-1], bt, trans_b=True))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
