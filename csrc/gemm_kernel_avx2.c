@@ -141,10 +141,21 @@ AVX2_FN static void pack_a_avx2_d(int mr, fnn_int rows, fnn_int kc, const double
 }
 
 /* B stored transposed (unit row stride, as for x . W^T): full panels are packed
- * with in-register transposes of 8 x 8 floats or 4 x 4 doubles, the rest by the
- * generic packing. The values are copied unchanged, so results do not depend on it. */
+ * with in-register transposes of 8 x 8 floats or 4 x 4 doubles; edge panels of
+ * row-major B with masked loads; the rest by the generic packing. The values are copied unchanged, so results do not depend on it. */
 AVX2_FN static void pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
                                   fnn_int cs, float *dst) {
+    if (cs == 1 && cols < GEMM_AVX2_S_NR) {
+        /* an edge panel of row-major B: masked loads read the live columns, zeros the rest */
+        __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i live_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), lane);
+        __m256i live_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols - 8), lane);
+        for (fnn_int p = 0; p < kc; p++) {
+            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR, _mm256_maskload_ps(b + p * rs, live_lo));
+            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR + 8, _mm256_maskload_ps(b + p * rs + 8, live_hi));
+        }
+        return;
+    }
     if (rs != 1 || cs == 1 || cols != GEMM_AVX2_S_NR) {
         gemm_pack_b_s(nr, cols, kc, b, rs, cs, dst);
         return;
@@ -183,6 +194,16 @@ AVX2_FN static void pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float 
 
 AVX2_FN static void pack_b_avx2_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
                                   fnn_int cs, double *dst) {
+    if (cs == 1 && cols < GEMM_AVX2_D_NR) {
+        __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+        __m256i live_lo = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)cols), lane);
+        __m256i live_hi = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)cols - 4), lane);
+        for (fnn_int p = 0; p < kc; p++) {
+            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR, _mm256_maskload_pd(b + p * rs, live_lo));
+            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR + 4, _mm256_maskload_pd(b + p * rs + 4, live_hi));
+        }
+        return;
+    }
     if (rs != 1 || cs == 1 || cols != GEMM_AVX2_D_NR) {
         gemm_pack_b_d(nr, cols, kc, b, rs, cs, dst);
         return;
