@@ -39,6 +39,9 @@
 
 /* C at most this many NR panels wide reads full MR-row panels of A unpacked. */
 #define GEMM_A_IN_PLACE_MAX_N 4
+/* When all m rows x KC of A fit in this many bytes, A is packed once and shared and each
+ * thread packs its own B panels (gemm_small_m); above, B is packed once and shared. */
+#define GEMM_SMALL_M_A_BYTES (256 * 1024)
 /* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
 #define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
 /* With several threads, aim for this many work units per thread. */
@@ -65,8 +68,29 @@ typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, fnn_int a_rs, fnn_int 
 typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b,
                               double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
 
-typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_s kernel; } gemm_config_s;
-typedef struct { int mr, nr, mc, kc, nc; gemm_kernel_d kernel; } gemm_config_d;
+/* Packing of A rows and of one B panel, with the contracts of gemm_pack_a_s/_d and
+ * gemm_pack_b_s/_d below. */
+typedef void (*gemm_pack_a_fn_s)(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs,
+                                 fnn_int cs, float *dst);
+typedef void (*gemm_pack_a_fn_d)(int mr, fnn_int rows, fnn_int kc, const double *a, fnn_int rs,
+                                 fnn_int cs, double *dst);
+typedef void (*gemm_pack_b_fn_s)(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
+                                 fnn_int cs, float *dst);
+typedef void (*gemm_pack_b_fn_d)(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
+                                 fnn_int cs, double *dst);
+
+typedef struct {
+    int mr, nr, mc, kc, nc;
+    gemm_kernel_s kernel;
+    gemm_pack_a_fn_s pack_a;
+    gemm_pack_b_fn_s pack_b;
+} gemm_config_s;
+typedef struct {
+    int mr, nr, mc, kc, nc;
+    gemm_kernel_d kernel;
+    gemm_pack_a_fn_d pack_a;
+    gemm_pack_b_fn_d pack_b;
+} gemm_config_d;
 /* One instruction set's micro-kernels and blocking for both dtypes. */
 typedef struct { const char *name; gemm_config_s s; gemm_config_d d; } gemm_isa;
 

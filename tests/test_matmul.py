@@ -216,6 +216,25 @@ def test_out_aliasing_an_input():
     np.testing.assert_allclose(mask, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_out_partly_overlapping_an_input(dtype):
+    """out sharing some bytes with a, b or bias (views, reversed strides) still gets the oracle."""
+    rng = np.random.default_rng(8)
+    for layout in range(4):
+        buf = rand(rng, (30, 40), dtype)
+        if layout == 0:
+            a, b, bias, out = buf[:10, :20], rand(rng, (20, 8), dtype), None, buf[5:15, 10:18]
+        elif layout == 1:
+            a, b, bias, out = rand(rng, (10, 20), dtype), buf[::-1, ::-1][:20, :8], None, buf[20:, :8]
+        elif layout == 2:
+            a, b, bias, out = rand(rng, (6, 20), dtype), rand(rng, (20, 8), dtype), buf[0, 3:11], buf[:6, :8]
+        else:
+            a, b, bias, out = buf[10:20, :20].T, buf[20:30, 20:28], None, buf[::-1, :8][:20]
+        want = reference.matmul(a.copy(), b.copy(), bias=None if bias is None else bias.copy())
+        kernels.matmul(a, b, out=out, bias=bias)
+        np.testing.assert_allclose(out, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "da,db,want",
     [(np.float32, np.float32, np.float32), (np.float32, np.float64, np.float64), (np.int64, np.int32, np.float64),
@@ -286,6 +305,19 @@ def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
             results.append(kernels.matmul(a, b, bias=rand(np.random.default_rng(0), (n,), dtype), **kw))
         for other in results[1:]:
             np.testing.assert_array_equal(results[0].view(np.uint8), other.view(np.uint8))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(128, 784, 512), (7, 33, 21), (13, 16, 8), (5, 40, 3), (97, 101, 300)])
+def test_packing_from_either_layout_gives_the_same_bits(kernel, dtype, m, n, k):
+    """Packing only moves values: A or B by rows or by columns, reversed or not, same bits."""
+    rng = np.random.default_rng(m + n + k)
+    a, bt = rand(rng, (m, k), dtype), rand(rng, (n, k), dtype)
+    got = kernels.matmul(a, bt, trans_b=True)
+    np.testing.assert_array_equal(got, kernels.matmul(a, np.ascontiguousarray(bt.T)))
+    np.testing.assert_array_equal(got[:, ::-1], kernels.matmul(a, bt[::-1], trans_b=True))
+    np.testing.assert_array_equal(got, kernels.matmul(np.ascontiguousarray(a.T), bt, trans_a=True, trans_b=True))
+    np.testing.assert_array_equal(got[::-1], kernels.matmul(a[::-1], bt, trans_b=True))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
