@@ -16,6 +16,7 @@ from ..layers.layer import batch_shape
 from ..tensor import Tensor, no_grad
 from ..utils.random import generator
 from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
+from .dense_stack import DenseStackStep
 from .objective import Objective
 
 
@@ -185,6 +186,7 @@ class Trainer:
         gatherer = BatchGatherer(x, targets, min(batch_size, train_count))
         in_order = np.arange(train_count, dtype=np.int64)
         parameters = self.trainable_parameters()
+        train_step = self._step_function(parameters, min(batch_size, train_count))
 
         self.stop_training = False
         callback_list.on_train_begin()
@@ -198,7 +200,7 @@ class Trainer:
             for step in range(steps):
                 callback_list.on_train_batch_begin(step)
                 inputs, batch_targets = gatherer.gather(order[step * batch_size:(step + 1) * batch_size])
-                loss, predictions = self._train_step(parameters, inputs, batch_targets)
+                loss, predictions = train_step(inputs, batch_targets)
                 count = len(inputs)
                 trackers[0].update(loss, weight=count)
                 for tracker, (_, fn) in zip(trackers[1:], metric_fns):
@@ -218,6 +220,15 @@ class Trainer:
         if self.history is None or self.history is not callback_list.history:
             self.history = callback_list.history
         return self.history
+
+    def _step_function(self, parameters, max_batch):
+        """(inputs, targets) -> (loss, predictions): one gradient step, by the fused Dense-stack
+        step when the model allows it, else through the autodiff engine."""
+        if DenseStackStep.supports(self, parameters, self.objective):
+            for tensor, view in zip(parameters.tensors, parameters.grad_views):
+                tensor.grad = view  # the fused step writes every gradient there
+            return DenseStackStep(self.layers, parameters, self.optimizer, max_batch)
+        return lambda inputs, targets: self._train_step(parameters, inputs, targets)
 
     def _train_step(self, parameters, inputs, targets):
         """One gradient step on a batch; returns (loss as a float, predictions array)."""
