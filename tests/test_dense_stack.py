@@ -4,7 +4,7 @@ import pytest
 
 import fastnn
 from fastnn import layers, models
-from fastnn.models.dense_stack import DenseStackStep
+from fastnn.models.dense_stack import DenseStackForward, DenseStackStep
 from fastnn.utils import set_random_seed, to_categorical
 
 FEATURES, CLASSES = 12, 4
@@ -156,3 +156,44 @@ def test_a_frozen_layer_trains_through_the_engine(monkeypatch):
     after = model.get_weights()
     assert not calls
     assert np.array_equal(before[0], after[0]) and not np.array_equal(before[2], after[2])
+
+
+# predict -----------------------------------------------------------------------------------------
+def _predict_both(model, x, monkeypatch, **kwargs):
+    fused = model.predict(x, verbose=0, **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(DenseStackForward, "supports", staticmethod(lambda model: False))
+        plain = model.predict(x, verbose=0, **kwargs)
+    return fused, plain
+
+
+@pytest.mark.parametrize("last", ["softmax", "relu", None])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_fused_predict_matches_the_layer_by_layer_forward(last, dtype, monkeypatch):
+    x, _ = _data(101)
+    x = np.clip(x * 20 + 128, 0, 255).astype(dtype) if dtype == np.uint8 else x.astype(dtype)
+    set_random_seed(2)
+    model = models.Sequential([layers.Dense(16, activation="relu", input_shape=(FEATURES,)),
+                               layers.Dense(9, use_bias=False), layers.Dense(CLASSES, activation=last)])
+    assert DenseStackForward.supports(model)
+    for batch_size in (1, 10, 32, 101, 500):
+        fused, plain = _predict_both(model, x, monkeypatch, batch_size=batch_size)
+        assert fused.dtype == np.float32 and fused.shape == (101, CLASSES)
+        assert np.array_equal(fused, plain)
+
+
+def test_fused_predict_on_a_strided_input_and_a_single_sample(monkeypatch):
+    x, _ = _data(60)
+    model = _compiled(_stack("chapter"))
+    for data in (x[::-2], np.asfortranarray(x), x[:1]):
+        fused, plain = _predict_both(model, data, monkeypatch, batch_size=7)
+        assert np.array_equal(fused, plain)
+
+
+def test_predict_takes_the_layer_by_layer_path_for_other_layers():
+    model = _compiled([layers.Dense(8, activation="relu", input_shape=(FEATURES,)), layers.Dropout(0.5),
+                       layers.Dense(CLASSES, activation="softmax")])
+    assert not DenseStackForward.supports(model)
+    assert not DenseStackForward.supports(_compiled([layers.Dense(8, activation="sigmoid", input_shape=(FEATURES,))]))
+    x, _ = _data(20)
+    assert np.allclose(model.predict(x, verbose=0).sum(axis=1), 1, atol=1e-5)

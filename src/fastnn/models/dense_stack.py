@@ -1,8 +1,9 @@
-"""DenseStackStep: fit's training step for a stack of Dense layers ending in a softmax cross-entropy.
+"""Fused paths for stacks of Dense layers: fit's training step (DenseStackStep) and predict's
+forward pass (DenseStackForward).
 
-The step is a fixed sequence of compiled kernel calls, the same calls with the same operands that
-the autodiff engine makes for these layers, so the weights after each step are bitwise the ones
-the general path gives. What it saves is the engine's bookkeeping: no graph is recorded, the
+Each is a fixed sequence of compiled kernel calls, the same calls with the same operands that
+the autodiff engine makes for these layers, so the weights after each step and the predictions
+are bitwise the ones the general path gives. What it saves is the engine's bookkeeping: no graph is recorded, the
 hidden activations and their gradients live in buffers reused from step to step, each relu's
 backward is folded into the matmul that produces the gradient, and the weight gradients are
 written straight into the model's flat gradient buffer.
@@ -78,3 +79,43 @@ class DenseStackStep:
                                       relu_mask=mask)
         self.optimizer.apply([self.parameters.grads], [self.parameters.values])
         return loss, probs
+
+
+class DenseStackForward:
+    """The model's output for a batch, written into a given array, for models `supports` accepts."""
+
+    def __init__(self, layers, max_batch):
+        self.layers = list(layers)
+        self.outputs = [np.empty((max_batch, layer.units), dtype=np.float32) for layer in self.layers[:-1]]
+
+    @staticmethod
+    def supports(model):
+        """True for float32 Dense layers on 2-D inputs, hidden ones relu or linear, the last one
+        relu, linear or softmax."""
+        layers = model.layers
+        if not layers or any(type(layer) is not Dense or not layer.built for layer in layers):
+            return False
+        if len(model.input_shape) != 2:
+            return False
+        if any(layer.activation not in (activations.relu, activations.linear) for layer in layers[:-1]):
+            return False
+        if layers[-1].activation not in (activations.relu, activations.linear, activations.softmax):
+            return False
+        return all(w.data.dtype == np.float32 for layer in layers for w in layer.weights)
+
+    def __call__(self, inputs, out):
+        """out := the model's output for inputs (float32, (n, features)); returns out."""
+        n = len(inputs)
+        x = inputs
+        for layer, buffer in zip(self.layers, self.outputs):
+            x = _dense(layer, x, buffer[:n])
+        last = self.layers[-1]
+        if last.activation is activations.softmax:
+            return kernels.softmax(_dense(last, x, None), out=out)
+        return _dense(last, x, out)
+
+
+def _dense(layer, x, out):
+    relu = layer.activation is activations.relu
+    bias = layer.bias.data if layer.use_bias else None
+    return kernels.matmul(x, layer.kernel.data, out, bias=bias, activation="relu" if relu else None)

@@ -16,7 +16,7 @@ from ..layers.layer import batch_shape
 from ..tensor import Tensor, no_grad
 from ..utils.random import generator
 from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
-from .dense_stack import DenseStackStep
+from .dense_stack import DenseStackForward, DenseStackStep
 from .objective import Objective
 
 
@@ -294,12 +294,21 @@ class Trainer:
         outputs = np.empty((n,) + tuple(self.output_shape[1:]), dtype=np.float32)
         gatherer = BatchGatherer(x, None, max(1, min(batch_size, n)))
         indices = np.arange(n, dtype=np.int64)
+        fused = DenseStackForward(self.layers, max(1, min(batch_size, n))) if DenseStackForward.supports(self) else None
+        rows_as_given = fused is not None and x.dtype == np.float32  # x is C-contiguous: batches are views
         callback_list.on_predict_begin()
         with no_grad():
             for step, start in enumerate(range(0, n, batch_size)):
                 callback_list.on_predict_batch_begin(step)
-                inputs, _ = gatherer.gather(indices[start:start + batch_size])
-                outputs[start:start + len(inputs)] = self.call(Tensor(inputs)).data
-                callback_list.on_predict_batch_end(step, {"outputs": outputs[start:start + len(inputs)]})
+                if rows_as_given:
+                    inputs = x[start:start + batch_size]
+                else:
+                    inputs, _ = gatherer.gather(indices[start:start + batch_size])
+                batch_outputs = outputs[start:start + len(inputs)]
+                if fused is not None:
+                    fused(inputs, batch_outputs)
+                else:
+                    batch_outputs[...] = self.call(Tensor(inputs)).data
+                callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
         return outputs
