@@ -68,7 +68,6 @@ def kernel_calls(model, x, y, batch):
         ("dh = dz.W2^T masked", lambda: kernels.matmul(dlogits, w2, trans_b=True, relu_mask=h)),
         ("dW1 = x^T.dh", lambda: kernels.matmul(xb, h, trans_a=True, out=out_w1)),
         ("db1", lambda: kernels.sum_to_shape(h, (512,))),
-        ("zero grads", lambda: flat.fill(0)),
         ("rmsprop", lambda: kernels.rmsprop_step(values, flat, state, None, learning_rate=1e-3, rho=0.9,
                                                  momentum=0.0, epsilon=1e-7)),
         ("accuracy", lambda: float(np.mean(np.argmax(yb, -1) == np.argmax(probs, -1)))),
