@@ -1,6 +1,6 @@
 """fastnn: a deep-learning library for CPUs, on compiled OpenMP kernels."""
+from .threads import get_num_threads, openmp_enabled, set_num_threads  # first: it loads the kernels
 from . import kernels, reference
-from .threads import get_num_threads, openmp_enabled, set_num_threads
 from . import functional, ops, testing
 from .autodiff import gradient
 from .debug import debug_nans, is_debugging_nans

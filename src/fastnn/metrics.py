@@ -133,6 +133,10 @@ class Mean:
 
     def update(self, values, weight=None):
         """Adds values (a scalar or an array of per-sample values), each weighted by weight (default 1)."""
+        if type(values) is float and type(weight) is int and weight >= 0:  # fit's per-batch call
+            self.total += values * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if weight is None:
             weights = np.ones_like(values)

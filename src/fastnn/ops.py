@@ -195,7 +195,13 @@ class MatMul(Function):
 
 
 class Dense(Function):
-    """act(x @ kernel + bias), x (n, d), kernel (d, u), bias (u,) or absent; act None or 'relu'."""
+    """act(x @ kernel + bias), x (n, d), kernel (d, u), bias (u,) or absent; act None or 'relu'.
+
+    When x is the output of a relu Dense, the gradient for x comes out of the matmul already
+    masked by that relu, and the producer skips its own mask for exactly that array.
+    """
+
+    premasked = None  # a gradient for this op's output that a consumer already masked by its relu
 
     def forward(self, x, kernel, *bias, activation=None):
         self.x, self.kernel, self.activation = x, kernel, activation
@@ -203,13 +209,24 @@ class Dense(Function):
         return self.y
 
     def backward(self, grad):
-        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" else grad
-        dx = kernels.matmul(dz, self.kernel, trans_b=True) if self.needs_grad[0] else None
-        dkernel = kernels.matmul(self.x, dz, trans_a=True) if self.needs_grad[1] else None
+        masked, self.premasked = grad is self.premasked, None
+        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" and not masked else grad
+        dx = self._input_grad(dz) if self.needs_grad[0] else None
+        dkernel = kernels.matmul(self.x, dz, self.grad_target(1), trans_a=True) if self.needs_grad[1] else None
         if len(self.needs_grad) == 3:
             dbias = kernels.sum_to_shape(dz, (dz.shape[1],)) if self.needs_grad[2] else None
             return dx, dkernel, dbias
         return dx, dkernel
+
+    def _input_grad(self, dz):
+        producer = self.parents[0]._fn
+        if isinstance(producer, Dense) and producer.activation == "relu" and producer.y is self.x:
+            # Masking is idempotent and linear: if other consumers add to this gradient the
+            # engine makes a new array, and the producer masks the sum again.
+            dx = kernels.matmul(dz, self.kernel, trans_b=True, relu_mask=self.x)
+            producer.premasked = dx
+            return dx
+        return kernels.matmul(dz, self.kernel, trans_b=True)
 
 
 class Softmax(Function):

@@ -36,9 +36,18 @@ class Function:
     have the broadcast shape of the output: the engine sums it back to the parent's shape.
     """
 
+    # Set by the engine just before backward: per parent, an array backward may write that
+    # parent's gradient into (and return), or None. Only ever offered for a leaf's grad_buffer.
+    grad_out = None
+
     def __init__(self, parents):
         self.parents = parents
         self.needs_grad = tuple(p.requires_grad for p in parents)
+
+    def grad_target(self, index):
+        """The array to write parent `index`'s gradient into, or None to return a new one."""
+        out = self.grad_out
+        return None if out is None else out[index]
 
     def forward(self, *arrays, **options):
         raise NotImplementedError
@@ -65,6 +74,9 @@ class Tensor:
     """An n-dimensional array that can take part in reverse-mode differentiation."""
 
     __array_ufunc__ = None  # make NumPy defer `array + tensor` to Tensor.__radd__
+    # Optional preallocated array of this leaf's shape and dtype: when .grad is None, backward
+    # stores the gradient there (written in place by the op when it can) instead of a new array.
+    grad_buffer = None
 
     def __init__(self, data, requires_grad=False):
         data = data.data if isinstance(data, Tensor) else np.asarray(data)
@@ -287,6 +299,34 @@ def _graph_order(root):
     return order
 
 
+def _leaf_targets(fn, grads):
+    """fn's grad_out: each leaf parent's grad_buffer when its gradient starts there, else None."""
+    targets = None
+    for i, parent in enumerate(fn.parents):
+        buffer = parent.grad_buffer
+        if buffer is None or parent._fn is not None or parent.grad is not None or not fn.needs_grad[i] \
+                or id(parent) in grads:
+            continue
+        if targets is None:
+            targets = [None] * len(fn.parents)
+        elif any(t is buffer for t in targets):
+            continue  # the same leaf twice among the inputs: one of them may start in the buffer
+        targets[i] = buffer
+    return targets
+
+
+def _store_leaf_grad(node, grad):
+    if node.grad is not None:
+        node.grad += grad
+    elif grad is node.grad_buffer:
+        node.grad = grad
+    elif node.grad_buffer is not None:
+        np.copyto(node.grad_buffer, grad, casting="unsafe")
+        node.grad = node.grad_buffer
+    else:
+        node.grad = np.array(grad, dtype=node.dtype, copy=True)
+
+
 def _run_backward(root, grad):
     order = _graph_order(root)
     grads = {id(root): grad}
@@ -295,15 +335,14 @@ def _run_backward(root, grad):
         fn = node._fn
         if fn is None:
             if grad is not None:
-                if node.grad is None:
-                    node.grad = np.array(grad, dtype=node.dtype, copy=True)
-                else:
-                    node.grad += grad
+                _store_leaf_grad(node, grad)
             continue
         node._fn, node._released = None, True
         if grad is None:
             continue
+        fn.grad_out = _leaf_targets(fn, grads)
         parent_grads = fn.backward(grad)
+        fn.grad_out = None
         if debug.enabled:
             debug.check_backward(fn, parent_grads)
         for parent, needed, pgrad in zip(fn.parents, fn.needs_grad, parent_grads):

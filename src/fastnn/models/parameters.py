@@ -1,7 +1,8 @@
 """FlatParameters: a model's trainable weights as views of one contiguous float32 buffer.
 
 The optimizer then updates every weight in one call on one array, and the gradients land
-in a second buffer of the same layout, so a training step allocates nothing for them.
+in a second buffer of the same layout (backward writes them there directly), so a training
+step allocates nothing for them.
 """
 import numpy as np
 
@@ -31,18 +32,22 @@ class FlatParameters:
         )
 
     def zero_grads(self):
-        """Clears the gradient buffer and points each tensor's .grad at its part of it.
+        """Clears every .grad and points each tensor's grad_buffer at its part of the gradient buffer.
 
-        The autodiff engine accumulates into an existing .grad in place, so backward()
-        writes straight into the buffer.
+        backward() then writes each gradient straight into the buffer (nothing to zero first);
+        gathered_grads() zeroes only the parts no gradient reached.
         """
-        self.grads.fill(0)
         for tensor, view in zip(self.tensors, self.grad_views):
-            tensor.grad = view
+            tensor.grad = None
+            tensor.grad_buffer = view
 
     def gathered_grads(self):
-        """The gradient buffer, after copying in any .grad the engine replaced rather than updated."""
+        """The gradient buffer, after copying in any .grad that does not live in it (zeros for none).
+
+        Each tensor's grad_buffer is cleared again: a backward outside fit makes new arrays.
+        """
         for tensor, view in zip(self.tensors, self.grad_views):
+            tensor.grad_buffer = None
             if tensor.grad is not view:
                 if tensor.grad is None:
                     view.fill(0)

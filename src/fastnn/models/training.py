@@ -16,6 +16,7 @@ from ..layers.layer import as_float32_inputs, batch_shape
 from ..tensor import Tensor, no_grad
 from ..utils.random import generator
 from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
+from .dense_stack import DenseStackForward, DenseStackStep
 from .objective import Objective
 
 
@@ -185,6 +186,7 @@ class Trainer:
         gatherer = BatchGatherer(x, targets, min(batch_size, train_count))
         in_order = np.arange(train_count, dtype=np.int64)
         parameters = self.trainable_parameters()
+        train_step = self._step_function(parameters, min(batch_size, train_count))
 
         self.stop_training = False
         callback_list.on_train_begin()
@@ -198,7 +200,7 @@ class Trainer:
             for step in range(steps):
                 callback_list.on_train_batch_begin(step)
                 inputs, batch_targets = gatherer.gather(order[step * batch_size:(step + 1) * batch_size])
-                loss, predictions = self._train_step(parameters, inputs, batch_targets)
+                loss, predictions = train_step(inputs, batch_targets)
                 count = len(inputs)
                 trackers[0].update(loss, weight=count)
                 for tracker, (_, fn) in zip(trackers[1:], metric_fns):
@@ -218,6 +220,15 @@ class Trainer:
         if self.history is None or self.history is not callback_list.history:
             self.history = callback_list.history
         return self.history
+
+    def _step_function(self, parameters, max_batch):
+        """(inputs, targets) -> (loss, predictions): one gradient step, by the fused Dense-stack
+        step when the model allows it, else through the autodiff engine."""
+        if DenseStackStep.supports(self, parameters, self.objective):
+            for tensor, view in zip(parameters.tensors, parameters.grad_views):
+                tensor.grad = view  # the fused step writes every gradient there
+            return DenseStackStep(self.layers, parameters, self.optimizer, max_batch)
+        return lambda inputs, targets: self._train_step(parameters, inputs, targets)
 
     def _train_step(self, parameters, inputs, targets):
         """One gradient step on a batch; returns (loss as a float, predictions array)."""
@@ -283,12 +294,21 @@ class Trainer:
         outputs = np.empty((n,) + tuple(self.output_shape[1:]), dtype=np.float32)
         gatherer = BatchGatherer(x, None, max(1, min(batch_size, n)))
         indices = np.arange(n, dtype=np.int64)
+        fused = DenseStackForward(self.layers, max(1, min(batch_size, n))) if DenseStackForward.supports(self) else None
+        rows_as_given = fused is not None and x.dtype == np.float32  # x is C-contiguous: batches are views
         callback_list.on_predict_begin()
         with no_grad():
             for step, start in enumerate(range(0, n, batch_size)):
                 callback_list.on_predict_batch_begin(step)
-                inputs, _ = gatherer.gather(indices[start:start + batch_size])
-                outputs[start:start + len(inputs)] = self.call(Tensor(inputs)).data
-                callback_list.on_predict_batch_end(step, {"outputs": outputs[start:start + len(inputs)]})
+                if rows_as_given:
+                    inputs = x[start:start + batch_size]
+                else:
+                    inputs, _ = gatherer.gather(indices[start:start + batch_size])
+                batch_outputs = outputs[start:start + len(inputs)]
+                if fused is not None:
+                    fused(inputs, batch_outputs)
+                else:
+                    batch_outputs[...] = self.call(Tensor(inputs)).data
+                callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
         return outputs
