@@ -1,6 +1,8 @@
 """Activation functions by name, as Keras spells them: Tensor in, Tensor out."""
 import fastnn
 
+from . import _registry
+
 
 def linear(x):
     """The identity."""
@@ -35,15 +37,10 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = ALL.get(identifier.lower())
-        if fn is None:
-            raise ValueError(
-                f"Unknown activation: {identifier!r}. Known activations: {', '.join(sorted(ALL))}"
-            )
-        return fn
+        return _registry.lookup("activation", identifier, ALL, known=sorted(ALL))
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret activation identifier. Received: activation={identifier!r}")
+    raise _registry.not_understood("activation", identifier, argument="activation")
 
 
 def serialize(fn):

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from . import _registry
+
 # Standard deviation of a unit normal truncated to [-2, 2]: dividing by it restores the
 # variance the truncation removes.
 TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
@@ -48,22 +50,11 @@ def _truncated_normal(rng, shape, stddev, mean=0.0):
     return mean + stddev * values
 
 
-class Initializer:
+class Initializer(_registry.Configurable):
     """Base class: subclasses implement __call__(shape, dtype) and get_config."""
 
     def __call__(self, shape, dtype="float32"):
         raise NotImplementedError
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Initializer):
@@ -199,18 +190,12 @@ def get(identifier):
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        cls = ALIASES.get(identifier.lower()) or CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown initializer: {identifier!r}. Known initializers: {', '.join(ALIASES)}")
-        return cls()
+        return _registry.lookup("initializer", identifier, ALIASES, exact=CLASSES)()
     if isinstance(identifier, dict):
-        cls = CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown initializer class in config: {identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
+        return _registry.from_class_config("initializer", identifier, CLASSES)
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret initializer identifier. Received: {identifier!r}")
+    raise _registry.not_understood("initializer", identifier)
 
 
 def serialize(initializer):

@@ -8,6 +8,8 @@ import numpy as np
 
 import fastnn
 
+from . import _registry
+
 EPSILON = 1e-7
 
 
@@ -176,21 +178,13 @@ CLASSES = {
 def get(identifier):
     """The per-sample loss function for a name, a Loss instance or a callable."""
     if isinstance(identifier, str):
-        fn = FUNCTIONS.get(identifier.lower())
-        if fn is None:
-            cls = CLASSES.get(identifier)
-            if cls is None:
-                raise ValueError(f"Unknown loss: {identifier!r}. Known losses: {', '.join(FUNCTIONS)}")
-            return cls()
-        return fn
+        found = _registry.lookup("loss", identifier, FUNCTIONS, exact=CLASSES)
+        return found() if isinstance(found, type) else found
     if isinstance(identifier, dict):
-        cls = CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown loss class in config: {identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
+        return _registry.from_class_config("loss", identifier, CLASSES)
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret loss identifier. Received: loss={identifier!r}")
+    raise _registry.not_understood("loss", identifier, argument="loss")
 
 
 def resolve(identifier):

@@ -1,4 +1,5 @@
 """Optimizers, looked up by name with get()."""
+from .._registry import not_understood
 from .adagrad import Adagrad
 from .adam import Adam
 from .base import Optimizer
@@ -31,7 +32,7 @@ def get(identifier):
         return _lookup(identifier)()
     if isinstance(identifier, dict):
         return deserialize(identifier)
-    raise ValueError(f"Could not interpret optimizer identifier. Received: {identifier!r}")
+    raise not_understood("optimizer", identifier)
 
 
 def _lookup(name):

@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from .._registry import Configurable
+
 
 def check_number(owner, name, value, low=None, high=None, high_open=False):
     """value as a float, or ValueError naming it when it is not a finite number in range."""
@@ -20,7 +22,7 @@ def check_number(owner, name, value, low=None, high=None, high_open=False):
     return value
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Updates parameter arrays in place from their gradients.
 
     A subclass writes build(params), creating its slot arrays with add_slot, and
@@ -127,14 +129,6 @@ class Optimizer:
     def get_config(self):
         """The constructor arguments, enough for from_config to rebuild an equal optimizer."""
         return {"name": self.name, "learning_rate": self.learning_rate}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _check_param(owner, index, param):
