@@ -1,6 +1,4 @@
 """The network in fastnn, chapter 2's Keras-style code; one fit(epochs=1) call per epoch."""
-import inspect
-
 import fastnn
 from fastnn import layers, models, optimizers, utils
 
@@ -30,9 +28,7 @@ class Trainer:
         self.model.fit(x, y, epochs=1, batch_size=self.spec.batch_size, shuffle=True, verbose=0)
 
     def predict(self, x, batch_size):
-        if "verbose" in inspect.signature(self.model.predict).parameters:
-            return self.model.predict(x, batch_size=batch_size, verbose=0)
-        return self.model.predict(x, batch_size=batch_size)
+        return self.model.predict(x, batch_size=batch_size, verbose=0)
 
     def get_weights(self):
         return [w.copy() for w in self.model.get_weights()]
