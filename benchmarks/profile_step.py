@@ -4,8 +4,10 @@
 
 Times, per step (median over the steps): the whole `fit` step as fit runs it, then each compiled kernel
 call of the step on its own, called with the same shapes. The difference between the step and the sum
-of its kernels is the Python overhead (graph building, wrappers, checks, metrics).
+of its kernels is the Python overhead (graph building, wrappers, checks, metrics). Last, each kernel call
+timed where fit's step makes it (caches and threads as training leaves them), median and minimum.
 """
+import collections
 import argparse
 import os
 import sys
@@ -90,6 +92,41 @@ def time_fit_steps(model, x, y, batch, steps):
     return 1e6 * float(np.median(times[10:]))
 
 
+IN_STEP_KERNELS = ("gather_rows", "matmul", "softmax_cross_entropy", "softmax_cross_entropy_grad",
+                   "sum_to_shape", "rmsprop_step")
+
+
+def time_kernels_in_fit(model, x, y, batch, steps):
+    """{(position in the step, kernel name): [seconds, ...]} for every kernel call fit's steps make,
+    each timed where the step makes it."""
+    samples = collections.defaultdict(list)
+    position = [0]
+
+    def timed(name, fn):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            result = fn(*args, **kwargs)
+            samples[(position[0], name)].append(time.perf_counter() - start)
+            position[0] += 1
+            return result
+        return call
+
+    class StepStart(fastnn.callbacks.Callback):
+        def on_train_batch_begin(self, step, logs=None):
+            position[0] = 0
+
+    originals = {name: getattr(kernels, name) for name in IN_STEP_KERNELS}
+    try:
+        for name, fn in originals.items():
+            setattr(kernels, name, timed(name, fn))
+        model.fit(x[:batch * steps], y[:batch * steps], batch_size=batch, epochs=1, verbose=0,
+                  callbacks=[StepStart()])
+    finally:
+        for name, fn in originals.items():
+            setattr(kernels, name, fn)
+    return samples
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
@@ -114,6 +151,15 @@ def main(argv=None):
     print(f"  {'sum of kernel calls':28s} {total:8.1f} us  {100 * total / step_us:5.1f}%")
     print(f"  {'fit step':28s} {step_us:8.1f} us")
     print(f"  {'overhead (step - kernels)':28s} {step_us - total:8.1f} us  {100 * (step_us - total) / step_us:5.1f}%")
+
+    in_fit = time_kernels_in_fit(model, x, y, args.batch_size, args.steps)
+    print("each call timed inside fit's step (median, min):")
+    medians = 0.0
+    for (position, name), times in sorted(in_fit.items()):
+        times = 1e6 * np.asarray(times[10:] if len(times) > 20 else times)
+        medians += float(np.median(times))
+        print(f"  {position:2d} {name:25s} {np.median(times):8.1f} us {times.min():8.1f} us")
+    print(f"  {'sum of medians':28s} {medians:8.1f} us")
 
 
 if __name__ == "__main__":
