@@ -118,6 +118,10 @@ def layouts(rng, shape, dtype):
                      strides=((n + 1) * np.dtype(dtype).itemsize + 1, np.dtype(dtype).itemsize))
     odd[...] = base
     yield "misaligned strides", odd
+    item = np.dtype(dtype).itemsize
+    shifted = np.ndarray(shape, dtype=dtype, buffer=np.zeros(m * n * item + 1, np.uint8), offset=1)
+    shifted[...] = base
+    yield "misaligned start", shifted
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

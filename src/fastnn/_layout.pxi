@@ -9,10 +9,16 @@ cdef extern from "fastnn.h":
     enum: FASTNN_MAX_DIMS
 
 
-def _addressable(a):
-    """a, or an aligned C-contiguous copy when its strides are not whole elements."""
-    if a.flags.aligned and all(s % a.itemsize == 0 for s in a.strides):
-        return a
+cdef cnp.ndarray _addressable(cnp.ndarray a):
+    """a, or an aligned C-contiguous copy when it is misaligned or a stride is not whole elements."""
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(a)
+    cdef int d
+    if cnp.PyArray_ISALIGNED(a):
+        for d in range(cnp.PyArray_NDIM(a)):
+            if cnp.PyArray_STRIDES(a)[d] % item:
+                break
+        else:
+            return a
     return np.array(a, order="C")
 
 

@@ -31,14 +31,6 @@ def _force_portable_gemm(force):
     fastnn_gemm_force_portable(1 if force else 0)
 
 
-cdef cnp.ndarray _with_element_strides(cnp.ndarray x):
-    """x, or a contiguous copy when a stride is not a whole number of elements."""
-    cdef Py_ssize_t size = x.itemsize
-    if x.strides[0] % size == 0 and x.strides[1] % size == 0:
-        return x
-    return np.ascontiguousarray(x)
-
-
 cdef bint _rows_contiguous(cnp.ndarray x):
     """Unit column stride and a row stride of whole elements (what C's output and the mask need)."""
     return x.strides[1] == x.itemsize and x.strides[0] % x.itemsize == 0
@@ -127,8 +119,8 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     if m == 0 or n == 0:
         return out
 
-    a = _with_element_strides(a)
-    b = _with_element_strides(b)
+    a = _addressable(a)
+    b = _addressable(b)
     target = out
     if (not _rows_contiguous(out) or _may_overlap(out, a) or _may_overlap(out, b)
             or _may_overlap(out, bias) or _may_overlap(out, relu_mask)):
