@@ -53,6 +53,9 @@ int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k,
 const char *fastnn_gemm_kernel_name(void);
 /* force_portable != 0 selects the portable micro-kernel even where AVX2/FMA exist. */
 void fastnn_gemm_force_portable(int force_portable);
+/* skip != 0 (the default) lets the GEMM drop k steps where a panel of A is all zero, against
+ * finite panels of B: the same results, up to the sign of a zero, in less time. */
+void fastnn_gemm_skip_zeros(int skip);
 
 /* ---- elementwise.c, softmax.c, optim.c, gather.c ------------------------- */
 

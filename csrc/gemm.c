@@ -29,6 +29,7 @@ static inline int gemm_thread_id(void) { return 0; }
 #undef SUFFIX
 
 static int force_portable = 0;
+static int skip_zeros = 1;
 
 static const gemm_isa *detect_isa(void) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -50,16 +51,18 @@ const char *fastnn_gemm_kernel_name(void) { return current_isa()->name; }
 
 void fastnn_gemm_force_portable(int force) { force_portable = force != 0; }
 
+void fastnn_gemm_skip_zeros(int skip) { skip_zeros = skip != 0; }
+
 int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k, const float *a, fnn_int a_rs, fnn_int a_cs,
                  const float *b, fnn_int b_rs, fnn_int b_cs, float *c, fnn_int c_rs,
                  const float *bias, int activation, const float *mask, fnn_int mask_rs) {
     return gemm_s(&current_isa()->s, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias,
-                  activation, mask, mask_rs);
+                  activation, mask, mask_rs, skip_zeros);
 }
 
 int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k, const double *a, fnn_int a_rs, fnn_int a_cs,
                  const double *b, fnn_int b_rs, fnn_int b_cs, double *c, fnn_int c_rs,
                  const double *bias, int activation, const double *mask, fnn_int mask_rs) {
     return gemm_d(&current_isa()->d, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias,
-                  activation, mask, mask_rs);
+                  activation, mask, mask_rs, skip_zeros);
 }

@@ -9,6 +9,8 @@
 
 #include "fastnn.h"
 
+#include <stdint.h>
+
 /* ---- blocking table: per ISA and dtype ---------------------------------- */
 /* MR x NR is the register tile; MC rows of A (MC x KC, per thread) live in L2;
  * a KC x NR panel of B lives in L1; KC x NC of B is shared by all threads.
@@ -68,28 +70,42 @@ typedef void (*gemm_kernel_s)(fnn_int kc, const float *a, fnn_int a_rs, fnn_int 
 typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b,
                               double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
 
+/* The same contract for a compacted A panel: acc[i][j] = sum_{q < kept} a[q*MR + i] *
+ * b[steps[q]*NR + j], in order of q. steps is increasing; kept >= 0. */
+typedef void (*gemm_sparse_kernel_s)(fnn_int kept, const float *a, const int32_t *steps, const float *b,
+                                     float *c, fnn_int c_rs, int accumulate, const gemm_epilogue_s *ep);
+typedef void (*gemm_sparse_kernel_d)(fnn_int kept, const double *a, const int32_t *steps, const double *b,
+                                     double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
+
 /* Packing of A rows and of one B panel, with the contracts of gemm_pack_a_s/_d and
  * gemm_pack_b_s/_d below. */
 typedef void (*gemm_pack_a_fn_s)(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs,
                                  fnn_int cs, float *dst);
 typedef void (*gemm_pack_a_fn_d)(int mr, fnn_int rows, fnn_int kc, const double *a, fnn_int rs,
                                  fnn_int cs, double *dst);
-typedef void (*gemm_pack_b_fn_s)(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
-                                 fnn_int cs, float *dst);
-typedef void (*gemm_pack_b_fn_d)(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
-                                 fnn_int cs, double *dst);
+typedef int (*gemm_pack_b_fn_s)(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
+                                fnn_int cs, float *dst);
+typedef int (*gemm_pack_b_fn_d)(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
+                                fnn_int cs, double *dst);
+/* Compaction of a packed A panel, with the contract of gemm_compact_a_s/_d below. */
+typedef fnn_int (*gemm_compact_a_fn_s)(int mr, fnn_int kc, float *panel, int32_t *steps);
+typedef fnn_int (*gemm_compact_a_fn_d)(int mr, fnn_int kc, double *panel, int32_t *steps);
 
 typedef struct {
     int mr, nr, mc, kc, nc;
     gemm_kernel_s kernel;
+    gemm_sparse_kernel_s sparse_kernel;
     gemm_pack_a_fn_s pack_a;
     gemm_pack_b_fn_s pack_b;
+    gemm_compact_a_fn_s compact_a;
 } gemm_config_s;
 typedef struct {
     int mr, nr, mc, kc, nc;
     gemm_kernel_d kernel;
+    gemm_sparse_kernel_d sparse_kernel;
     gemm_pack_a_fn_d pack_a;
     gemm_pack_b_fn_d pack_b;
+    gemm_compact_a_fn_d compact_a;
 } gemm_config_d;
 /* One instruction set's micro-kernels and blocking for both dtypes. */
 typedef struct { const char *name; gemm_config_s s; gemm_config_d d; } gemm_isa;
@@ -106,9 +122,22 @@ extern const gemm_isa gemm_isa_avx2;
 void gemm_pack_a_s(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs, fnn_int cs, float *dst);
 void gemm_pack_a_d(int mr, fnn_int rows, fnn_int kc, const double *a, fnn_int rs, fnn_int cs, double *dst);
 /* dst := the kc x cols block at b (strides rs, cs), cols <= nr, as one kc x nr
- * panel (element (p, j) at p*nr + j), columns past `cols` zero-filled. */
-void gemm_pack_b_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs, fnn_int cs, float *dst);
-void gemm_pack_b_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs, fnn_int cs, double *dst);
+ * panel (element (p, j) at p*nr + j), columns past `cols` zero-filled; returns 1
+ * when every value packed is finite (see gemm_all_finite), else 0. */
+int gemm_pack_b_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs, fnn_int cs, float *dst);
+int gemm_pack_b_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs, fnn_int cs, double *dst);
+
+/* ---- zero skipping (gemm_sparse.c) ---------------------------------------- */
+/* A product a*b with a == 0 adds nothing to a sum when b is finite, so a packed A panel whose
+ * k step p is zero in all its rows may drop p, as long as the B panel it meets is finite.
+ * gemm_compact_a: when some of the kc steps of the packed panel (kc x mr) are zero in all
+ * mr rows, moves the other steps to the front, in order, writes their indices to steps
+ * and returns how many there are; otherwise leaves the panel as it is and returns -1. */
+fnn_int gemm_compact_a_s(int mr, fnn_int kc, float *panel, int32_t *steps);
+fnn_int gemm_compact_a_d(int mr, fnn_int kc, double *panel, int32_t *steps);
+/* 1 when none of the n values is an infinity or a NaN. */
+int gemm_all_finite_s(const float *x, fnn_int n);
+int gemm_all_finite_d(const double *x, fnn_int n);
 
 /* ---- tile store (gemm.c) --------------------------------------------------- */
 /* The scalar store of the micro-kernel contract for the top-left rows x cols of an

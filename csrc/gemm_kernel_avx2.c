@@ -140,26 +140,39 @@ AVX2_FN static void pack_a_avx2_d(int mr, fnn_int rows, fnn_int kc, const double
     if (full < rows) gemm_pack_a_d(mr, rows - full, kc, a + full * rs, rs, cs, dst);
 }
 
+/* All-ones lanes where v is an infinity or a NaN (every exponent bit set). */
+AVX2_FN static inline __m256i nonfinite_s(__m256 v) {
+    const __m256i exponent = _mm256_set1_epi32(0x7f800000);
+    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_castps_si256(v), exponent), exponent);
+}
+
+AVX2_FN static inline __m256i nonfinite_d(__m256d v) {
+    const __m256i exponent = _mm256_set1_epi64x(0x7ff0000000000000LL);
+    return _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(v), exponent), exponent);
+}
+
 /* B stored transposed (unit row stride, as for x . W^T): full panels are packed
  * with in-register transposes of 8 x 8 floats or 4 x 4 doubles; edge panels of
  * row-major B with masked loads; the rest by the generic packing. The values are copied unchanged, so results do not depend on it. */
-AVX2_FN static void pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
-                                  fnn_int cs, float *dst) {
-    if (cs == 1 && cols < GEMM_AVX2_S_NR) {
-        /* an edge panel of row-major B: masked loads read the live columns, zeros the rest */
+AVX2_FN static int pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float *b, fnn_int rs,
+                                 fnn_int cs, float *dst) {
+    __m256i infinite = _mm256_setzero_si256();
+    if (cs == 1) {
+        /* row-major B; in an edge panel masked loads read the live columns, zeros the rest */
         __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         __m256i live_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), lane);
         __m256i live_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols - 8), lane);
+        int full = cols == GEMM_AVX2_S_NR;
         for (fnn_int p = 0; p < kc; p++) {
-            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR, _mm256_maskload_ps(b + p * rs, live_lo));
-            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR + 8, _mm256_maskload_ps(b + p * rs + 8, live_hi));
+            __m256 lo = full ? _mm256_loadu_ps(b + p * rs) : _mm256_maskload_ps(b + p * rs, live_lo);
+            __m256 hi = full ? _mm256_loadu_ps(b + p * rs + 8) : _mm256_maskload_ps(b + p * rs + 8, live_hi);
+            infinite = _mm256_or_si256(infinite, _mm256_or_si256(nonfinite_s(lo), nonfinite_s(hi)));
+            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR, lo);
+            _mm256_storeu_ps(dst + p * GEMM_AVX2_S_NR + 8, hi);
         }
-        return;
+        return _mm256_testz_si256(infinite, infinite);
     }
-    if (rs != 1 || cs == 1 || cols != GEMM_AVX2_S_NR) {
-        gemm_pack_b_s(nr, cols, kc, b, rs, cs, dst);
-        return;
-    }
+    if (rs != 1 || cols != GEMM_AVX2_S_NR) return gemm_pack_b_s(nr, cols, kc, b, rs, cs, dst);
     fnn_int p = 0;
     for (; p + 8 <= kc; p += 8) {
         for (int h = 0; h < GEMM_AVX2_S_NR; h += 8) {
@@ -168,6 +181,11 @@ AVX2_FN static void pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float 
             __m256 r2 = _mm256_loadu_ps(src + 2 * cs), r3 = _mm256_loadu_ps(src + 3 * cs);
             __m256 r4 = _mm256_loadu_ps(src + 4 * cs), r5 = _mm256_loadu_ps(src + 5 * cs);
             __m256 r6 = _mm256_loadu_ps(src + 6 * cs), r7 = _mm256_loadu_ps(src + 7 * cs);
+            __m256i r03 = _mm256_or_si256(_mm256_or_si256(nonfinite_s(r0), nonfinite_s(r1)),
+                                          _mm256_or_si256(nonfinite_s(r2), nonfinite_s(r3)));
+            __m256i r47 = _mm256_or_si256(_mm256_or_si256(nonfinite_s(r4), nonfinite_s(r5)),
+                                          _mm256_or_si256(nonfinite_s(r6), nonfinite_s(r7)));
+            infinite = _mm256_or_si256(infinite, _mm256_or_si256(r03, r47));
             /* pairs of rows interleaved, then groups of four, then 128-bit halves */
             __m256 u0 = _mm256_unpacklo_ps(r0, r1), u1 = _mm256_unpackhi_ps(r0, r1);
             __m256 u2 = _mm256_unpacklo_ps(r2, r3), u3 = _mm256_unpackhi_ps(r2, r3);
@@ -188,32 +206,39 @@ AVX2_FN static void pack_b_avx2_s(int nr, fnn_int cols, fnn_int kc, const float 
             _mm256_storeu_ps(d + 7 * GEMM_AVX2_S_NR, _mm256_permute2f128_ps(v3, v7, 0x31));
         }
     }
+    fnn_int tail = p;
     for (; p < kc; p++)
         for (int j = 0; j < GEMM_AVX2_S_NR; j++) dst[p * GEMM_AVX2_S_NR + j] = b[j * cs + p];
+    return _mm256_testz_si256(infinite, infinite) &&
+           gemm_all_finite_s(dst + tail * GEMM_AVX2_S_NR, (kc - tail) * GEMM_AVX2_S_NR);
 }
 
-AVX2_FN static void pack_b_avx2_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
-                                  fnn_int cs, double *dst) {
-    if (cs == 1 && cols < GEMM_AVX2_D_NR) {
+AVX2_FN static int pack_b_avx2_d(int nr, fnn_int cols, fnn_int kc, const double *b, fnn_int rs,
+                                 fnn_int cs, double *dst) {
+    __m256i infinite = _mm256_setzero_si256();
+    if (cs == 1) {
         __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
         __m256i live_lo = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)cols), lane);
         __m256i live_hi = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)cols - 4), lane);
+        int full = cols == GEMM_AVX2_D_NR;
         for (fnn_int p = 0; p < kc; p++) {
-            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR, _mm256_maskload_pd(b + p * rs, live_lo));
-            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR + 4, _mm256_maskload_pd(b + p * rs + 4, live_hi));
+            __m256d lo = full ? _mm256_loadu_pd(b + p * rs) : _mm256_maskload_pd(b + p * rs, live_lo);
+            __m256d hi = full ? _mm256_loadu_pd(b + p * rs + 4) : _mm256_maskload_pd(b + p * rs + 4, live_hi);
+            infinite = _mm256_or_si256(infinite, _mm256_or_si256(nonfinite_d(lo), nonfinite_d(hi)));
+            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR, lo);
+            _mm256_storeu_pd(dst + p * GEMM_AVX2_D_NR + 4, hi);
         }
-        return;
+        return _mm256_testz_si256(infinite, infinite);
     }
-    if (rs != 1 || cs == 1 || cols != GEMM_AVX2_D_NR) {
-        gemm_pack_b_d(nr, cols, kc, b, rs, cs, dst);
-        return;
-    }
+    if (rs != 1 || cols != GEMM_AVX2_D_NR) return gemm_pack_b_d(nr, cols, kc, b, rs, cs, dst);
     fnn_int p = 0;
     for (; p + 4 <= kc; p += 4) {
         for (int h = 0; h < GEMM_AVX2_D_NR; h += 4) {
             const double *src = b + h * cs + p;
             __m256d r0 = _mm256_loadu_pd(src), r1 = _mm256_loadu_pd(src + cs);
             __m256d r2 = _mm256_loadu_pd(src + 2 * cs), r3 = _mm256_loadu_pd(src + 3 * cs);
+            infinite = _mm256_or_si256(infinite, _mm256_or_si256(_mm256_or_si256(nonfinite_d(r0), nonfinite_d(r1)),
+                                                                 _mm256_or_si256(nonfinite_d(r2), nonfinite_d(r3))));
             __m256d u0 = _mm256_unpacklo_pd(r0, r1), u1 = _mm256_unpackhi_pd(r0, r1);
             __m256d u2 = _mm256_unpacklo_pd(r2, r3), u3 = _mm256_unpackhi_pd(r2, r3);
             double *d = dst + p * GEMM_AVX2_D_NR + h;
@@ -223,15 +248,70 @@ AVX2_FN static void pack_b_avx2_d(int nr, fnn_int cols, fnn_int kc, const double
             _mm256_storeu_pd(d + 3 * GEMM_AVX2_D_NR, _mm256_permute2f128_pd(u1, u3, 0x31));
         }
     }
+    fnn_int tail = p;
     for (; p < kc; p++)
         for (int j = 0; j < GEMM_AVX2_D_NR; j++) dst[p * GEMM_AVX2_D_NR + j] = b[j * cs + p];
+    return _mm256_testz_si256(infinite, infinite) &&
+           gemm_all_finite_d(dst + tail * GEMM_AVX2_D_NR, (kc - tail) * GEMM_AVX2_D_NR);
+}
+
+/* gemm_compact_a for 6-row panels: each k step is loaded as 4 + 2 values and stored at the
+ * next free slot whether it is kept or not (the slot is never ahead of the step), so the
+ * loop has no data-dependent branch. */
+AVX2_FN static fnn_int compact_a_avx2_s(int mr, fnn_int kc, float *panel, int32_t *steps) {
+    if (mr != 6) return gemm_compact_a_s(mr, kc, panel, steps);
+    fnn_int values = kc * 6, zero_values = 0, e = 0;
+    for (; e + 8 <= values; e += 8)
+        zero_values += __builtin_popcount(
+            (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(panel + e), _mm256_setzero_ps(), _CMP_EQ_OQ)));
+    for (; e < values; e++) zero_values += panel[e] == 0;
+    if (zero_values < 6) return -1;
+    const __m128i magnitude = _mm_set1_epi32(0x7fffffff);
+    fnn_int kept = 0;
+    for (fnn_int p = 0; p < kc; p++) {
+        const float *src = panel + p * 6;
+        __m128 lo = _mm_loadu_ps(src);
+        __m128 hi = _mm_castpd_ps(_mm_load_sd((const double *)(src + 4)));
+        int zero = _mm_testz_si128(_mm_castps_si128(_mm_or_ps(lo, hi)), magnitude);
+        float *dst = panel + kept * 6;
+        _mm_storeu_ps(dst, lo);
+        _mm_store_sd((double *)(dst + 4), _mm_castps_pd(hi));
+        steps[kept] = (int32_t)p;
+        kept += !zero;
+    }
+    return kept < kc ? kept : -1;
+}
+
+AVX2_FN static fnn_int compact_a_avx2_d(int mr, fnn_int kc, double *panel, int32_t *steps) {
+    if (mr != 6) return gemm_compact_a_d(mr, kc, panel, steps);
+    fnn_int values = kc * 6, zero_values = 0, e = 0;
+    for (; e + 4 <= values; e += 4)
+        zero_values += __builtin_popcount(
+            (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(panel + e), _mm256_setzero_pd(), _CMP_EQ_OQ)));
+    for (; e < values; e++) zero_values += panel[e] == 0;
+    if (zero_values < 6) return -1;
+    const __m128i magnitude = _mm_set1_epi64x(0x7fffffffffffffffLL);
+    fnn_int kept = 0;
+    for (fnn_int p = 0; p < kc; p++) {
+        const double *src = panel + p * 6;
+        __m256d lo = _mm256_loadu_pd(src);
+        __m128d hi = _mm_loadu_pd(src + 4);
+        __m128d any = _mm_or_pd(_mm_or_pd(_mm256_castpd256_pd128(lo), _mm256_extractf128_pd(lo, 1)), hi);
+        int zero = _mm_testz_si128(_mm_castpd_si128(any), magnitude);
+        double *dst = panel + kept * 6;
+        _mm256_storeu_pd(dst, lo);
+        _mm_storeu_pd(dst + 4, hi);
+        steps[kept] = (int32_t)p;
+        kept += !zero;
+    }
+    return kept < kc ? kept : -1;
 }
 
 const int gemm_avx2_compiled = 1;
 const gemm_isa gemm_isa_avx2 = {
     "avx2-fma",
-    {GEMM_AVX2_S_MR, GEMM_AVX2_S_NR, GEMM_AVX2_S_MC, GEMM_AVX2_S_KC, GEMM_AVX2_S_NC, kernel_avx2_s, pack_a_avx2_s, pack_b_avx2_s},
-    {GEMM_AVX2_D_MR, GEMM_AVX2_D_NR, GEMM_AVX2_D_MC, GEMM_AVX2_D_KC, GEMM_AVX2_D_NC, kernel_avx2_d, pack_a_avx2_d, pack_b_avx2_d},
+    {GEMM_AVX2_S_MR, GEMM_AVX2_S_NR, GEMM_AVX2_S_MC, GEMM_AVX2_S_KC, GEMM_AVX2_S_NC, kernel_avx2_s, sparse_kernel_avx2_s, pack_a_avx2_s, pack_b_avx2_s, compact_a_avx2_s},
+    {GEMM_AVX2_D_MR, GEMM_AVX2_D_NR, GEMM_AVX2_D_MC, GEMM_AVX2_D_KC, GEMM_AVX2_D_NC, kernel_avx2_d, sparse_kernel_avx2_d, pack_a_avx2_d, pack_b_avx2_d, compact_a_avx2_d},
 };
 
 #else

@@ -32,8 +32,8 @@
         }                                                                                   \
     }                                                                                       \
                                                                                             \
-    void gemm_pack_b_##SUFFIX(int nr, fnn_int cols, fnn_int kc, const T *b, fnn_int rs,     \
-                              fnn_int cs, T *dst) {                                         \
+    int gemm_pack_b_##SUFFIX(int nr, fnn_int cols, fnn_int kc, const T *b, fnn_int rs,      \
+                             fnn_int cs, T *dst) {                                          \
         if (cols < nr) memset(dst, 0, sizeof(T) * (size_t)nr * (size_t)kc);                 \
         if (cs == 1 && cols == nr && (nr == 8 || nr == 16)) {                               \
             if (nr == 8) copy_rows_##SUFFIX(8, kc, b, rs, dst);                             \
@@ -48,6 +48,7 @@
             for (fnn_int p = 0; p < kc; p++)                                                \
                 for (fnn_int j = 0; j < cols; j++) dst[p * nr + j] = b[p * rs + j * cs];    \
         }                                                                                   \
+        return gemm_all_finite_##SUFFIX(dst, kc * nr);                                      \
     }
 
 DEFINE_PACK(float, s)

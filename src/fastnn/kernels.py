@@ -7,6 +7,7 @@ import os
 
 from ._C import (
     _force_portable_gemm,
+    _skip_zeros_gemm,
     adagrad_step,
     adam_step,
     add,
@@ -26,3 +27,5 @@ from ._C import (
 
 if os.environ.get("FASTNN_GEMM_KERNEL", "").strip().lower() == "portable":
     _force_portable_gemm(True)
+if os.environ.get("FASTNN_GEMM_SKIP_ZEROS", "").strip() == "0":
+    _skip_zeros_gemm(False)
