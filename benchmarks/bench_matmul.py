@@ -40,3 +40,52 @@ def test_matmul_float32(benchmark, num_threads, case, library):
     benchmark.group = f"{case} {num_threads} thread(s)"
     benchmark(fn, a, b, out=out, **kw)
     benchmark.extra_info["gflops"] = flops(shape_a, shape_b, kw) / benchmark.stats.stats.median / 1e9
+
+
+def mnist_training_images():
+    """The MNIST training images as float32 in [0, 1], shape (60000, 784), from the folders
+    fastnn.datasets.mnist searches (never downloaded here); None when they are not there."""
+    from fastnn.datasets import idx, idx_dataset, locations
+    for folder in locations.search_dirs("mnist"):
+        found, _ = idx_dataset.locate_files(folder)
+        if "train-images-idx3-ubyte" in found:
+            images = idx.read_idx(found["train-images-idx3-ubyte"], ndim=3)
+            return images.reshape(len(images), -1).astype(np.float32) / 255
+    return None
+
+
+_MNIST = mnist_training_images()
+
+# Chapter 2's two big products on real batches: 128 images picked at random, as fit does.
+# About 81% of MNIST's pixels are zero; fastnn skips k steps where a 6-row block of the
+# left operand is all zero ("fastnn"), or multiplies every step ("fastnn-dense").
+MNIST_CASES = {
+    "mnist_forward_x.W1": ((784, 512), {}),
+    "mnist_backward_xT.dz": ((128, 512), {"trans_a": True}),
+}
+
+
+@pytest.mark.skipif(_MNIST is None, reason="MNIST not found (set FASTNN_DATASETS)")
+@pytest.mark.parametrize("library", ["fastnn", "fastnn-dense", "numpy"])
+@pytest.mark.parametrize("case", list(MNIST_CASES))
+def test_matmul_mnist_batches(benchmark, num_threads, case, library):
+    shape_b, kw = MNIST_CASES[case]
+    rng = np.random.default_rng(0)
+    batches = [np.ascontiguousarray(_MNIST[rng.choice(len(_MNIST), 128, replace=False)]) for _ in range(64)]
+    b = (rng.standard_normal(shape_b) * 0.05).astype(np.float32)
+    out = kernels.matmul(batches[0], b, **kw)
+    turn = iter(range(10**9))
+
+    def step():
+        a = batches[next(turn) % len(batches)]
+        if library == "numpy":
+            return numpy_matmul(a, b, out=out, **kw)
+        return kernels.matmul(a, b, out=out, **kw)
+
+    kernels._skip_zeros_gemm(library != "fastnn-dense")
+    try:
+        benchmark.group = f"{case} {num_threads} thread(s)"
+        benchmark(step)
+    finally:
+        kernels._skip_zeros_gemm(True)
+    benchmark.extra_info["dense_gflops"] = flops((128, 784), shape_b, kw) / benchmark.stats.stats.median / 1e9
