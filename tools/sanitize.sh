@@ -43,7 +43,7 @@ esac
 echo "sanitize.sh: build took $((built - start)) s"
 
 if [ $# -eq 0 ]; then
-    set -- tests/test_kernels.py tests/test_matmul.py tests/test_dot.py tests/test_broadcasting.py \
+    set -- tests/test_kernels.py tests/test_matmul.py tests/test_matmul_zero_skip.py tests/test_dot.py tests/test_broadcasting.py \
         tests/test_softmax_numerics.py tests/test_optimizer_steps.py tests/test_thread_invariance.py \
         tests/test_threads.py tests/test_fork.py tests/test_selftest.py tests/test_bad_input.py \
         tests/test_datasets.py
