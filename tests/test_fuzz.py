@@ -275,6 +275,14 @@ def test_matmul(data, m, n, k, dtype, trans_a, trans_b):
     if draw(st.integers(0, 9)) == 0:
         m, n, k = (draw(st.integers(60, 300)) for _ in range(3))
     a = draw(arrays((k, m) if trans_a else (m, k), dtype))
+    if a.size and draw(st.booleans()):
+        # zeros, some in whole k steps: what matmul's zero skipping drops
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        density = draw(st.sampled_from([0.0, 0.1, 0.5]))
+        a[rng.random(a.shape) >= density] = 0
+        k_axis = 0 if trans_a else 1
+        steps = rng.random(k) < 0.5
+        a[(slice(None),) * k_axis + (steps,)] = 0
     b_k = k if draw(st.integers(0, 19)) else k + 1
     b = draw(arrays((n, b_k) if trans_b else (b_k, n), draw(st.sampled_from([dtype, dtype, np.float64]))))
     kwargs = {"trans_a": trans_a, "trans_b": trans_b}
