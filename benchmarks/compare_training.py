@@ -7,7 +7,9 @@ count; the order of the subprocesses alternates between repeats. Epochs are time
 (or one pass of the hand-written loop) at a time.
 
     python benchmarks/compare_training.py --data-dir DIR [--epochs 3] [--threads 2] [--repeats N]
-        [--frameworks fastnn,numpy,torch,keras-jax] [--json FILE]
+        [--frameworks fastnn,fastnn-dense,numpy,torch,keras-jax] [--json FILE]
+
+fastnn-dense is fastnn with matmul's zero skipping off; it is not counted among the peers.
 """
 import argparse
 import json
@@ -172,7 +174,9 @@ def main(argv=None):
         print("GFLOP/s counts only matmul flops, 2 per multiply-add: forward 2n(784*512 + 512*10), backward "
               "both weight gradients plus the hidden layer's input gradient 2n(512*10) "
               f"= {training_flops(60000) / 1e9:.1f} GFLOP per 60,000-image epoch; "
-              f"% peak is of --peak-gflops {args.peak_gflops:g}.")
+              f"% peak is of --peak-gflops {args.peak_gflops:g}. fastnn's matmul skips the k steps where "
+              "6 rows of its left operand are all zero (most of MNIST's pixels are), so its GFLOP/s are "
+              "dense-equivalent; fastnn-dense multiplies every step, and trains the same weights.")
         print("peak RSS: whole process while building the model and training (after data loading).\n")
         print(report.predict_memory_table(summaries))
         print(f"\npredict: {args.predict_batch_size}-image batches over the 10,000 test images, median of "

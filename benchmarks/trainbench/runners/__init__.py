@@ -13,6 +13,7 @@ import importlib
 
 MODULES = {
     "fastnn": "fastnn_runner",
+    "fastnn-dense": "fastnn_dense_runner",
     "numpy": "numpy_runner",
     "torch": "torch_runner",
     "keras-jax": "keras_jax_runner",
