@@ -6,9 +6,13 @@ Times, per step (median over the steps): the whole `fit` step as fit runs it, th
 call of the step on its own, called with the same shapes. The difference between the step and the sum
 of its kernels is the Python overhead (graph building, wrappers, checks, metrics). Last, each kernel call
 timed where fit's step makes it (caches and threads as training leaves them), median and minimum.
+Then the per-step overhead alone: fit's and predict's time per batch on a network so small
+(8-16-10, batch 8) that its kernels take next to nothing, so what remains is the Python around them.
 """
-import collections
 import argparse
+import collections
+import contextlib
+import io
 import os
 import sys
 import time
@@ -127,13 +131,46 @@ def time_kernels_in_fit(model, x, y, batch, steps):
     return samples
 
 
+def time_tiny_steps(verbose=0, with_callback=False, steps=2000, batch=8, repeats=5):
+    """Seconds per step of fit on an 8-16(relu)-10(softmax) network: almost all Python overhead."""
+    fastnn.utils.set_random_seed(0)
+    model = models.Sequential([
+        layers.Dense(16, activation="relu", input_shape=(8,)),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x = rng.random((steps * batch, 8), dtype=np.float32)
+    y = fastnn.utils.to_categorical(rng.integers(0, 10, steps * batch), 10)
+    callbacks = [fastnn.callbacks.Callback()] if with_callback else []
+    if with_callback:
+        callbacks[0].on_train_batch_end = lambda batch, logs=None: None
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            model.fit(x, y, batch_size=batch, epochs=1, verbose=verbose, callbacks=callbacks)
+        samples.append((time.perf_counter() - start) / steps)
+    predict = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(x, batch_size=batch, verbose=0)
+        predict.append((time.perf_counter() - start) / steps)
+    return 1e6 * float(np.median(samples)), 1e6 * float(np.median(predict))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--overhead-only", action="store_true", help="only the small-network overhead figures")
     args = parser.parse_args(argv)
+    if args.overhead_only:
+        fastnn.set_num_threads(args.threads)
+        print_overhead()
+        return
     fastnn.set_num_threads(args.threads)
     arrays = bench_data.load(args.data_dir)
     x, y = arrays["x_train"], arrays["y_train"]
@@ -160,6 +197,16 @@ def main(argv=None):
         medians += float(np.median(times))
         print(f"  {position:2d} {name:25s} {np.median(times):8.1f} us {times.min():8.1f} us")
     print(f"  {'sum of medians':28s} {medians:8.1f} us")
+    print_overhead()
+
+
+def print_overhead():
+    print("per-step overhead, 8-16-10 network, batch 8 (median of 5 epochs of 2000 steps):")
+    for label, verbose, with_callback in (("fit verbose=0", 0, False), ("fit verbose=1 (not a tty)", 1, False),
+                                          ("fit verbose=0 + batch callback", 0, True)):
+        fit_us, predict_us = time_tiny_steps(verbose, with_callback)
+        print(f"  {label:32s} {fit_us:8.1f} us/step")
+    print(f"  {'predict':32s} {predict_us:8.1f} us/batch")
 
 
 if __name__ == "__main__":
