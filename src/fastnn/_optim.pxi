@@ -31,6 +31,28 @@ def _check_state(param, required=(), **arrays):
             raise ValueError(f"{name} is read-only")
 
 
+cdef bint _direct(object param, object grad, object state1, object state2=None, object state3=None):
+    """True when param, grad and the states given (not None) are aligned, C-contiguous, native
+    ndarrays of one float dtype and one shape, all but grad writable: the kernel can take them as
+    they are, with nothing to check, copy or write back."""
+    if not (type(param) is np.ndarray and _native_float_type(param) >= 0 and
+            cnp.PyArray_ISALIGNED(<cnp.ndarray> param) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> param)
+            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> param)):
+        return False
+    for i, a in enumerate((grad, state1, state2, state3)):
+        if a is None:
+            if i < 2:
+                return False
+            continue
+        if not (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == cnp.PyArray_TYPE(<cnp.ndarray> param)
+                and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a) and cnp.PyArray_ISALIGNED(<cnp.ndarray> a)
+                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)
+                and cnp.PyArray_SAMESHAPE(<cnp.ndarray> a, <cnp.ndarray> param)
+                and (i == 0 or cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a))):
+            return False
+    return True
+
+
 cdef class _StepArrays:
     """param, grad and up to two states as contiguous arrays of param's dtype."""
     cdef list originals, work
@@ -93,20 +115,32 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
     use_momentum = bool(momentum) and momentum_buffer is not None
-    cdef _StepArrays s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None)
     cdef double lr = learning_rate, r = rho, mu = momentum, eps = epsilon
-    cdef void *p = s.ptr(0)
-    cdef void *ms = s.ptr(1)
-    cdef void *mb = s.ptr(2)
-    cdef void *g = s.grad_ptr()
+    cdef void *p
+    cdef void *ms
+    cdef void *mb = NULL
+    cdef void *g
+    cdef fnn_int n
+    cdef bint f32
+    cdef _StepArrays s = None
+    if _direct(param, grad, mean_square, momentum_buffer):
+        p, g, ms = _data(param), _data(grad), _data(mean_square)
+        if use_momentum:
+            mb = _data(momentum_buffer)
+        n, f32 = param.size, _is_f32(param)
+    else:
+        _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
+        s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None)
+        p, ms, mb, g = s.ptr(0), s.ptr(1), s.ptr(2), s.grad_ptr()
+        n, f32 = s.n, s.f32
     with nogil:
-        if s.f32:
-            fastnn_rmsprop_step_f32(s.n, <float*>p, <float*>g, <float*>ms, <float*>mb, lr, r, mu, eps)
+        if f32:
+            fastnn_rmsprop_step_f32(n, <float*>p, <float*>g, <float*>ms, <float*>mb, lr, r, mu, eps)
         else:
-            fastnn_rmsprop_step_f64(s.n, <double*>p, <double*>g, <double*>ms, <double*>mb, lr, r, mu, eps)
-    s.write_back()
+            fastnn_rmsprop_step_f64(n, <double*>p, <double*>g, <double*>ms, <double*>mb, lr, r, mu, eps)
+    if s is not None:
+        s.write_back()
 
 
 def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
