@@ -57,3 +57,25 @@ def test_non_contiguous_state_is_written_back():
     kernels.sgd_step(param, np.ones((4, 6)), velocity, learning_rate=0.1, momentum=0.9)
     np.testing.assert_allclose(velocity, -0.1)
     np.testing.assert_allclose(param, -0.1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum", [0.0, 0.5])
+def test_rmsprop_step_on_plain_arrays_matches_the_copying_path(dtype, momentum):
+    """Aligned C-contiguous arrays go straight to the kernel; strided ones through copies: same bits."""
+    rng = np.random.default_rng(4)
+    param, grad, ms, mb = (rng.random(37).astype(dtype) for _ in range(4))
+    plain = [a.copy() for a in (param, grad, ms, mb)]
+    strided = [np.repeat(a, 2)[::2] for a in (param, grad, ms, mb)]
+    assert not strided[0].flags.c_contiguous
+    for arrays in (plain, strided):
+        for _ in range(3):
+            kernels.rmsprop_step(*arrays, learning_rate=0.01, rho=0.9, momentum=momentum, epsilon=1e-7)
+    for a, b in zip(plain, strided):
+        assert np.array_equal(a, b)
+    read_only = plain[2].copy()
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        kernels.rmsprop_step(plain[0], plain[1], read_only, learning_rate=0.01, rho=0.9, epsilon=1e-7)
+    with pytest.raises(ValueError, match="shape"):
+        kernels.rmsprop_step(plain[0], plain[1], plain[2][:5], learning_rate=0.01, rho=0.9, epsilon=1e-7)
