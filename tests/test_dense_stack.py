@@ -503,3 +503,27 @@ def test_apply_flat_uses_a_subclass_apply():
     for _ in range(3):
         opt.apply_flat(np.ones(5, np.float32), param)
     assert calls == [1, 1, 1] and np.allclose(param, 1 - 3 * 0.01)
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_each_fused_step_trains_on_the_samples_of_its_indices_in_order(loss, monkeypatch):
+    x, labels = _data(70)
+    x = np.clip(x * 20 + 128, 0, 255).astype(np.uint8)
+    y = labels if loss.startswith("sparse") else to_categorical(labels, CLASSES)
+    seen = []
+    original = DenseStackStep.__call__
+
+    def recording(self, indices):
+        count, values = original(self, indices)
+        seen.append(indices.copy())
+        assert np.array_equal(self.gatherer.x_buffer[:count], x[indices].astype(np.float32))
+        assert np.array_equal(self.gatherer.y_buffer[:count], y[indices])
+        return count, values
+
+    monkeypatch.setattr(DenseStackStep, "__call__", recording)
+    model = _compiled(_stack("chapter"), loss=loss)
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    assert [len(i) for i in seen] == [16, 16, 16, 16, 6] * 2
+    for epoch in (seen[:5], seen[5:]):
+        assert sorted(np.concatenate(epoch)) == list(range(70))
+    assert not np.array_equal(np.concatenate(seen[:5]), np.concatenate(seen[5:]))  # reshuffled
