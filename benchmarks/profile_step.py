@@ -5,10 +5,15 @@
 Times, per step (median over the steps): the whole `fit` step as fit runs it, then each compiled kernel
 call of the step on its own, called with the same shapes. The difference between the step and the sum
 of its kernels is the Python overhead (graph building, wrappers, checks, metrics). Last, each kernel call
-timed where fit's step makes it (caches and threads as training leaves them), median and minimum.
+timed where fit's step makes it (caches and threads as training leaves them), median and minimum:
+the fused step's gather, compiled forward/backward and optimizer update.
+Then the per-step overhead alone: fit's and predict's time per batch on a network so small
+(8-16-10, batch 8) that its kernels take next to nothing, so what remains is the Python around them.
 """
-import collections
 import argparse
+import collections
+import contextlib
+import io
 import os
 import sys
 import time
@@ -20,6 +25,7 @@ sys.path.insert(0, HERE)
 
 import fastnn  # noqa: E402
 from fastnn import kernels, layers, models  # noqa: E402
+from fastnn.models.dense_stack import DenseStackStep  # noqa: E402
 from trainbench import data as bench_data  # noqa: E402
 
 
@@ -92,39 +98,77 @@ def time_fit_steps(model, x, y, batch, steps):
     return 1e6 * float(np.median(times[10:]))
 
 
-IN_STEP_KERNELS = ("gather_rows", "matmul", "softmax_cross_entropy", "softmax_cross_entropy_grad",
-                   "sum_to_shape", "rmsprop_step")
+class _Timed:
+    """Calls fn, adding its time to samples[(position, name)]; other attributes are fn's."""
+
+    def __init__(self, fn, name, samples, position):
+        self.fn, self.name, self.samples, self.position = fn, name, samples, position
+
+    def __call__(self, *args, **kwargs):
+        start = time.perf_counter()
+        result = self.fn(*args, **kwargs)
+        self.samples[(self.position[0], self.name)].append(time.perf_counter() - start)
+        self.position[0] += 1
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self.fn, name)
 
 
 def time_kernels_in_fit(model, x, y, batch, steps):
-    """{(position in the step, kernel name): [seconds, ...]} for every kernel call fit's steps make,
-    each timed where the step makes it."""
+    """{(position in the step, call name): [seconds, ...]} for the compiled calls of fit's steps
+    (the batch gather, the fused forward/backward, the optimizer update), each timed where the
+    step makes it."""
     samples = collections.defaultdict(list)
     position = [0]
+    original_init = DenseStackStep.__init__
 
-    def timed(name, fn):
-        def call(*args, **kwargs):
-            start = time.perf_counter()
-            result = fn(*args, **kwargs)
-            samples[(position[0], name)].append(time.perf_counter() - start)
-            position[0] += 1
-            return result
-        return call
+    def timed_init(step, *args, **kwargs):
+        original_init(step, *args, **kwargs)
+        step.gatherer.load = _Timed(step.gatherer.load, "gather x and y", samples, position)
+        step.kernels = _Timed(step.kernels, "forward + backward", samples, position)
+        step.optimizer.apply_flat = _Timed(step.optimizer.apply_flat, "optimizer.apply_flat", samples, position)
 
     class StepStart(fastnn.callbacks.Callback):
         def on_train_batch_begin(self, step, logs=None):
             position[0] = 0
 
-    originals = {name: getattr(kernels, name) for name in IN_STEP_KERNELS}
+    DenseStackStep.__init__ = timed_init
     try:
-        for name, fn in originals.items():
-            setattr(kernels, name, timed(name, fn))
         model.fit(x[:batch * steps], y[:batch * steps], batch_size=batch, epochs=1, verbose=0,
                   callbacks=[StepStart()])
     finally:
-        for name, fn in originals.items():
-            setattr(kernels, name, fn)
+        DenseStackStep.__init__ = original_init
+        vars(model.optimizer).pop("apply_flat", None)
     return samples
+
+
+def time_tiny_steps(verbose=0, with_callback=False, steps=2000, batch=8, repeats=5):
+    """Seconds per step of fit on an 8-16(relu)-10(softmax) network: almost all Python overhead."""
+    fastnn.utils.set_random_seed(0)
+    model = models.Sequential([
+        layers.Dense(16, activation="relu", input_shape=(8,)),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x = rng.random((steps * batch, 8), dtype=np.float32)
+    y = fastnn.utils.to_categorical(rng.integers(0, 10, steps * batch), 10)
+    callbacks = [fastnn.callbacks.Callback()] if with_callback else []
+    if with_callback:
+        callbacks[0].on_train_batch_end = lambda batch, logs=None: None
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            model.fit(x, y, batch_size=batch, epochs=1, verbose=verbose, callbacks=callbacks)
+        samples.append((time.perf_counter() - start) / steps)
+    predict = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(x, batch_size=batch, verbose=0)
+        predict.append((time.perf_counter() - start) / steps)
+    return 1e6 * float(np.median(samples)), 1e6 * float(np.median(predict))
 
 
 def main(argv=None):
@@ -133,7 +177,12 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--overhead-only", action="store_true", help="only the small-network overhead figures")
     args = parser.parse_args(argv)
+    if args.overhead_only:
+        fastnn.set_num_threads(args.threads)
+        print_overhead()
+        return
     fastnn.set_num_threads(args.threads)
     arrays = bench_data.load(args.data_dir)
     x, y = arrays["x_train"], arrays["y_train"]
@@ -160,6 +209,17 @@ def main(argv=None):
         medians += float(np.median(times))
         print(f"  {position:2d} {name:25s} {np.median(times):8.1f} us {times.min():8.1f} us")
     print(f"  {'sum of medians':28s} {medians:8.1f} us")
+    print(f"  {'fit step - sum of medians':28s} {step_us - medians:8.1f} us")
+    print_overhead()
+
+
+def print_overhead():
+    print("per-step overhead, 8-16-10 network, batch 8 (median of 5 epochs of 2000 steps):")
+    for label, verbose, with_callback in (("fit verbose=0", 0, False), ("fit verbose=1 (not a tty)", 1, False),
+                                          ("fit verbose=0 + batch callback", 0, True)):
+        fit_us, predict_us = time_tiny_steps(verbose, with_callback)
+        print(f"  {label:32s} {fit_us:8.1f} us/step")
+    print(f"  {'predict':32s} {predict_us:8.1f} us/batch")
 
 
 if __name__ == "__main__":

@@ -57,3 +57,34 @@ def test_non_contiguous_state_is_written_back():
     kernels.sgd_step(param, np.ones((4, 6)), velocity, learning_rate=0.1, momentum=0.9)
     np.testing.assert_allclose(velocity, -0.1)
     np.testing.assert_allclose(param, -0.1)
+
+
+PLAIN_STEPS = {
+    "sgd": (1, dict(learning_rate=0.01, momentum=0.5, nesterov=True)),
+    "rmsprop": (2, dict(learning_rate=0.01, rho=0.9, momentum=0.5, epsilon=1e-7)),
+    "adagrad": (1, dict(learning_rate=0.01, epsilon=1e-7)),
+    "adam": (2, dict(learning_rate=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=3)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(PLAIN_STEPS))
+def test_steps_on_plain_arrays_match_the_copying_path(dtype, name):
+    """Aligned C-contiguous arrays go straight to the kernel; strided ones through copies: same bits."""
+    states, options = PLAIN_STEPS[name]
+    step = getattr(kernels, f"{name}_step")
+    rng = np.random.default_rng(4)
+    plain = [rng.random(37).astype(dtype) for _ in range(2 + states)]
+    strided = [np.repeat(a, 2)[::2] for a in plain]
+    assert not strided[0].flags.c_contiguous
+    for arrays in (plain, strided):
+        for _ in range(3):
+            step(*arrays, **options)
+    for a, b in zip(plain, strided):
+        assert np.array_equal(a, b)
+    read_only = plain[2].copy()
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        step(plain[0], plain[1], read_only, *plain[3:], **options)
+    with pytest.raises(ValueError, match="shape"):
+        step(plain[0], plain[1], plain[2][:5], *plain[3:], **options)

@@ -31,6 +31,26 @@ def _check_state(param, required=(), **arrays):
             raise ValueError(f"{name} is read-only")
 
 
+cdef bint _direct(object param, object grad, tuple states):
+    """True when param, grad and the states that are not None are aligned, C-contiguous, native
+    ndarrays of one float dtype and one shape, all but grad writable: the kernel takes them as
+    they are, with nothing to check, copy or write back."""
+    if not (type(param) is np.ndarray and _native_float_type(param) >= 0 and
+            cnp.PyArray_ISALIGNED(<cnp.ndarray> param) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> param)
+            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> param)):
+        return False
+    for i, a in enumerate((grad,) + states):
+        if a is None and i > 0:
+            continue
+        if not (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == cnp.PyArray_TYPE(<cnp.ndarray> param)
+                and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a) and cnp.PyArray_ISALIGNED(<cnp.ndarray> a)
+                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)
+                and cnp.PyArray_SAMESHAPE(<cnp.ndarray> a, <cnp.ndarray> param)
+                and (i == 0 or cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a))):
+            return False
+    return True
+
+
 cdef class _StepArrays:
     """param, grad and up to two states as contiguous arrays of param's dtype."""
     cdef list originals, work
@@ -38,15 +58,19 @@ cdef class _StepArrays:
     cdef readonly bint f32
     cdef readonly fnn_int n
 
-    def __init__(self, param, grad, *states):
+    def __init__(self, param, grad, *states, bint direct=False):
         self.originals = [param, *states]
+        self.f32 = param.dtype == np.float32
+        self.n = param.size
+        if direct:  # _direct accepted them: the kernel works on the arrays themselves
+            self.work = self.originals
+            self.grad = grad
+            return
         self.work = [None if a is None else
                      (a if a.flags.c_contiguous and a.flags.aligned and a.dtype == param.dtype
                       else np.ascontiguousarray(a, dtype=param.dtype))
                      for a in self.originals]
         self.grad = np.ascontiguousarray(grad, dtype=param.dtype)
-        self.f32 = param.dtype == np.float32
-        self.n = param.size
 
     cdef void *ptr(self, int i):
         """Data of param (0) or a state (1, 2); NULL for a missing state."""
@@ -57,6 +81,8 @@ cdef class _StepArrays:
         return _data(self.grad)
 
     def write_back(self):
+        if self.work is self.originals:
+            return
         for orig, work in zip(self.originals, self.work):
             if work is not None and work is not orig:
                 orig[...] = work
@@ -69,9 +95,11 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
     param += momentum * velocity - lr * grad  (nesterov)  |  param += velocity
     Without momentum (velocity None or momentum 0): param -= lr * grad.
     """
-    _check_state(param, grad=grad, velocity=velocity)
+    direct = _direct(param, grad, (velocity,))
+    if not direct:
+        _check_state(param, grad=grad, velocity=velocity)
     use_velocity = bool(momentum) and velocity is not None
-    cdef _StepArrays s = _StepArrays(param, grad, velocity if use_velocity else None)
+    cdef _StepArrays s = _StepArrays(param, grad, velocity if use_velocity else None, direct=direct)
     cdef double lr = learning_rate, mu = momentum
     cdef int nest = bool(nesterov)
     cdef void *p = s.ptr(0)
@@ -93,9 +121,12 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
     use_momentum = bool(momentum) and momentum_buffer is not None
-    cdef _StepArrays s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None)
+    direct = mean_square is not None and _direct(param, grad, (mean_square, momentum_buffer))
+    if not direct:
+        _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
+    cdef _StepArrays s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None,
+                                     direct=direct)
     cdef double lr = learning_rate, r = rho, mu = momentum, eps = epsilon
     cdef void *p = s.ptr(0)
     cdef void *ms = s.ptr(1)
@@ -111,8 +142,10 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
 
 def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
-    _check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
-    cdef _StepArrays s = _StepArrays(param, grad, accumulator)
+    direct = accumulator is not None and _direct(param, grad, (accumulator,))
+    if not direct:
+        _check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
+    cdef _StepArrays s = _StepArrays(param, grad, accumulator, direct=direct)
     cdef double lr = learning_rate, eps = epsilon
     cdef void *p = s.ptr(0)
     cdef void *acc = s.ptr(1)
@@ -131,12 +164,14 @@ def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step
     m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
     """
-    _check_state(param, ("m", "v"), grad=grad, m=m, v=v)
+    direct = m is not None and v is not None and _direct(param, grad, (m, v))
+    if not direct:
+        _check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
     cdef double alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)
     cdef double b1 = beta_1, b2 = beta_2, eps = epsilon
-    cdef _StepArrays s = _StepArrays(param, grad, m, v)
+    cdef _StepArrays s = _StepArrays(param, grad, m, v, direct=direct)
     cdef void *p = s.ptr(0)
     cdef void *pm = s.ptr(1)
     cdef void *pv = s.ptr(2)

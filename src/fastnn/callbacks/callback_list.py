@@ -47,11 +47,21 @@ class CallbackList:
         for cb in self.callbacks:
             cb.set_params(params)
 
+    def acting_on(self, hook, alias=None):
+        """The callbacks whose `hook` does something: those that replace Callback's no-op
+        (for a batch hook: the hook itself or its alias, e.g. on_batch_end)."""
+        return [cb for cb in self.callbacks if _overrides(cb, hook) or (alias and _overrides(cb, alias))]
+
     def __iter__(self):
         return iter(self.callbacks)
 
     def __len__(self):
         return len(self.callbacks)
+
+
+def _overrides(callback, hook):
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", None) is not getattr(Callback, hook)
 
 
 def _dispatcher(hook):

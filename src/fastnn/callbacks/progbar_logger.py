@@ -34,10 +34,10 @@ class ProgbarLogger(Callback):
     def _update(self, current, logs, finalize=False):
         if self.progbar is None:
             self._start()
-        logs = dict(logs or {})
-        new = set(logs) - self._names - self.averaged_metrics
-        self.progbar.stateful_metrics |= new
-        self._names |= set(logs)
+        logs = logs or {}
+        if not self._names.issuperset(logs):
+            self.progbar.stateful_metrics |= set(logs) - self._names - self.averaged_metrics
+            self._names |= set(logs)
         self.progbar.update(current, list(logs.items()), finalize=finalize)
 
     def on_train_begin(self, logs=None):

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .. import kernels, losses
+from .. import _C, kernels, losses
 
 
 def as_samples(x, name="x"):
@@ -99,15 +99,36 @@ class BatchGatherer:
                 self.y_buffer = np.empty(batch_size, dtype=np.int64)
             else:
                 self.y_buffer = np.empty((batch_size, math.prod(y.shape[1:])), dtype=np.float32)
+        self._x_rows = _row_gather(x, self.x_buffer)
+        self._y_rows = None if y is None else _row_gather(y, self.y_buffer)
+
+    def load(self, indices):
+        """Fills the buffers' first len(indices) rows with those samples; returns the count."""
+        m = len(indices)
+        if self._x_rows is None or self._x_rows.take(indices) < 0:
+            kernels.gather_rows(self.x, indices, out=self.x_buffer[:m])
+        if self.y is None:
+            return m
+        if self._y_rows is None or self._y_rows.take(indices) < 0:
+            if self.y_buffer.ndim == 1:
+                np.take(self.y, indices, out=self.y_buffer[:m])
+            else:
+                kernels.gather_rows(self.y, indices, out=self.y_buffer[:m])
+        return m
 
     def gather(self, indices):
         """(x rows, y rows) for these indices; the arrays are views of the buffers."""
-        m = len(indices)
-        xb = kernels.gather_rows(self.x, indices, out=self.x_buffer[:m]).reshape((m,) + self.sample_shape)
+        m = self.load(indices)
+        xb = self.x_buffer[:m].reshape((m,) + self.sample_shape)
         if self.y is None:
             return xb, None
-        if self.y_buffer.ndim == 1:
-            yb = np.take(self.y, indices, out=self.y_buffer[:m])
-        else:
-            yb = kernels.gather_rows(self.y, indices, out=self.y_buffer[:m]).reshape((m,) + self.y.shape[1:])
+        yb = self.y_buffer[:m] if self.y_buffer.ndim == 1 else self.y_buffer[:m].reshape((m,) + self.y.shape[1:])
         return xb, yb
+
+
+def _row_gather(source, buffer):
+    """A compiled gather from source into buffer, or None for sources it does not take."""
+    try:
+        return _C.RowGather(source, buffer)
+    except (TypeError, ValueError):
+        return None

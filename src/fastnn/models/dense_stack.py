@@ -6,11 +6,13 @@ the autodiff engine makes for these layers, so the weights after each step and t
 are bitwise the ones the general path gives. What it saves is the engine's bookkeeping: no graph is recorded, the
 hidden activations and their gradients live in buffers reused from step to step, each relu's
 backward is folded into the matmul that produces the gradient, and the weight gradients are
-written straight into the model's flat gradient buffer.
+written straight into the model's flat gradient buffer. The kernel sequences run in compiled
+code (fastnn._C.DenseStackTrainStep / DenseStackForwardPass) that checks its arrays once, when
+built, and then only the batch size of each call.
 """
 import numpy as np
 
-from .. import activations, debug, kernels
+from .. import _C, activations, debug, metrics
 from ..layers.dense import Dense
 
 
@@ -27,26 +29,39 @@ def _is_dense_stack(model):
     return all(layer.activation in (activations.relu, activations.linear) for layer in layers[:-1])
 
 
-class DenseStackStep:
-    """One gradient step on a batch, for models for which `supports` is true."""
+def batch_mean(values):
+    """float(values.mean()) for a 1-D float32 array, bitwise, without mean()'s Python layers."""
+    return float(np.float32(float(np.add.reduce(values)) / len(values)))
 
-    def __init__(self, layers, parameters, optimizer, max_batch):
+
+class DenseStackStep:
+    """One gradient step on a batch, for models for which `supports` is true.
+
+    Gathers the batch with `gatherer` (whose buffers the compiled step reads), updates the
+    weights, and returns (batch size, [mean loss, metric values...]) for `metric_fns`.
+    """
+
+    def __init__(self, layers, parameters, optimizer, gatherer, metric_fns):
         self.layers = list(layers)
         self.parameters = parameters
         self.optimizer = optimizer
-        self.relu = [layer.activation is activations.relu for layer in self.layers]
+        self.gatherer = gatherer
         values = iter(parameters.value_views)
         grads = iter(parameters.grad_views)
-        self.kernels, self.biases, self.kernel_grads, self.bias_grads = [], [], [], []
+        kernels, biases, kernel_grads, bias_grads = [], [], [], []
         for layer in self.layers:
-            self.kernels.append(next(values))
-            self.kernel_grads.append(next(grads))
-            self.biases.append(next(values) if layer.use_bias else None)
-            self.bias_grads.append(next(grads) if layer.use_bias else None)
-        hidden = [layer.units for layer in self.layers[:-1]]
-        self.outputs = [np.empty((max_batch, units), dtype=np.float32) for units in hidden]
-        self.output_grads = [np.empty((max_batch, units), dtype=np.float32) for units in hidden]
-        self.logits = np.empty((max_batch, self.layers[-1].units), dtype=np.float32)
+            kernels.append(next(values))
+            kernel_grads.append(next(grads))
+            biases.append(next(values) if layer.use_bias else None)
+            bias_grads.append(next(grads) if layer.use_bias else None)
+        relu = [layer.activation is activations.relu for layer in self.layers]
+        self.kernels = _C.DenseStackTrainStep(gatherer.x_buffer, gatherer.y_buffer, kernels, biases,
+                                              kernel_grads, bias_grads, relu)
+        self.sparse = gatherer.y_buffer.ndim == 1
+        self.metric_fns = [fn for _, fn in metric_fns]
+        accuracy = metrics.sparse_categorical_accuracy if self.sparse else metrics.categorical_accuracy
+        self.counted = [fn is accuracy for fn in self.metric_fns]  # from the step's own argmax count
+        self._views = {}
 
     @staticmethod
     def supports(model, parameters, objective):
@@ -62,32 +77,27 @@ class DenseStackStep:
             return False
         return all(w.data.dtype == np.float32 for w in weights)
 
-    def __call__(self, inputs, targets):
-        """Updates the weights from one batch; returns (mean loss as a float, softmax probabilities)."""
-        n = len(inputs)
-        last = len(self.layers) - 1
-        x = inputs
-        layer_inputs = []
-        for i in range(last):
-            layer_inputs.append(x)
-            x = kernels.matmul(x, self.kernels[i], self.outputs[i][:n], bias=self.biases[i],
-                               activation="relu" if self.relu[i] else None)
-        layer_inputs.append(x)
-        logits = kernels.matmul(x, self.kernels[last], self.logits[:n], bias=self.biases[last])
-        losses, probs = kernels.softmax_cross_entropy(logits, targets)
-        loss = float(losses.mean())
+    def _batch_views(self, n):
+        """(losses, probabilities, targets) of an n-row batch: views made once per batch size."""
+        views = self._views.get(n)
+        if views is None:
+            y = self.gatherer.y_buffer[:n]
+            views = self._views[n] = (self.kernels.losses[:n], self.kernels.probs[:n], y)
+        return views
 
-        grad = kernels.softmax_cross_entropy_grad(probs, targets, scale=1.0 / n)
-        for i in range(last, -1, -1):
-            kernels.matmul(layer_inputs[i], grad, self.kernel_grads[i], trans_a=True)
-            if self.bias_grads[i] is not None:
-                np.copyto(self.bias_grads[i], kernels.sum_to_shape(grad, self.bias_grads[i].shape))
-            if i:
-                mask = layer_inputs[i] if self.relu[i - 1] else None
-                grad = kernels.matmul(grad, self.kernels[i], self.output_grads[i - 1][:n], trans_b=True,
-                                      relu_mask=mask)
-        self.optimizer.apply([self.parameters.grads], [self.parameters.values])
-        return loss, probs
+    def __call__(self, indices):
+        """Trains on the samples at indices; returns (their count, [mean loss, metric values...])."""
+        n = self.gatherer.load(indices)
+        hits = self.kernels(n)
+        self.optimizer.apply_flat(self.parameters.grads, self.parameters.values)
+        losses, probs, targets = self._batch_views(n)
+        values = [batch_mean(losses)]
+        for fn, counted in zip(self.metric_fns, self.counted):
+            if counted:
+                values.append(float(np.float32(hits / n)))
+            else:
+                values.append(float(np.mean(fn(targets, probs.copy()))))
+        return n, values
 
 
 class DenseStackForward:
@@ -95,7 +105,11 @@ class DenseStackForward:
 
     def __init__(self, layers, max_batch):
         self.layers = list(layers)
-        self.outputs = [np.empty((max_batch, layer.units), dtype=np.float32) for layer in self.layers[:-1]]
+        self.kernels = _C.DenseStackForwardPass(
+            [layer.kernel.data for layer in self.layers],
+            [layer.bias.data if layer.use_bias else None for layer in self.layers],
+            [layer.activation is activations.relu for layer in self.layers],
+            self.layers[-1].activation is activations.softmax, max_batch)
 
     @staticmethod
     def supports(model):
@@ -109,18 +123,5 @@ class DenseStackForward:
         return all(w.data.dtype == np.float32 for layer in layers for w in layer.weights)
 
     def __call__(self, inputs, out):
-        """out := the model's output for inputs (float32, (n, features)); returns out."""
-        n = len(inputs)
-        x = inputs
-        for layer, buffer in zip(self.layers, self.outputs):
-            x = _dense(layer, x, buffer[:n])
-        last = self.layers[-1]
-        if last.activation is activations.softmax:
-            return kernels.softmax(_dense(last, x, None), out=out)
-        return _dense(last, x, out)
-
-
-def _dense(layer, x, out):
-    relu = layer.activation is activations.relu
-    bias = layer.bias.data if layer.use_bias else None
-    return kernels.matmul(x, layer.kernel.data, out, bias=bias, activation="relu" if relu else None)
+        """out := the model's output for inputs (aligned C-contiguous float32, (n, features)); returns out."""
+        return self.kernels(inputs, out)

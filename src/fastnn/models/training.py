@@ -186,29 +186,34 @@ class Trainer:
         gatherer = BatchGatherer(x, targets, min(batch_size, train_count))
         in_order = np.arange(train_count, dtype=np.int64)
         parameters = self.trainable_parameters()
-        train_step = self._step_function(parameters, min(batch_size, train_count))
+        train_step = self._step_function(parameters, gatherer, metric_fns)
 
         self.stop_training = False
         callback_list.on_train_begin()
+        # only callbacks that do something at a batch are called there (the others' hooks are no-ops)
+        batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
+        batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             for tracker in trackers:
                 tracker.reset()
             callback_list.on_epoch_begin(epoch)
             order = generator().permutation(train_count) if shuffle else in_order
-            logs = {}
+            logs = None
             for step in range(steps):
-                callback_list.on_train_batch_begin(step)
-                inputs, batch_targets = gatherer.gather(order[step * batch_size:(step + 1) * batch_size])
-                loss, predictions = train_step(inputs, batch_targets)
-                count = len(inputs)
-                trackers[0].update(loss, weight=count)
-                for tracker, (_, fn) in zip(trackers[1:], metric_fns):
-                    tracker.update(float(np.mean(fn(batch_targets, predictions))), weight=count)
-                logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
-                callback_list.on_train_batch_end(step, logs)
+                for callback in batch_begin:
+                    callback.on_train_batch_begin(step)
+                count, values = train_step(order[step * batch_size:(step + 1) * batch_size])
+                for tracker, value in zip(trackers, values):
+                    tracker.update(value, weight=count)
+                if batch_end:
+                    logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
+                    for callback in batch_end:
+                        callback.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            if logs is None:  # nobody saw the batch logs: the epoch's are the trackers' results
+                logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
             epoch_logs = dict(logs)
             if validation is not None:
                 val_logs = self._test_loop(*validation, batch_size, callback_list)
@@ -221,14 +226,21 @@ class Trainer:
             self.history = callback_list.history
         return self.history
 
-    def _step_function(self, parameters, max_batch):
-        """(inputs, targets) -> (loss, predictions): one gradient step, by the fused Dense-stack
-        step when the model allows it, else through the autodiff engine."""
+    def _step_function(self, parameters, gatherer, metric_fns):
+        """indices -> (batch size, [loss, metric values...]): one gradient step on those samples,
+        by the fused Dense-stack step when the model allows it, else through the autodiff engine."""
         if DenseStackStep.supports(self, parameters, self.objective):
             for tensor, view in zip(parameters.tensors, parameters.grad_views):
                 tensor.grad = view  # the fused step writes every gradient there
-            return DenseStackStep(self.layers, parameters, self.optimizer, max_batch)
-        return lambda inputs, targets: self._train_step(parameters, inputs, targets)
+            return DenseStackStep(self.layers, parameters, self.optimizer, gatherer, metric_fns)
+
+        def step(indices):
+            inputs, batch_targets = gatherer.gather(indices)
+            loss, predictions = self._train_step(parameters, inputs, batch_targets)
+            values = [loss] + [float(np.mean(fn(batch_targets, predictions))) for _, fn in metric_fns]
+            return len(inputs), values
+
+        return step
 
     def _train_step(self, parameters, inputs, targets):
         """One gradient step on a batch; returns (loss as a float, predictions array)."""
@@ -295,7 +307,8 @@ class Trainer:
         gatherer = BatchGatherer(x, None, max(1, min(batch_size, n)))
         indices = np.arange(n, dtype=np.int64)
         fused = DenseStackForward(self.layers, max(1, min(batch_size, n))) if DenseStackForward.supports(self) else None
-        rows_as_given = fused is not None and x.dtype == np.float32  # x is C-contiguous: batches are views
+        # x is C-contiguous: aligned float32 batches are views of it
+        rows_as_given = fused is not None and x.dtype == np.float32 and x.flags.aligned
         callback_list.on_predict_begin()
         with no_grad():
             for step, start in enumerate(range(0, n, batch_size)):

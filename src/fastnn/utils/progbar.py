@@ -70,6 +70,7 @@ class Progbar:
         self._first_unit = None  # (units, time) at the first update: excludes start-up cost from the rate
         self._drawn_width = 0
         self._finalized = False
+        self._stream, self._stream_is_terminal = None, False
 
     def update(self, current, values=None, finalize=None):
         """Records that `current` units are done, with (name, value) pairs for this stretch."""
@@ -82,7 +83,9 @@ class Progbar:
         if self.verbose == 0 or self._finalized:
             return
         stream = sys.stdout
-        dynamic = self.verbose == 1 and _is_terminal(stream)
+        if stream is not self._stream:  # asked once per stream, not at every update
+            self._stream, self._stream_is_terminal = stream, _is_terminal(stream)
+        dynamic = self.verbose == 1 and self._stream_is_terminal
         if finalize:
             self._finalized = True
         elif not dynamic:
