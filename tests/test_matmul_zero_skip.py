@@ -108,7 +108,9 @@ def test_zeros_times_non_finite_values_of_b_stay_nan(kernel, dtype, bad):
         b[zero_steps[len(zero_steps) // 2], n // 2] = bad
         dense, skipped = matmul_both_ways(a, b)
         assert np.isnan(skipped[:, n // 2]).all()
-        np.testing.assert_array_equal(np.isnan(skipped), np.isnan(reference.matmul(a, b)))
+        with np.errstate(invalid="ignore"):
+            want = reference.matmul(a, b)
+        np.testing.assert_array_equal(np.isnan(skipped), np.isnan(want))
         np.testing.assert_array_equal(dense, skipped)
 
 
