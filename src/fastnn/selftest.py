@@ -81,6 +81,13 @@ def _matmul(rng, dtype):
         yield (a, b), {}, k
         yield (a.T.copy(), b), {"trans_a": True, "bias": rng.standard_normal(n).astype(dtype),
                                 "activation": "relu"}, k
+    # mostly zero, as images are: the k steps zero in whole blocks of rows are skipped
+    a = rng.standard_normal((128, 784)).astype(dtype)
+    a[:, rng.random(784) < 0.5] = 0
+    a[rng.random(a.shape) < 0.6] = 0
+    b = rng.standard_normal((784, 512)).astype(dtype)
+    yield (a, b), {}, 784
+    yield (a, rng.standard_normal((128, 512)).astype(dtype)), {"trans_a": True}, 128
 
 
 # name -> (case generator, positions of arguments updated in place)
