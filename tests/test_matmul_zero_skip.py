@@ -4,6 +4,8 @@ Dropping them must change nothing: the results are compared bit for bit with zer
 switched off, and with the NumPy oracle, including where B holds infinities or NaNs (which
 zeros turn into NaN) and for every thread count.
 """
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -126,6 +128,17 @@ def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
             results.append(kernels.matmul(a, b, activation="relu"))
         for other in results[1:]:
             assert_same_bits(results[0], other)
+
+
+def test_concurrent_calls_from_python_threads():
+    rng = np.random.default_rng(6)
+    problems = [(sparse(rng, (m, k), np.float32, 0.2), rng.standard_normal((k, n)).astype(np.float32))
+                for m, n, k in SHAPES * 2]
+    serial = [kernels.matmul(a, b) for a, b in problems]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda ab: kernels.matmul(*ab), problems))
+    for want, got in zip(serial, parallel):
+        assert_same_bits(want, got)
 
 
 def test_mnist_like_batches_take_less_work_not_other_results():
