@@ -13,23 +13,6 @@ import fastnn
 from fastnn import kernels, reference
 
 DTYPES = [np.float32, np.float64]
-HAS_AVX2 = kernels.gemm_kernel_name() == "avx2-fma"
-KERNELS = ["portable", pytest.param("avx2-fma", marks=pytest.mark.skipif(not HAS_AVX2, reason="no AVX2/FMA"))]
-
-
-@pytest.fixture(params=KERNELS)
-def kernel(request):
-    kernels._force_portable_gemm(request.param == "portable")
-    assert kernels.gemm_kernel_name() == request.param
-    yield request.param
-    kernels._force_portable_gemm(False)
-
-
-@pytest.fixture
-def threads():
-    before = fastnn.get_num_threads()
-    yield fastnn.set_num_threads
-    fastnn.set_num_threads(before)
 
 
 def rand(rng, shape, dtype):

@@ -15,27 +15,11 @@ import fastnn
 from fastnn import kernels, reference
 
 DTYPES = [np.float32, np.float64]
-HAS_AVX2 = kernels.gemm_kernel_name() == "avx2-fma"
-KERNELS = ["portable", pytest.param("avx2-fma", marks=pytest.mark.skipif(not HAS_AVX2, reason="no AVX2/FMA"))]
 
 # (m, n, k): few rows (A packed once, shared), many rows (A packed per block), a single
 # KC slice and several, edge tiles in both directions, and chapter 2's two big products.
 SHAPES = [(1, 5, 40), (7, 33, 97), (13, 101, 31), (128, 512, 784), (784, 512, 128), (300, 70, 600),
           (97, 16, 1000), (1000, 65, 64)]
-
-
-@pytest.fixture(params=KERNELS)
-def kernel(request):
-    kernels._force_portable_gemm(request.param == "portable")
-    yield request.param
-    kernels._force_portable_gemm(False)
-
-
-@pytest.fixture
-def threads():
-    before = fastnn.get_num_threads()
-    yield fastnn.set_num_threads
-    fastnn.set_num_threads(before)
 
 
 def sparse(rng, shape, dtype, density):
