@@ -77,6 +77,28 @@ typedef void (*gemm_sparse_kernel_s)(fnn_int kept, const float *a, const int32_t
 typedef void (*gemm_sparse_kernel_d)(fnn_int kept, const double *a, const int32_t *steps, const double *b,
                                      double *c, fnn_int c_rs, int accumulate, const gemm_epilogue_d *ep);
 
+/* Zero skipping in slivers, where a config has it (else the two fields are NULL): a packed
+ * 6-row panel of A is also compacted as three 2-row slivers, which drop more all-zero
+ * steps than the whole panel, and each sliver meets two adjacent B panels at once in a
+ * 2 x 2NR sparse kernel (eight accumulators).
+ * Wide kernel: the sparse-kernel contract for a 2 x 2NR tile whose B row for step p is
+ * b0[p*NR ..] in columns 0..NR-1 and b1[p*NR ..] in columns NR..2NR-1; a holds kept x 2.
+ * compact_slivers: from the packed panel (kc x 6, left unchanged) writes sliver t's kept
+ * steps (kept[t] x 2) at slivers + t * 2 * kc and their indices at steps + t * kc, and
+ * returns 1; returns 0 when no sliver has an all-zero step. */
+#define GEMM_SLIVER_ROWS 2
+#define GEMM_SLIVERS 3
+typedef void (*gemm_wide_kernel_s)(fnn_int kept, const float *a, const int32_t *steps, const float *b0,
+                                   const float *b1, float *c, fnn_int c_rs, int accumulate,
+                                   const gemm_epilogue_s *ep);
+typedef void (*gemm_wide_kernel_d)(fnn_int kept, const double *a, const int32_t *steps, const double *b0,
+                                   const double *b1, double *c, fnn_int c_rs, int accumulate,
+                                   const gemm_epilogue_d *ep);
+typedef int (*gemm_compact_slivers_fn_s)(fnn_int kc, const float *panel, float *slivers, int32_t *steps,
+                                         fnn_int kept[GEMM_SLIVERS]);
+typedef int (*gemm_compact_slivers_fn_d)(fnn_int kc, const double *panel, double *slivers, int32_t *steps,
+                                         fnn_int kept[GEMM_SLIVERS]);
+
 /* Packing of A rows and of one B panel, with the contracts of gemm_pack_a_s/_d and
  * gemm_pack_b_s/_d below. */
 typedef void (*gemm_pack_a_fn_s)(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs,
@@ -98,6 +120,8 @@ typedef struct {
     gemm_pack_a_fn_s pack_a;
     gemm_pack_b_fn_s pack_b;
     gemm_compact_a_fn_s compact_a;
+    gemm_wide_kernel_s wide_kernel;
+    gemm_compact_slivers_fn_s compact_slivers;
 } gemm_config_s;
 typedef struct {
     int mr, nr, mc, kc, nc;
@@ -106,6 +130,8 @@ typedef struct {
     gemm_pack_a_fn_d pack_a;
     gemm_pack_b_fn_d pack_b;
     gemm_compact_a_fn_d compact_a;
+    gemm_wide_kernel_d wide_kernel;
+    gemm_compact_slivers_fn_d compact_slivers;
 } gemm_config_d;
 /* One instruction set's micro-kernels and blocking for both dtypes. */
 typedef struct { const char *name; gemm_config_s s; gemm_config_d d; } gemm_isa;

@@ -35,7 +35,7 @@ DEFINE_PORTABLE_KERNEL(double, d, GEMM_PORTABLE_D_MR, GEMM_PORTABLE_D_NR)
 const gemm_isa gemm_isa_portable = {
     "portable",
     {GEMM_PORTABLE_S_MR, GEMM_PORTABLE_S_NR, GEMM_PORTABLE_S_MC, GEMM_PORTABLE_S_KC,
-     GEMM_PORTABLE_S_NC, kernel_portable_s, sparse_kernel_portable_s, gemm_pack_a_s, gemm_pack_b_s, gemm_compact_a_s},
+     GEMM_PORTABLE_S_NC, kernel_portable_s, sparse_kernel_portable_s, gemm_pack_a_s, gemm_pack_b_s, gemm_compact_a_s, NULL, NULL},
     {GEMM_PORTABLE_D_MR, GEMM_PORTABLE_D_NR, GEMM_PORTABLE_D_MC, GEMM_PORTABLE_D_KC,
-     GEMM_PORTABLE_D_NC, kernel_portable_d, sparse_kernel_portable_d, gemm_pack_a_d, gemm_pack_b_d, gemm_compact_a_d},
+     GEMM_PORTABLE_D_NC, kernel_portable_d, sparse_kernel_portable_d, gemm_pack_a_d, gemm_pack_b_d, gemm_compact_a_d, NULL, NULL},
 };
