@@ -57,7 +57,7 @@ def mnist_training_images():
 _MNIST = mnist_training_images()
 
 # Chapter 2's two big products on real batches: 128 images picked at random, as fit does.
-# About 81% of MNIST's pixels are zero; fastnn skips k steps where a 6-row block of the
+# About 81% of MNIST's pixels are zero; fastnn skips k steps where a block of rows of the
 # left operand is all zero ("fastnn"), or multiplies every step ("fastnn-dense").
 MNIST_CASES = {
     "mnist_forward_x.W1": ((784, 512), {}),

@@ -175,7 +175,7 @@ def main(argv=None):
               "both weight gradients plus the hidden layer's input gradient 2n(512*10) "
               f"= {training_flops(60000) / 1e9:.1f} GFLOP per 60,000-image epoch; "
               f"% peak is of --peak-gflops {args.peak_gflops:g}. fastnn's matmul skips the k steps where "
-              "6 rows of its left operand are all zero (most of MNIST's pixels are), so its GFLOP/s are "
+              "a block of rows of its left operand is all zero (most of MNIST's pixels are), so its GFLOP/s are "
               "dense-equivalent; fastnn-dense multiplies every step, and trains the same weights.")
         print("peak RSS: whole process while building the model and training (after data loading).\n")
         print(report.predict_memory_table(summaries))
