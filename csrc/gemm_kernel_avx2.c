@@ -255,33 +255,9 @@ AVX2_FN static int pack_b_avx2_d(int nr, fnn_int cols, fnn_int kc, const double 
            gemm_all_finite_d(dst + tail * GEMM_AVX2_D_NR, (kc - tail) * GEMM_AVX2_D_NR);
 }
 
-/* gemm_compact_a for 6-row panels: each k step is loaded as 4 + 2 values and stored at the
- * next free slot whether it is kept or not (the slot is never ahead of the step), so the
- * loop has no data-dependent branch. */
-AVX2_FN static fnn_int compact_a_avx2_s(int mr, fnn_int kc, float *panel, int32_t *steps) {
-    if (mr != 6) return gemm_compact_a_s(mr, kc, panel, steps);
-    fnn_int values = kc * 6, zero_values = 0, e = 0;
-    for (; e + 8 <= values; e += 8)
-        zero_values += __builtin_popcount(
-            (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(panel + e), _mm256_setzero_ps(), _CMP_EQ_OQ)));
-    for (; e < values; e++) zero_values += panel[e] == 0;
-    if (zero_values < 6) return -1;
-    const __m128i magnitude = _mm_set1_epi32(0x7fffffff);
-    fnn_int kept = 0;
-    for (fnn_int p = 0; p < kc; p++) {
-        const float *src = panel + p * 6;
-        __m128 lo = _mm_loadu_ps(src);
-        __m128 hi = _mm_castpd_ps(_mm_load_sd((const double *)(src + 4)));
-        int zero = _mm_testz_si128(_mm_castps_si128(_mm_or_ps(lo, hi)), magnitude);
-        float *dst = panel + kept * 6;
-        _mm_storeu_ps(dst, lo);
-        _mm_store_sd((double *)(dst + 4), _mm_castps_pd(hi));
-        steps[kept] = (int32_t)p;
-        kept += !zero;
-    }
-    return kept < kc ? kept : -1;
-}
-
+/* gemm_compact_a for 6-row double panels (float ones are compacted in slivers, below): each
+ * k step is loaded as 4 + 2 values and stored at the next free slot whether it is kept or not
+ * (the slot is never ahead of the step), so the loop has no data-dependent branch. */
 AVX2_FN static fnn_int compact_a_avx2_d(int mr, fnn_int kc, double *panel, int32_t *steps) {
     if (mr != 6) return gemm_compact_a_d(mr, kc, panel, steps);
     fnn_int values = kc * 6, zero_values = 0, e = 0;
@@ -400,7 +376,7 @@ AVX2_FN static void wide_kernel_avx2_s(fnn_int kept, const float *a, const int32
 const int gemm_avx2_compiled = 1;
 const gemm_isa gemm_isa_avx2 = {
     "avx2-fma",
-    {GEMM_AVX2_S_MR, GEMM_AVX2_S_NR, GEMM_AVX2_S_MC, GEMM_AVX2_S_KC, GEMM_AVX2_S_NC, kernel_avx2_s, sparse_kernel_avx2_s, pack_a_avx2_s, pack_b_avx2_s, compact_a_avx2_s, wide_kernel_avx2_s, compact_slivers_avx2_s},
+    {GEMM_AVX2_S_MR, GEMM_AVX2_S_NR, GEMM_AVX2_S_MC, GEMM_AVX2_S_KC, GEMM_AVX2_S_NC, kernel_avx2_s, sparse_kernel_avx2_s, pack_a_avx2_s, pack_b_avx2_s, gemm_compact_a_s, wide_kernel_avx2_s, compact_slivers_avx2_s},
     {GEMM_AVX2_D_MR, GEMM_AVX2_D_NR, GEMM_AVX2_D_MC, GEMM_AVX2_D_KC, GEMM_AVX2_D_NC, kernel_avx2_d, sparse_kernel_avx2_d, pack_a_avx2_d, pack_b_avx2_d, compact_a_avx2_d, NULL, NULL},
 };
 
