@@ -1,12 +1,15 @@
-/* Broadcast add and its reduction (sum_to_shape), relu and relu's gradient.
+/* Broadcast add and its reduction (sum_to_shape), relu and relu's gradient, and the
+ * one- and two-operand maps (activations, arithmetic and their gradients).
  *
  * The part after #else is typed: this file includes itself twice, once with
  * real = float and once with real = double (see the end of the first part).
  */
 #ifndef FNN_REAL
+#include <math.h>
 #include <string.h>
 
 #include "dispatch.h"
+#include "expmath.h"
 
 #define MAX_OPERANDS 3
 /* A row longer than this is cut into pieces of this many elements, so that
@@ -15,7 +18,8 @@
 /* Columns summed together by one unit of sum_to_shape's column mode. */
 #define COLUMNS 256
 
-typedef void (*row_fn)(fnn_int n, char *const *p, const fnn_int *step);
+/* k: the map's scalar arguments (unused by most rows). */
+typedef void (*row_fn)(fnn_int n, char *const *p, const fnn_int *step, const double *k);
 
 /* Operand 0 is the output; strides in bytes. */
 typedef struct {
@@ -67,6 +71,7 @@ typedef struct {
     fnn_int step[MAX_OPERANDS]; /* innermost strides in elements */
     fnn_int pieces;             /* pieces per row of the innermost axis */
     row_fn fn;
+    const double *k;
 } nd_job;
 
 /* Units are (row, piece) pairs in row-major order; rows run over the outer axes. */
@@ -87,7 +92,7 @@ static void nd_blocks(void *ctx, fnn_int first, fnn_int end) {
     for (fnn_int u = first; u < end; u++) {
         fnn_int start = piece * PIECE, len = inner - start < PIECE ? inner - start : PIECE;
         for (int op = 0; op < nops; op++) q[op] = p[op] + start * L->stride[op][outer];
-        J->fn(len, q, J->step);
+        J->fn(len, q, J->step, J->k);
         if (++piece < J->pieces) continue;
         piece = 0;
         for (int d = outer - 1; d >= 0; d--) {
@@ -100,8 +105,10 @@ static void nd_blocks(void *ctx, fnn_int first, fnn_int end) {
 }
 
 static void run_elementwise(int ndim, const fnn_int *shape, int nops, char **base,
-                            const fnn_int *const *strides, fnn_int itemsize, row_fn fn) {
+                            const fnn_int *const *strides, fnn_int itemsize, row_fn fn, const double *k,
+                            double cost) {
     nd_job J;
+    J.k = k;
     layout_init(&J.L, ndim, shape, nops, strides, itemsize);
     if (!coalesce(&J.L)) return;
     const int outer = J.L.ndim - 1;
@@ -114,7 +121,7 @@ static void run_elementwise(int ndim, const fnn_int *shape, int nops, char **bas
     }
     J.pieces = (inner + PIECE - 1) / PIECE;
     J.fn = fn;
-    fastnn_parallel_blocks(rows * J.pieces, fastnn_threads_for((double)rows * inner), nd_blocks, &J);
+    fastnn_parallel_blocks(rows * J.pieces, fastnn_threads_for(cost * rows * inner), nd_blocks, &J);
 }
 
 /* sum_to_shape: operand 0 is the output (stride 0 on reduced axes), 1 is x. */
@@ -207,23 +214,39 @@ static void run_sum_to_shape(int ndim, const fnn_int *shape, const char *x, cons
     fastnn_parallel_blocks(units, fastnn_threads_for((double)total), reduce_blocks, &J);
 }
 
-#define FNN_ROW_VARIANTS(portable, avx2, body)                                                \
-    static void portable(fnn_int n, char *const *p, const fnn_int *s) { body(n, p, s); }       \
-    static FNN_TARGET_AVX2 void avx2(fnn_int n, char *const *p, const fnn_int *s) { body(n, p, s); }
+#define FNN_ROW_VARIANTS(portable, avx2, body)                                                          \
+    static void portable(fnn_int n, char *const *p, const fnn_int *s, const double *k) { body(n, p, s, k); } \
+    static FNN_TARGET_AVX2 void avx2(fnn_int n, char *const *p, const fnn_int *s, const double *k) { body(n, p, s, k); }
 
 #define FNN_REAL float
 #define FN(name) name##_f32
+#define REAL_TANH tanh_f32
+#define REAL_SIGMOID sigmoid_f32
+#define REAL_EXP expf
+#define REAL_LOG logf
+#define REAL_POW powf
 #include "elementwise.c"
 #undef FNN_REAL
 #undef FN
+#undef REAL_TANH
+#undef REAL_SIGMOID
+#undef REAL_EXP
+#undef REAL_LOG
+#undef REAL_POW
 #define FNN_REAL double
 #define FN(name) name##_f64
+#define REAL_TANH tanh
+#define REAL_SIGMOID sigmoid_f64
+#define REAL_EXP exp
+#define REAL_LOG log
+#define REAL_POW pow
 #include "elementwise.c"
 
 #else /* typed part: real and FN(name) name the element type's versions */
 #define real FNN_REAL
 
-FNN_INLINE void FN(add_row)(fnn_int n, char *const *p, const fnn_int *s) {
+FNN_INLINE void FN(add_row)(fnn_int n, char *const *p, const fnn_int *s, const double *k) {
+    (void)k;
     real *o = (real *)p[0];
     const real *a = (const real *)p[1], *b = (const real *)p[2];
     if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
@@ -239,7 +262,8 @@ FNN_INLINE void FN(add_row)(fnn_int n, char *const *p, const fnn_int *s) {
     }
 }
 
-FNN_INLINE void FN(relu_row)(fnn_int n, char *const *p, const fnn_int *s) {
+FNN_INLINE void FN(relu_row)(fnn_int n, char *const *p, const fnn_int *s, const double *k) {
+    (void)k;
     real *o = (real *)p[0];
     const real *x = (const real *)p[1];
     if (s[0] == 1 && s[1] == 1) {
@@ -249,7 +273,8 @@ FNN_INLINE void FN(relu_row)(fnn_int n, char *const *p, const fnn_int *s) {
     }
 }
 
-FNN_INLINE void FN(relu_grad_row)(fnn_int n, char *const *p, const fnn_int *s) {
+FNN_INLINE void FN(relu_grad_row)(fnn_int n, char *const *p, const fnn_int *s, const double *k) {
+    (void)k;
     real *o = (real *)p[0];
     const real *dy = (const real *)p[1], *y = (const real *)p[2];
     if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
@@ -268,7 +293,7 @@ void FN(fastnn_add)(int ndim, const fnn_int *shape, const real *a, const fnn_int
     char *base[3] = {(char *)out, (char *)a, (char *)b};
     const fnn_int *strides[3] = {out_strides, a_strides, b_strides};
     run_elementwise(ndim, shape, 3, base, strides, sizeof(real),
-                    FNN_PICK(FN(add_row_portable), FN(add_row_avx2)));
+                    FNN_PICK(FN(add_row_portable), FN(add_row_avx2)), NULL, 1.0);
 }
 
 void FN(fastnn_relu)(int ndim, const fnn_int *shape, const real *x, const fnn_int *x_strides, real *out,
@@ -276,7 +301,7 @@ void FN(fastnn_relu)(int ndim, const fnn_int *shape, const real *x, const fnn_in
     char *base[2] = {(char *)out, (char *)x};
     const fnn_int *strides[2] = {out_strides, x_strides};
     run_elementwise(ndim, shape, 2, base, strides, sizeof(real),
-                    FNN_PICK(FN(relu_row_portable), FN(relu_row_avx2)));
+                    FNN_PICK(FN(relu_row_portable), FN(relu_row_avx2)), NULL, 1.0);
 }
 
 void FN(fastnn_relu_grad)(int ndim, const fnn_int *shape, const real *dy, const fnn_int *dy_strides,
@@ -284,8 +309,109 @@ void FN(fastnn_relu_grad)(int ndim, const fnn_int *shape, const real *dy, const 
     char *base[3] = {(char *)out, (char *)dy, (char *)y};
     const fnn_int *strides[3] = {out_strides, dy_strides, y_strides};
     run_elementwise(ndim, shape, 3, base, strides, sizeof(real),
-                    FNN_PICK(FN(relu_grad_row_portable), FN(relu_grad_row_avx2)));
+                    FNN_PICK(FN(relu_grad_row_portable), FN(relu_grad_row_avx2)), NULL, 1.0);
 }
+
+
+/* One- and two-operand maps: `x` (or `a`, `b`) is the element, k0 and k1 the map's scalars. */
+#define DEFINE_MAP1(name, expr)                                                                  \
+    FNN_INLINE void FN(name##_row)(fnn_int n, char *const *p, const fnn_int *s, const double *k) { \
+        real *o = (real *)p[0];                                                                  \
+        const real *xp = (const real *)p[1];                                                     \
+        const real k0 = (real)k[0], k1 = (real)k[1];                                             \
+        (void)k0;                                                                                \
+        (void)k1;                                                                                \
+        if (s[0] == 1 && s[1] == 1) {                                                            \
+            for (fnn_int j = 0; j < n; j++) {                                                    \
+                const real x = xp[j];                                                            \
+                o[j] = (expr);                                                                   \
+            }                                                                                    \
+        } else {                                                                                 \
+            for (fnn_int j = 0; j < n; j++) {                                                    \
+                const real x = xp[j * s[1]];                                                     \
+                o[j * s[0]] = (expr);                                                            \
+            }                                                                                    \
+        }                                                                                        \
+    }                                                                                            \
+    FNN_ROW_VARIANTS(FN(name##_portable), FN(name##_avx2), FN(name##_row))
+
+#define DEFINE_MAP2(name, expr)                                                                  \
+    FNN_INLINE void FN(name##_row)(fnn_int n, char *const *p, const fnn_int *s, const double *k) { \
+        real *o = (real *)p[0];                                                                  \
+        const real *ap = (const real *)p[1], *bp = (const real *)p[2];                           \
+        const real k0 = (real)k[0], k1 = (real)k[1];                                             \
+        (void)k0;                                                                                \
+        (void)k1;                                                                                \
+        if (s[0] == 1 && s[1] == 1 && s[2] == 1) {                                               \
+            for (fnn_int j = 0; j < n; j++) {                                                    \
+                const real a = ap[j], b = bp[j];                                                 \
+                o[j] = (expr);                                                                   \
+            }                                                                                    \
+        } else {                                                                                 \
+            for (fnn_int j = 0; j < n; j++) {                                                    \
+                const real a = ap[j * s[1]], b = bp[j * s[2]];                                   \
+                o[j * s[0]] = (expr);                                                            \
+            }                                                                                    \
+        }                                                                                        \
+    }                                                                                            \
+    FNN_ROW_VARIANTS(FN(name##_portable), FN(name##_avx2), FN(name##_row))
+
+DEFINE_MAP1(copy, x)
+DEFINE_MAP1(scale, x * k0)
+DEFINE_MAP1(tanh, REAL_TANH(x))
+DEFINE_MAP1(sigmoid, REAL_SIGMOID(x))
+DEFINE_MAP1(exp, REAL_EXP(x))
+DEFINE_MAP1(log, REAL_LOG(x))
+DEFINE_MAP1(square, x * x)
+DEFINE_MAP1(pow, REAL_POW(x, k0))
+DEFINE_MAP1(clip, x < k0 ? k0 : (x > k1 ? k1 : x))
+
+DEFINE_MAP2(mul, a * b)
+DEFINE_MAP2(div, a / b)
+DEFINE_MAP2(sub, a - b)
+DEFINE_MAP2(tanh_grad, a * ((real)1 - b * b))
+DEFINE_MAP2(sigmoid_grad, a * (b * ((real)1 - b)))
+DEFINE_MAP2(pow_grad, a * (k0 * REAL_POW(b, k0 - (real)1)))
+DEFINE_MAP2(clip_grad, (b >= k0 && b <= k1) ? a : (real)0)
+
+#define MAP_ENTRY(name, cost) {FN(name##_portable), FN(name##_avx2), cost}
+typedef struct { row_fn portable, avx2; double cost; } FN(map_entry);
+
+static const FN(map_entry) FN(map1_table)[FASTNN_MAP1_COUNT] = {
+    [FASTNN_MAP_COPY] = MAP_ENTRY(copy, 1.0),       [FASTNN_MAP_SCALE] = MAP_ENTRY(scale, 1.0),
+    [FASTNN_MAP_TANH] = MAP_ENTRY(tanh, 8.0),       [FASTNN_MAP_SIGMOID] = MAP_ENTRY(sigmoid, 6.0),
+    [FASTNN_MAP_EXP] = MAP_ENTRY(exp, 8.0),         [FASTNN_MAP_LOG] = MAP_ENTRY(log, 8.0),
+    [FASTNN_MAP_SQUARE] = MAP_ENTRY(square, 1.0),   [FASTNN_MAP_POW] = MAP_ENTRY(pow, 16.0),
+    [FASTNN_MAP_CLIP] = MAP_ENTRY(clip, 1.0),
+};
+
+static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
+    [FASTNN_MAP_MUL] = MAP_ENTRY(mul, 1.0),         [FASTNN_MAP_DIV] = MAP_ENTRY(div, 2.0),
+    [FASTNN_MAP_SUB] = MAP_ENTRY(sub, 1.0),         [FASTNN_MAP_TANH_GRAD] = MAP_ENTRY(tanh_grad, 1.0),
+    [FASTNN_MAP_SIGMOID_GRAD] = MAP_ENTRY(sigmoid_grad, 1.0),
+    [FASTNN_MAP_POW_GRAD] = MAP_ENTRY(pow_grad, 16.0), [FASTNN_MAP_CLIP_GRAD] = MAP_ENTRY(clip_grad, 1.0),
+};
+#undef MAP_ENTRY
+
+void FN(fastnn_map1)(int op, const double *k, int ndim, const fnn_int *shape, const real *x,
+                     const fnn_int *x_strides, real *out, const fnn_int *out_strides) {
+    const FN(map_entry) *e = &FN(map1_table)[op];
+    char *base[2] = {(char *)out, (char *)x};
+    const fnn_int *strides[2] = {out_strides, x_strides};
+    run_elementwise(ndim, shape, 2, base, strides, sizeof(real), FNN_PICK(e->portable, e->avx2), k, e->cost);
+}
+
+void FN(fastnn_map2)(int op, const double *k, int ndim, const fnn_int *shape, const real *a,
+                     const fnn_int *a_strides, const real *b, const fnn_int *b_strides, real *out,
+                     const fnn_int *out_strides) {
+    const FN(map_entry) *e = &FN(map2_table)[op];
+    char *base[3] = {(char *)out, (char *)a, (char *)b};
+    const fnn_int *strides[3] = {out_strides, a_strides, b_strides};
+    run_elementwise(ndim, shape, 3, base, strides, sizeof(real), FNN_PICK(e->portable, e->avx2), k, e->cost);
+}
+
+#undef DEFINE_MAP1
+#undef DEFINE_MAP2
 
 /* Visits the reduced axes in row-major order, calling visit(x + offset) for each
  * combination; in row mode the innermost reduced axis is left to the caller. */

@@ -81,6 +81,44 @@ void fastnn_relu_f64(int ndim, const fnn_int *shape, const double *x, const fnn_
 void fastnn_relu_grad_f32(int ndim, const fnn_int *shape, const float *dy, const fnn_int *dy_strides, const float *y, const fnn_int *y_strides, float *out, const fnn_int *out_strides);
 void fastnn_relu_grad_f64(int ndim, const fnn_int *shape, const double *dy, const fnn_int *dy_strides, const double *y, const fnn_int *y_strides, double *out, const fnn_int *out_strides);
 
+/* One-operand maps, out := f(x; k[0], k[1]); out may be x. */
+enum fastnn_map1 {
+    FASTNN_MAP_COPY,    /* x */
+    FASTNN_MAP_SCALE,   /* x * k0 */
+    FASTNN_MAP_TANH,    /* tanh(x) */
+    FASTNN_MAP_SIGMOID, /* 1 / (1 + exp(-x)), never overflowing */
+    FASTNN_MAP_EXP,     /* exp(x) */
+    FASTNN_MAP_LOG,     /* log(x) */
+    FASTNN_MAP_SQUARE,  /* x * x */
+    FASTNN_MAP_POW,     /* pow(x, k0) */
+    FASTNN_MAP_CLIP,    /* x below k0 -> k0, above k1 -> k1 (NaN stays NaN) */
+    FASTNN_MAP1_COUNT
+};
+/* Two-operand maps, out := f(a, b; k[0], k[1]); out may be a or b exactly. */
+enum fastnn_map2 {
+    FASTNN_MAP_MUL,          /* a * b */
+    FASTNN_MAP_DIV,          /* a / b */
+    FASTNN_MAP_SUB,          /* a - b */
+    FASTNN_MAP_TANH_GRAD,    /* a * (1 - b * b): dy = a, y = tanh(x) = b */
+    FASTNN_MAP_SIGMOID_GRAD, /* a * (b * (1 - b)): dy = a, y = sigmoid(x) = b */
+    FASTNN_MAP_POW_GRAD,     /* a * (k0 * pow(b, k0 - 1)): dy = a, x = b */
+    FASTNN_MAP_CLIP_GRAD,    /* k0 <= b <= k1 ? a : 0: dy = a, x = b */
+    FASTNN_MAP2_COUNT
+};
+/* k points at two scalars; shapes and strides as for fastnn_add. */
+void fastnn_map1_f32(int op, const double *k, int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, float *out, const fnn_int *out_strides);
+void fastnn_map1_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, double *out, const fnn_int *out_strides);
+void fastnn_map2_f32(int op, const double *k, int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides);
+void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides);
+
+/* ---- dropout.c ---------------------------------------------------------- */
+/* n contiguous elements: mask[i] := 1 / (1 - rate) when element i is kept, else 0, and
+ * out[i] := x[i] * mask[i]. Element i is kept with probability 1 - rate by a counter-based
+ * hash of (state[0] = seed, state[1] = counter, i), so the mask never depends on the thread
+ * count; state[1] is incremented afterwards. 0 <= rate < 1; out may be x. */
+void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state);
+void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state);
+
 /* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
 /* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */
 void fastnn_softmax_f32(fnn_int rows, fnn_int k, const float *x, fnn_int x_rs, float *out, fnn_int out_rs);

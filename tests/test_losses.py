@@ -125,7 +125,12 @@ def test_fused_loss_stays_finite_where_the_composed_one_clips():
     z = np.array([[1000.0, 0.0, -1000.0]], dtype=np.float32)
     fused = ops.softmax_cross_entropy(Tensor(z), np.array([2]))
     assert np.isclose(fused.item(), 2000.0)
-    composed = losses.sparse_categorical_crossentropy(np.array([2]), fastnn.softmax(Tensor(z)))
+    # a softmax output remembers its logits: the loss of it is the fused one
+    of_softmax = losses.sparse_categorical_crossentropy(np.array([2]), fastnn.softmax(Tensor(z)))
+    assert np.isclose(of_softmax.item(), 2000.0)
+    # bare probabilities are clipped before the log, as in Keras
+    probabilities = Tensor(fastnn.softmax(Tensor(z)).data)
+    composed = losses.sparse_categorical_crossentropy(np.array([2]), probabilities)
     assert np.isclose(composed.item(), -np.log(EPS), rtol=1e-3)
 
 

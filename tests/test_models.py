@@ -8,7 +8,6 @@ import fastnn
 from fastnn import callbacks, layers, losses, models, optimizers
 from fastnn.models.data import BatchGatherer
 from fastnn.utils import set_random_seed, to_categorical
-from fastnn.models.dense_stack import DenseStackStep
 
 FEATURES, CLASSES = 20, 3
 
@@ -177,8 +176,6 @@ def test_custom_loss_function_matches_the_fused_path():
     fused = _classifier(seed=5, optimizer=optimizers.SGD(0.1))
     composed = _classifier(seed=5, optimizer=optimizers.SGD(0.1),
                            loss=lambda t, p: losses.categorical_crossentropy(t, p))
-    assert fused.objective.takes_logits(fused.layers[-1])
-    assert not composed.objective.takes_logits(composed.layers[-1])
     for model in (fused, composed):
         model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
     for a, b in zip(fused.get_weights(), composed.get_weights()):
@@ -193,7 +190,6 @@ def test_from_logits_loss_on_a_linear_output_trains_like_a_softmax_output():
         model = models.Sequential([layers.Dense(16, activation="relu", input_shape=(FEATURES,)),
                                    layers.Dense(CLASSES, activation=None if from_logits else "softmax")])
         model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=from_logits), metrics=["accuracy"])
-        assert model.objective.takes_logits(model.layers[-1])
         histories.append(model.fit(x, labels, epochs=5, batch_size=8, verbose=0).history)
     assert histories[0]["accuracy"][-1] > 0.9
     assert histories[0] == histories[1]
@@ -210,8 +206,7 @@ def test_the_first_layer_input_gets_no_gradient(monkeypatch):
         return original(a, b, *args, **kwargs)
 
     monkeypatch.setattr(fastnn.kernels, "matmul", counting)
-    # through the engine: the fused step (one compiled call per batch) makes the same products
-    monkeypatch.setattr(DenseStackStep, "supports", staticmethod(lambda *args: False))
+    # one batch: the step runs eagerly (while it is recorded), through fastnn.kernels
     model.fit(x, to_categorical(labels), epochs=1, batch_size=32, verbose=0)
     # forward: 2 products; backward: 2 kernel gradients and the hidden layer's input gradient only
     assert len(calls) == 5 and calls.count(True) == 1

@@ -6,9 +6,10 @@ cnp.import_array()
 
 include "_threads.pxi"
 include "_layout.pxi"
+include "_calls.pxi"
 include "_matmul.pxi"
 include "_elementwise.pxi"
 include "_softmax.pxi"
+include "_maps.pxi"
 include "_optim.pxi"
 include "_gather.pxi"
-include "_dense_stack.pxi"

@@ -1,39 +1,15 @@
 # add, sum_to_shape, relu, relu_grad (csrc/elementwise.c).
-cdef extern from "fastnn.h" nogil:
-    void fastnn_add_f32(int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides)
-    void fastnn_add_f64(int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides)
-    void fastnn_sum_to_shape_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, const unsigned char *reduce, float *out)
-    void fastnn_sum_to_shape_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, const unsigned char *reduce, double *out)
-    void fastnn_relu_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, float *out, const fnn_int *out_strides)
-    void fastnn_relu_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, double *out, const fnn_int *out_strides)
-    void fastnn_relu_grad_f32(int ndim, const fnn_int *shape, const float *dy, const fnn_int *dy_strides, const float *y, const fnn_int *y_strides, float *out, const fnn_int *out_strides)
-    void fastnn_relu_grad_f64(int ndim, const fnn_int *shape, const double *dy, const fnn_int *dy_strides, const double *y, const fnn_int *y_strides, double *out, const fnn_int *out_strides)
 
-
-cdef void _binary(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out):
+cdef int _binary(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out) except -1:
     """out := a + b (op 0) or relu_grad(dy=a, y=b) (op 1), a and b broadcast to out."""
-    cdef int nd = cnp.PyArray_NDIM(out)
-    cdef fnn_int shape[FASTNN_MAX_DIMS]
-    cdef fnn_int sa[FASTNN_MAX_DIMS]
-    cdef fnn_int sb[FASTNN_MAX_DIMS]
-    cdef fnn_int so[FASTNN_MAX_DIMS]
-    _fill_shape(out, shape)
-    _fill_strides(a, nd, sa)
-    _fill_strides(b, nd, sb)
-    _fill_strides(out, nd, so)
-    cdef void *pa = _data(a)
-    cdef void *pb = _data(b)
-    cdef void *po = _data(out)
-    cdef bint f32 = _is_f32(out)
-    with nogil:
-        if op == 0 and f32:
-            fastnn_add_f32(nd, shape, <float*>pa, sa, <float*>pb, sb, <float*>po, so)
-        elif op == 0:
-            fastnn_add_f64(nd, shape, <double*>pa, sa, <double*>pb, sb, <double*>po, so)
-        elif f32:
-            fastnn_relu_grad_f32(nd, shape, <float*>pa, sa, <float*>pb, sb, <float*>po, so)
-        else:
-            fastnn_relu_grad_f64(nd, shape, <double*>pa, sa, <double*>pb, sb, <double*>po, so)
+    cdef KernelCall c
+    c.kernel = K_ADD if op == 0 else K_RELU_GRAD
+    c.f32 = _is_f32(out)
+    _fill_layout(&c, out, a, b)
+    c.p[0] = _data(a)
+    c.p[1] = _data(b)
+    c.p[2] = _data(out)
+    return _run(&c, (a, b), (out,))
 
 
 def add(a, b, out=None):
@@ -67,46 +43,36 @@ def sum_to_shape(x, shape):
     lead = x.ndim - len(shape)
     reduce = [d < lead or (shape[d - lead] == 1 and x.shape[d] != 1) for d in range(x.ndim)]
     if not any(reduce):
-        return x.copy()
+        return copy(x)
     out = np.empty(shape, dtype=x.dtype)
     if out.size:
         _sum_to_shape(_addressable(x), bytes(reduce), out)
     return out
 
 
-cdef void _sum_to_shape(cnp.ndarray x, bytes reduce, cnp.ndarray out):
-    cdef int nd = cnp.PyArray_NDIM(x)
-    cdef fnn_int shape[FASTNN_MAX_DIMS]
-    cdef fnn_int sx[FASTNN_MAX_DIMS]
-    cdef const unsigned char *mask = reduce
-    _fill_shape(x, shape)
-    _fill_strides(x, nd, sx)
-    cdef void *px = _data(x)
-    cdef void *po = _data(out)
-    cdef bint f32 = _is_f32(x)
-    with nogil:
-        if f32:
-            fastnn_sum_to_shape_f32(nd, shape, <float*>px, sx, mask, <float*>po)
-        else:
-            fastnn_sum_to_shape_f64(nd, shape, <double*>px, sx, mask, <double*>po)
+cdef int _sum_to_shape(cnp.ndarray x, bytes reduce, cnp.ndarray out) except -1:
+    cdef KernelCall c
+    cdef int d
+    c.kernel = K_SUM_TO_SHAPE
+    c.f32 = _is_f32(x)
+    c.nd = cnp.PyArray_NDIM(x)
+    _fill_shape(x, c.shape)
+    _fill_strides(x, c.nd, c.st[0])
+    for d in range(c.nd):
+        c.reduce[d] = reduce[d]
+    c.p[0] = _data(x)
+    c.p[1] = _data(out)
+    return _run(&c, (x,), (out,))
 
 
-cdef void _relu(cnp.ndarray x, cnp.ndarray out):
-    cdef int nd = cnp.PyArray_NDIM(out)
-    cdef fnn_int shape[FASTNN_MAX_DIMS]
-    cdef fnn_int sx[FASTNN_MAX_DIMS]
-    cdef fnn_int so[FASTNN_MAX_DIMS]
-    _fill_shape(out, shape)
-    _fill_strides(x, nd, sx)
-    _fill_strides(out, nd, so)
-    cdef void *px = _data(x)
-    cdef void *po = _data(out)
-    cdef bint f32 = _is_f32(out)
-    with nogil:
-        if f32:
-            fastnn_relu_f32(nd, shape, <float*>px, sx, <float*>po, so)
-        else:
-            fastnn_relu_f64(nd, shape, <double*>px, sx, <double*>po, so)
+cdef int _relu(cnp.ndarray x, cnp.ndarray out) except -1:
+    cdef KernelCall c
+    c.kernel = K_RELU
+    c.f32 = _is_f32(out)
+    _fill_layout(&c, out, x, None)
+    c.p[0] = _data(x)
+    c.p[1] = _data(out)
+    return _run(&c, (x,), (out,))
 
 
 def relu(x, out=None):

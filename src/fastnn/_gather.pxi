@@ -71,3 +71,89 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     _gather(rows, idx, work)
     _copy_back(work, out)
     return out
+
+
+cdef bint _is_plain(object a, int type_num, int ndim):
+    """a is an aligned, C-contiguous, native ndarray of this type and rank."""
+    return (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == type_num
+            and cnp.PyArray_NDIM(<cnp.ndarray> a) == ndim and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a)
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray> a) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a))
+
+
+cdef _require(object a, int type_num, tuple shape, str name, bint writable=False):
+    if not _is_plain(a, type_num, len(shape)):
+        dtype = "float32" if type_num == cnp.NPY_FLOAT32 else "int64"
+        raise TypeError(f"{name} must be an aligned C-contiguous {len(shape)}-D {dtype} ndarray, got "
+                        f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}")
+    if (<object> a).shape != shape:
+        raise ValueError(f"{name} has shape {(<object> a).shape}, expected {shape}")
+    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a):
+        raise ValueError(f"{name} is read-only")
+
+
+cdef class RowGather:
+    """Copies the rows of `source` picked by an index array into the first rows of `buffer`.
+
+    source: (n, ...) uint8, float32 or float64 into a float32 buffer (n_max, row), or
+    (n,) int64 class labels into an int64 buffer (n_max,); both checked once, here.
+    """
+    cdef readonly cnp.ndarray source, buffer
+    cdef char *src
+    cdef char *dst
+    cdef fnn_int rows, row, capacity
+    cdef int src_type
+
+    def __init__(self, source, buffer):
+        if type(source) is not np.ndarray or not _is_plain(source, cnp.PyArray_TYPE(<cnp.ndarray> source),
+                                                            (<cnp.ndarray> source).ndim):
+            raise TypeError("RowGather: source must be an aligned C-contiguous ndarray")
+        self.src_type = cnp.PyArray_TYPE(<cnp.ndarray> source)
+        if (<cnp.ndarray> source).ndim == 0:
+            raise ValueError("RowGather: source needs a row axis")
+        self.rows = (<cnp.ndarray> source).shape[0]
+        if self.src_type == cnp.NPY_INT64 and (<cnp.ndarray> source).ndim == 1:
+            self.row = 1
+            if type(buffer) is not np.ndarray or buffer.ndim != 1:
+                raise TypeError("RowGather: int64 labels gather into a 1-D int64 buffer")
+            _require(buffer, cnp.NPY_INT64, (buffer.shape[0],), "buffer", True)
+        elif self.src_type in (cnp.NPY_UINT8, cnp.NPY_FLOAT32, cnp.NPY_FLOAT64):
+            self.row = math.prod((<object> source).shape[1:])
+            if type(buffer) is not np.ndarray or buffer.ndim != 2:
+                raise TypeError("RowGather: rows gather into a 2-D float32 buffer")
+            _require(buffer, cnp.NPY_FLOAT32, (buffer.shape[0], self.row), "buffer", True)
+        else:
+            raise TypeError(f"RowGather: unsupported source dtype {source.dtype}")
+        if _may_overlap(buffer, source):
+            raise ValueError("RowGather: buffer overlaps source")
+        self.source, self.buffer = source, buffer
+        self.capacity = buffer.shape[0]
+        self.src = <char *> cnp.PyArray_DATA(source)
+        self.dst = <char *> cnp.PyArray_DATA(buffer)
+
+    def take(self, indices):
+        """Fills the buffer's first len(indices) rows and returns that count; or returns -1, copying
+        nothing, unless indices is a C-contiguous 1-D intp array of at most capacity values in [0, n)."""
+        if not _is_plain(indices, cnp.NPY_INTP, 1):
+            return -1
+        cdef fnn_int count = (<cnp.ndarray> indices).shape[0], i
+        cdef const fnn_int *idx = <const fnn_int *> cnp.PyArray_DATA(<cnp.ndarray> indices)
+        if count > self.capacity:
+            return -1
+        for i in range(count):
+            if idx[i] < 0 or idx[i] >= self.rows:
+                return -1
+        if count == 0 or self.row == 0:
+            return count
+        cdef fnn_int row = self.row
+        cdef float *out = <float *> self.dst
+        with nogil:
+            if self.src_type == cnp.NPY_INT64:
+                for i in range(count):
+                    (<long long *> self.dst)[i] = (<const long long *> self.src)[idx[i]]
+            elif self.src_type == cnp.NPY_UINT8:
+                fastnn_gather_rows_u8_f32(count, row, <unsigned char *> self.src, row, idx, out, row)
+            elif self.src_type == cnp.NPY_FLOAT32:
+                fastnn_gather_rows_f32_f32(count, row, <float *> self.src, row, idx, out, row)
+            else:
+                fastnn_gather_rows_f64_f32(count, row, <double *> self.src, row, idx, out, row)
+        return count

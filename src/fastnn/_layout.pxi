@@ -19,12 +19,14 @@ cdef cnp.ndarray _addressable(cnp.ndarray a):
                 break
         else:
             return a
+    _unreplayable("an operand was copied to align it")
     return np.array(a, order="C")
 
 
 def _copy_back(work, out):
     """Copies a kernel's temporary output into the caller's out (no-op when they are one)."""
     if work is not out:
+        _unreplayable("an output was written through a temporary")
         out[...] = work
 
 
@@ -35,6 +37,7 @@ def _unaliased(a, out):
     if (a.shape == out.shape and a.strides == out.strides
             and a.__array_interface__["data"][0] == out.__array_interface__["data"][0]):
         return a
+    _unreplayable("an operand overlapping the output was copied")
     return a.copy()
 
 
@@ -85,3 +88,20 @@ cdef void _fill_strides(cnp.ndarray a, int ndim, fnn_int *strides):
             strides[d] = 0
         else:
             strides[d] = cnp.PyArray_STRIDES(a)[d - lead] // item
+
+
+cdef void _byte_extent(cnp.ndarray x, char **lo, char **hi):
+    """The bytes [lo, hi) that x's elements span (empty for a zero-size x)."""
+    cdef char *start = <char *> cnp.PyArray_DATA(x)
+    cdef Py_ssize_t low = 0, high = x.itemsize, d
+    lo[0] = start
+    hi[0] = start
+    for d in range(x.ndim):
+        if x.shape[d] == 0:
+            return
+        if x.strides[d] < 0:
+            low += x.strides[d] * (x.shape[d] - 1)
+        else:
+            high += x.strides[d] * (x.shape[d] - 1)
+    lo[0] = start + low
+    hi[0] = start + high

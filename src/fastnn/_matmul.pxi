@@ -3,18 +3,6 @@ import numpy as np
 from fastnn._arrays import as_float_array, as_float_arrays, check_out
 
 cdef extern from "fastnn.h":
-    int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k,
-                     const float *a, fnn_int a_rs, fnn_int a_cs,
-                     const float *b, fnn_int b_rs, fnn_int b_cs,
-                     float *c, fnn_int c_rs,
-                     const float *bias, int activation,
-                     const float *mask, fnn_int mask_rs) nogil
-    int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k,
-                     const double *a, fnn_int a_rs, fnn_int a_cs,
-                     const double *b, fnn_int b_rs, fnn_int b_cs,
-                     double *c, fnn_int c_rs,
-                     const double *bias, int activation,
-                     const double *mask, fnn_int mask_rs) nogil
     const char *fastnn_gemm_kernel_name() nogil
     void fastnn_gemm_force_portable(int force_portable) nogil
     void fastnn_gemm_skip_zeros(int skip) nogil
@@ -49,23 +37,6 @@ cdef int _native_float_type(object x):
         return -1
     cdef int t = cnp.PyArray_TYPE(<cnp.ndarray> x)
     return t if t == cnp.NPY_FLOAT32 or t == cnp.NPY_FLOAT64 else -1
-
-
-cdef void _byte_extent(cnp.ndarray x, char **lo, char **hi):
-    """The bytes [lo, hi) that x's elements span (empty for a zero-size x)."""
-    cdef char *start = <char *> cnp.PyArray_DATA(x)
-    cdef Py_ssize_t low = 0, high = x.itemsize, d
-    lo[0] = start
-    hi[0] = start
-    for d in range(x.ndim):
-        if x.shape[d] == 0:
-            return
-        if x.strides[d] < 0:
-            low += x.strides[d] * (x.shape[d] - 1)
-        else:
-            high += x.strides[d] * (x.shape[d] - 1)
-    lo[0] = start + low
-    hi[0] = start + high
 
 
 cdef bint _may_overlap(cnp.ndarray x, object y):
@@ -132,46 +103,40 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     if (not _rows_contiguous(out) or _may_overlap(out, a) or _may_overlap(out, b)
             or _may_overlap(out, bias) or _may_overlap(out, relu_mask)):
         target = np.empty((m, n), dtype=dtype)
+        _unreplayable("matmul wrote through a temporary")
     _gemm_into(a, b, target, trans_a, trans_b, bias, activation == "relu", relu_mask)
-    if target is not out:
-        out[...] = target
+    _copy_back(target, out)
     return out
 
 
-cdef _gemm_into(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint trans_a, bint trans_b,
-                object bias, bint relu, object relu_mask):
+cdef int _gemm_into(cnp.ndarray a, cnp.ndarray b, cnp.ndarray c, bint trans_a, bint trans_b,
+                   object bias, bint relu, object relu_mask) except -1:
     cdef Py_ssize_t size = a.itemsize
-    cdef Py_ssize_t a_rs = a.strides[0] // size, a_cs = a.strides[1] // size
-    cdef Py_ssize_t b_rs = b.strides[0] // size, b_cs = b.strides[1] // size
+    cdef KernelCall call
+    call.kernel = K_GEMM
+    call.f32 = cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT32
+    call.op = 1 if relu else 0
+    call.i[0] = c.shape[0]
+    call.i[1] = c.shape[1]
+    call.i[2] = a.shape[0] if trans_a else a.shape[1]
+    call.i[3] = a.strides[0] // size
+    call.i[4] = a.strides[1] // size
+    call.i[5] = b.strides[0] // size
+    call.i[6] = b.strides[1] // size
     if trans_a:
-        a_rs, a_cs = a_cs, a_rs
+        call.i[3], call.i[4] = call.i[4], call.i[3]
     if trans_b:
-        b_rs, b_cs = b_cs, b_rs
-    cdef Py_ssize_t m = c.shape[0], n = c.shape[1]
-    cdef Py_ssize_t k = a.shape[0] if trans_a else a.shape[1]
-    cdef Py_ssize_t c_rs = c.strides[0] // size
-    cdef void *bias_ptr = NULL
-    cdef void *mask_ptr = NULL
-    cdef Py_ssize_t mask_rs = 0
+        call.i[5], call.i[6] = call.i[6], call.i[5]
+    call.i[7] = c.strides[0] // size
+    call.i[8] = 0
+    call.p[0] = cnp.PyArray_DATA(a)
+    call.p[1] = cnp.PyArray_DATA(b)
+    call.p[2] = cnp.PyArray_DATA(c)
+    call.p[3] = NULL
+    call.p[4] = NULL
     if bias is not None:
-        bias_ptr = cnp.PyArray_DATA(<cnp.ndarray> bias)
+        call.p[3] = cnp.PyArray_DATA(<cnp.ndarray> bias)
     if relu_mask is not None:
-        mask_ptr = cnp.PyArray_DATA(<cnp.ndarray> relu_mask)
-        mask_rs = (<cnp.ndarray> relu_mask).strides[0] // size
-    cdef void *a_ptr = cnp.PyArray_DATA(a)
-    cdef void *b_ptr = cnp.PyArray_DATA(b)
-    cdef void *c_ptr = cnp.PyArray_DATA(c)
-    cdef int act = 1 if relu else 0
-    cdef int status
-    if cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT32:
-        with nogil:
-            status = fastnn_sgemm(m, n, k, <float *> a_ptr, a_rs, a_cs, <float *> b_ptr, b_rs, b_cs,
-                                  <float *> c_ptr, c_rs, <float *> bias_ptr, act,
-                                  <float *> mask_ptr, mask_rs)
-    else:
-        with nogil:
-            status = fastnn_dgemm(m, n, k, <double *> a_ptr, a_rs, a_cs, <double *> b_ptr, b_rs, b_cs,
-                                  <double *> c_ptr, c_rs, <double *> bias_ptr, act,
-                                  <double *> mask_ptr, mask_rs)
-    if status != 0:
-        raise MemoryError(f"matmul: out of memory for packing buffers ({m}x{k} . {k}x{n})")
+        call.p[4] = cnp.PyArray_DATA(<cnp.ndarray> relu_mask)
+        call.i[8] = (<cnp.ndarray> relu_mask).strides[0] // size
+    return _run(&call, (a, b, bias, relu_mask), (c,))

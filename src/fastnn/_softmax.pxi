@@ -1,35 +1,24 @@
 # softmax, softmax_grad, softmax_cross_entropy and its gradient (csrc/softmax.c).
-cdef extern from "fastnn.h" nogil:
-    void fastnn_softmax_f32(fnn_int rows, fnn_int k, const float *x, fnn_int x_rs, float *out, fnn_int out_rs)
-    void fastnn_softmax_f64(fnn_int rows, fnn_int k, const double *x, fnn_int x_rs, double *out, fnn_int out_rs)
-    void fastnn_softmax_grad_f32(fnn_int rows, fnn_int k, const float *dy, fnn_int dy_rs, const float *y, fnn_int y_rs, float *out, fnn_int out_rs)
-    void fastnn_softmax_grad_f64(fnn_int rows, fnn_int k, const double *dy, fnn_int dy_rs, const double *y, fnn_int y_rs, double *out, fnn_int out_rs)
-    void fastnn_softmax_xent_f32(fnn_int rows, fnn_int k, const float *logits, fnn_int logits_rs, const float *target, fnn_int target_rs, const fnn_int *classes, float *loss, float *probs)
-    void fastnn_softmax_xent_f64(fnn_int rows, fnn_int k, const double *logits, fnn_int logits_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double *loss, double *probs)
-    void fastnn_softmax_xent_grad_f32(fnn_int rows, fnn_int k, const float *probs, fnn_int probs_rs, const float *target, fnn_int target_rs, const fnn_int *classes, double scale, float *out)
-    void fastnn_softmax_xent_grad_f64(fnn_int rows, fnn_int k, const double *probs, fnn_int probs_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double scale, double *out)
 
-
-cdef void _softmax_rows(cnp.ndarray x, cnp.ndarray y, cnp.ndarray out):
+cdef int _softmax_rows(cnp.ndarray x, cnp.ndarray y, cnp.ndarray out) except -1:
     """out := softmax(x) rows when y is None, else softmax_grad(dy=x, y) rows."""
-    cdef fnn_int rows = cnp.PyArray_DIMS(out)[0], k = cnp.PyArray_DIMS(out)[1]
-    cdef fnn_int x_rs = _row_stride(x), out_rs = _row_stride(out), y_rs = 0
-    cdef void *px = _data(x)
-    cdef void *po = _data(out)
-    cdef void *py = NULL
-    cdef bint f32 = _is_f32(out)
-    if y is not None:
-        py = _data(y)
-        y_rs = _row_stride(y)
-    with nogil:
-        if py == NULL and f32:
-            fastnn_softmax_f32(rows, k, <float*>px, x_rs, <float*>po, out_rs)
-        elif py == NULL:
-            fastnn_softmax_f64(rows, k, <double*>px, x_rs, <double*>po, out_rs)
-        elif f32:
-            fastnn_softmax_grad_f32(rows, k, <float*>px, x_rs, <float*>py, y_rs, <float*>po, out_rs)
-        else:
-            fastnn_softmax_grad_f64(rows, k, <double*>px, x_rs, <double*>py, y_rs, <double*>po, out_rs)
+    cdef KernelCall c
+    c.f32 = _is_f32(out)
+    c.i[0] = cnp.PyArray_DIMS(out)[0]
+    c.i[1] = cnp.PyArray_DIMS(out)[1]
+    c.i[2] = _row_stride(x)
+    c.p[0] = _data(x)
+    if y is None:
+        c.kernel = K_SOFTMAX
+        c.i[3] = _row_stride(out)
+        c.p[1] = _data(out)
+        return _run(&c, (x,), (out,))
+    c.kernel = K_SOFTMAX_GRAD
+    c.i[3] = _row_stride(y)
+    c.i[4] = _row_stride(out)
+    c.p[1] = _data(y)
+    c.p[2] = _data(out)
+    return _run(&c, (x, y), (out,))
 
 
 def _row_kernel(x, y, out):
@@ -89,33 +78,32 @@ def _xent_target(logits, target, name):
     return target, None
 
 
-cdef void _xent(int grad, cnp.ndarray x, cnp.ndarray target, cnp.ndarray classes, double scale,
-                cnp.ndarray out, cnp.ndarray loss):
+cdef int _xent(int grad, cnp.ndarray x, cnp.ndarray target, cnp.ndarray classes, double scale,
+               cnp.ndarray out, cnp.ndarray loss) except -1:
     """grad 0: loss, out := cross-entropy, softmax of logits x; grad 1: out := its gradient, x = probs."""
-    cdef fnn_int rows = cnp.PyArray_DIMS(out)[0], k = cnp.PyArray_DIMS(out)[1]
-    cdef fnn_int x_rs = _row_stride(x), t_rs = 0
-    cdef void *px = _data(x)
-    cdef void *po = _data(out)
-    cdef void *pt = NULL
-    cdef void *pl = NULL
-    cdef const fnn_int *pc = NULL
-    cdef bint f32 = _is_f32(out)
+    cdef KernelCall c
+    c.kernel = K_XENT_GRAD if grad else K_XENT
+    c.f32 = _is_f32(out)
+    c.i[0] = cnp.PyArray_DIMS(out)[0]
+    c.i[1] = cnp.PyArray_DIMS(out)[1]
+    c.i[2] = _row_stride(x)
+    c.i[3] = 0
+    c.k[0] = scale
+    c.p[0] = _data(x)
+    c.p[1] = NULL
+    c.p[2] = NULL
     if target is not None:
-        pt = _data(target)
-        t_rs = _row_stride(target)
+        c.p[1] = _data(target)
+        c.i[3] = _row_stride(target)
     else:
-        pc = <const fnn_int*>_data(classes)
-    if loss is not None:
-        pl = _data(loss)
-    with nogil:
-        if grad == 0 and f32:
-            fastnn_softmax_xent_f32(rows, k, <float*>px, x_rs, <float*>pt, t_rs, pc, <float*>pl, <float*>po)
-        elif grad == 0:
-            fastnn_softmax_xent_f64(rows, k, <double*>px, x_rs, <double*>pt, t_rs, pc, <double*>pl, <double*>po)
-        elif f32:
-            fastnn_softmax_xent_grad_f32(rows, k, <float*>px, x_rs, <float*>pt, t_rs, pc, scale, <float*>po)
-        else:
-            fastnn_softmax_xent_grad_f64(rows, k, <double*>px, x_rs, <double*>pt, t_rs, pc, scale, <double*>po)
+        c.p[2] = _data(classes)
+    labels = target if target is not None else classes
+    if grad:
+        c.p[3] = _data(out)
+        return _run(&c, (x, labels), (out,))
+    c.p[3] = _data(loss)
+    c.p[4] = _data(out)
+    return _run(&c, (x, labels), (loss, out))
 
 
 def softmax_cross_entropy(logits, target):

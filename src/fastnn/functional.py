@@ -119,6 +119,8 @@ def clip(x, lo=None, hi=None):
     if lo is not None and hi is not None and np.any(np.asarray(_as_array(lo)) > np.asarray(_as_array(hi))):
         raise ValueError(f"clip: lo must not exceed hi. Received: lo={lo!r}, hi={hi!r}")
     x = as_tensor(x)
+    if isinstance(lo, _PY_NUMBERS) and isinstance(hi, _PY_NUMBERS) and x.dtype.kind == "f":
+        return ops.Clip.apply(x, lo=float(lo), hi=float(hi))
     if lo is not None:
         x = maximum(x, lo)
     if hi is not None:
@@ -149,8 +151,16 @@ def _to_last(x, axis, fn, name):
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along axis."""
-    return _to_last(as_tensor(x), axis, ops.Softmax.apply, "softmax")
+    """exp(x) / sum(exp(x)) along axis.
+
+    Along the last axis the result keeps its input as `softmax_input`, so that a cross-entropy
+    of it is computed from the logits by one fused kernel (no log of a rounded 0).
+    """
+    x = as_tensor(x)
+    y = _to_last(x, axis, ops.Softmax.apply, "softmax")
+    if x.ndim and _axis(axis, x.ndim, "softmax") == x.ndim - 1:
+        y.softmax_input = x
+    return y
 
 
 def log_softmax(x, axis=-1):

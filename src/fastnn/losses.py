@@ -8,7 +8,7 @@ import numpy as np
 
 import fastnn
 
-from . import _registry
+from . import _registry, ops
 
 EPSILON = 1e-7
 
@@ -46,6 +46,14 @@ def _log_probabilities(y_pred, from_logits):
     return fastnn.log(fastnn.clip(probs, EPSILON, 1.0 - EPSILON))
 
 
+def _logits(y_pred, from_logits):
+    """The logits of 2-D class scores: y_pred itself with from_logits, or the input of the
+    softmax that made y_pred; None otherwise. From logits, the loss is one fused kernel."""
+    if y_pred.ndim != 2:
+        return None
+    return y_pred if from_logits else getattr(y_pred, "softmax_input", None)
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
     """-sum(y_true * log(y_pred)) over the last axis; y_true one-hot or probabilities."""
     y_pred = _as_tensor(y_pred)
@@ -55,6 +63,9 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False):
             f"categorical_crossentropy needs y_true and y_pred of the same shape. Received: "
             f"y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}"
         )
+    logits = _logits(y_pred, from_logits)
+    if logits is not None:
+        return ops.softmax_cross_entropy_rows(logits, y_true)
     return -(_log_probabilities(y_pred, from_logits) * y_true).sum(axis=-1)
 
 
@@ -71,13 +82,16 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
         )
     if labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels)):
         raise ValueError("sparse_categorical_crossentropy needs integer class labels, received fractional values")
-    labels = labels.astype(np.int64)
+    labels = labels.astype(np.int64, copy=False)
     classes = y_pred.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(
             f"sparse_categorical_crossentropy: labels must be in [0, {classes}), "
             f"received values in [{labels.min()}, {labels.max()}]"
         )
+    logits = _logits(y_pred, from_logits)
+    if logits is not None:
+        return ops.softmax_cross_entropy_rows(logits, labels)
     return -_log_probabilities(y_pred, from_logits)[np.arange(labels.size), labels]
 
 
@@ -90,7 +104,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
         per_value = fastnn.maximum(y_pred, 0.0) - y_pred * y_true + fastnn.log(1.0 + fastnn.exp(-fastnn.abs(y_pred)))
     else:
         p = fastnn.clip(y_pred, EPSILON, 1.0 - EPSILON)
-        per_value = -(fastnn.log(p) * y_true + fastnn.log(1.0 - p) * (1.0 - y_true))
+        y = _as_tensor(y_true)  # arithmetic on the targets goes through ops, so that plans replay it
+        per_value = -(fastnn.log(p) * y + fastnn.log(1.0 - p) * (1.0 - y))
     return per_value.mean(axis=-1)
 
 

@@ -5,12 +5,18 @@ A backward may return a gradient with the output's broadcast shape; the engine s
 """
 import numpy as np
 
-from . import kernels
+from . import _C, kernels
 from .tensor import Function, Tensor, as_tensor
 
 
 def _floats(*arrays):
-    return all(a.dtype.kind == "f" for a in arrays)
+    """True when every array is float32/float64 and one dtype: the kernels take them as they are."""
+    return all(a.dtype.kind == "f" for a in arrays) and len({a.dtype for a in arrays}) == 1
+
+
+def _outside_kernels(name):
+    """Notes that an op computed in NumPy: a step recorded now cannot be replayed."""
+    _C._unreplayable(f"{name} computed outside the kernels")
 
 
 def _keepdims_shape(shape, axis):
@@ -21,57 +27,100 @@ def _keepdims_shape(shape, axis):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _reduced_shape(shape, axis):
+    if axis is None:
+        return ()
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes}
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
 # -- element-wise -----------------------------------------------------------------------
 class Add(Function):
+    replayable = True
+
     def forward(self, x, y):
-        return kernels.add(x, y) if _floats(x, y) else np.add(x, y)
+        if _floats(x, y):
+            return kernels.add(x, y)
+        _outside_kernels("add")
+        return np.add(x, y)
 
     def backward(self, grad):
         return grad, grad
 
 
 class Mul(Function):
+    replayable = True
+
     def forward(self, x, y):
         self.x, self.y = x, y
+        if _floats(x, y):
+            return kernels.multiply(x, y)
+        _outside_kernels("multiply")
         return x * y
 
     def backward(self, grad):
-        return (grad * self.y if self.needs_grad[0] else None,
-                grad * self.x if self.needs_grad[1] else None)
+        return (_multiply(grad, self.y) if self.needs_grad[0] else None,
+                _multiply(grad, self.x) if self.needs_grad[1] else None)
+
+
+def _multiply(a, b):
+    if _floats(a, b):
+        return kernels.multiply(a, b)
+    _outside_kernels("multiply")
+    return a * b
 
 
 class Pow(Function):
     """x ** p for a constant scalar p."""
 
+    replayable = True
+
     def forward(self, x, exponent):
         self.x, self.p = x, exponent
+        if _floats(x):
+            return kernels.power(x, exponent)
+        _outside_kernels("power")
         return x**exponent
 
     def backward(self, grad):
+        if _floats(grad, self.x):
+            return (kernels.power_grad(grad, self.x, self.p),)
+        _outside_kernels("power's gradient")
         return (grad * (self.p * self.x ** (self.p - 1)),)
 
 
 class Exp(Function):
+    replayable = True
+
     def forward(self, x):
-        self.y = np.exp(x)
+        self.y = kernels.exp(x)
         return self.y
 
     def backward(self, grad):
-        return (grad * self.y,)
+        return (_multiply(grad, self.y),)
 
 
 class Log(Function):
+    replayable = True
+
     def forward(self, x):
         self.x = x
-        return np.log(x)
+        return kernels.log(x)
 
     def backward(self, grad):
-        return (grad / self.x,)
+        return (kernels.divide(grad, self.x),)
 
 
 class Relu(Function):
+    replayable = True
+
     def forward(self, x):
-        self.y = kernels.relu(x) if _floats(x) else np.maximum(x, 0)
+        if _floats(x):
+            self.y = kernels.relu(x)
+        else:
+            _outside_kernels("relu")
+            self.y = np.maximum(x, 0)
         return self.y
 
     def backward(self, grad):
@@ -79,23 +128,54 @@ class Relu(Function):
 
 
 class Tanh(Function):
+    replayable = True
+
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = kernels.tanh(x)
         return self.y
 
     def backward(self, grad):
-        return (grad * (1 - self.y * self.y),)
+        return (kernels.tanh_grad(grad, self.y),)
 
 
 class Sigmoid(Function):
-    """1 / (1 + exp(-x)), computed as exp(-log(1 + exp(-x))) so that it never overflows."""
+    """1 / (1 + exp(-x)), computed from exp(-|x|) so that it never overflows."""
+
+    replayable = True
 
     def forward(self, x):
-        self.y = np.exp(-np.logaddexp(0, -x)) if _floats(x) else 1 / (1 + np.exp(-x))
+        self.y = kernels.sigmoid(x)
         return self.y
 
     def backward(self, grad):
-        return (grad * self.y * (1 - self.y),)
+        return (kernels.sigmoid_grad(grad, self.y),)
+
+
+class Clip(Function):
+    """x limited to [lo, hi] (constants); the gradient passes where lo <= x <= hi."""
+
+    replayable = True
+
+    def forward(self, x, lo, hi):
+        self.x, self.lo, self.hi = x, lo, hi
+        return kernels.clip(x, lo, hi)
+
+    def backward(self, grad):
+        return (kernels.clip_grad(grad, self.x, self.lo, self.hi),)
+
+
+class Dropout(Function):
+    """x * mask, mask = 1 / (1 - rate) for the kept elements and 0 for the others, drawn by
+    the dropout kernel from `state` (seed, counter), which each call advances."""
+
+    replayable = True
+
+    def forward(self, x, rate, state):
+        out, self.mask = kernels.dropout(x, rate, state)
+        return out
+
+    def backward(self, grad):
+        return (kernels.multiply(grad, self.mask),)
 
 
 class Where(Function):
@@ -112,9 +192,15 @@ class Where(Function):
 
 # -- reductions ---------------------------------------------------------------------------
 class Sum(Function):
+    replayable = True
+
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.kept = x.shape, _keepdims_shape(x.shape, axis)
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        if x.dtype.kind != "f":
+            _outside_kernels("sum")
+            return np.sum(x, axis=axis, keepdims=keepdims)
+        total = kernels.sum_to_shape(x, self.kept)
+        return total if keepdims else total.reshape(_reduced_shape(x.shape, axis))
 
     def backward(self, grad):
         return (np.broadcast_to(grad.reshape(self.kept), self.shape),)
@@ -136,16 +222,28 @@ class Max(Function):
 
 
 # -- movement ---------------------------------------------------------------------------------
+def _reshaped(a, shape):
+    """a.reshape(shape), noting when that had to copy (a copy is not a kernel call)."""
+    out = a.reshape(shape)
+    if out.size and not np.shares_memory(out, a):
+        _outside_kernels("a reshape that copied")
+    return out
+
+
 class Reshape(Function):
+    replayable = True
+
     def forward(self, x, shape):
         self.shape = x.shape
-        return x.reshape(shape)
+        return _reshaped(x, shape)
 
     def backward(self, grad):
-        return (grad.reshape(self.shape),)
+        return (_reshaped(grad, self.shape),)
 
 
 class Transpose(Function):
+    replayable = True
+
     def forward(self, x, axes=None):
         self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
         return np.transpose(x, self.axes)
@@ -177,10 +275,13 @@ class GetItem(Function):
 class MatMul(Function):
     """np.matmul for operands of 2 or more dimensions (batch dimensions broadcast)."""
 
+    replayable = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         if a.ndim == 2 and b.ndim == 2 and _floats(a, b):
             return kernels.matmul(a, b)
+        _outside_kernels("matmul of batches")
         return np.matmul(a, b)
 
     def backward(self, grad):
@@ -189,19 +290,16 @@ class MatMul(Function):
             da = kernels.matmul(grad, b, trans_b=True) if self.needs_grad[0] else None
             db = kernels.matmul(a, grad, trans_a=True) if self.needs_grad[1] else None
         else:
+            _outside_kernels("matmul of batches")
             da = np.matmul(grad, np.swapaxes(b, -1, -2)) if self.needs_grad[0] else None
             db = np.matmul(np.swapaxes(a, -1, -2), grad) if self.needs_grad[1] else None
         return da, db
 
 
 class Dense(Function):
-    """act(x @ kernel + bias), x (n, d), kernel (d, u), bias (u,) or absent; act None or 'relu'.
+    """act(x @ kernel + bias), x (n, d), kernel (d, u), bias (u,) or absent; act None or 'relu'."""
 
-    When x is the output of a relu Dense, the gradient for x comes out of the matmul already
-    masked by that relu, and the producer skips its own mask for exactly that array.
-    """
-
-    premasked = None  # a gradient for this op's output that a consumer already masked by its relu
+    replayable = True
 
     def forward(self, x, kernel, *bias, activation=None):
         self.x, self.kernel, self.activation = x, kernel, activation
@@ -209,28 +307,19 @@ class Dense(Function):
         return self.y
 
     def backward(self, grad):
-        masked, self.premasked = grad is self.premasked, None
-        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" and not masked else grad
-        dx = self._input_grad(dz) if self.needs_grad[0] else None
+        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" else grad
+        dx = kernels.matmul(dz, self.kernel, trans_b=True) if self.needs_grad[0] else None
         dkernel = kernels.matmul(self.x, dz, self.grad_target(1), trans_a=True) if self.needs_grad[1] else None
         if len(self.needs_grad) == 3:
             dbias = kernels.sum_to_shape(dz, (dz.shape[1],)) if self.needs_grad[2] else None
             return dx, dkernel, dbias
         return dx, dkernel
 
-    def _input_grad(self, dz):
-        producer = self.parents[0]._fn
-        if isinstance(producer, Dense) and producer.activation == "relu" and producer.y is self.x:
-            # Masking is idempotent and linear: if other consumers add to this gradient the
-            # engine makes a new array, and the producer masks the sum again.
-            dx = kernels.matmul(dz, self.kernel, trans_b=True, relu_mask=self.x)
-            producer.premasked = dx
-            return dx
-        return kernels.matmul(dz, self.kernel, trans_b=True)
-
 
 class Softmax(Function):
     """Softmax along the last axis."""
+
+    replayable = True
 
     def forward(self, x):
         self.y = kernels.softmax(x)
@@ -241,16 +330,18 @@ class Softmax(Function):
 
 
 class SoftmaxCrossEntropy(Function):
-    """Mean over rows of the cross-entropy between softmax(logits) and a constant target."""
+    """Per-row cross-entropy between softmax(logits) and a constant target, in one kernel."""
+
+    replayable = True
 
     def forward(self, logits, target):
         losses, self.probs = kernels.softmax_cross_entropy(logits, target)
         self.target = target
-        return np.asarray(losses.mean(), dtype=losses.dtype)
+        return losses
 
     def backward(self, grad):
-        scale = float(grad) / self.probs.shape[0]
-        return kernels.softmax_cross_entropy_grad(self.probs, self.target, scale=scale), None
+        rows = kernels.softmax_cross_entropy_grad(self.probs, self.target)
+        return kernels.multiply(rows, grad.reshape(-1, 1)), None
 
 
 def dense(x, kernel, bias=None, activation=None):
@@ -273,19 +364,30 @@ def dense(x, kernel, bias=None, activation=None):
     return Dense.apply(*inputs, activation=activation)
 
 
-def softmax_cross_entropy_with_probs(logits, target):
-    """(loss, probs): the mean softmax cross-entropy as a scalar Tensor and softmax(logits) as an ndarray.
+def softmax_cross_entropy_rows(logits, target):
+    """Per-row cross-entropy of softmax(logits) against target, as a Tensor of shape (n,), with
+    the softmax probabilities (an ndarray) attached as `.probs`.
 
     logits is (n, k); target is (n, k) probabilities (e.g. one-hot) or (n,) integer classes and
     receives no gradient.
     """
     logits = as_tensor(logits)
     target = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if logits.ndim != 2 or logits.shape[0] == 0:
-        raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k) with n > 0. Received shape {logits.shape}")
+    if logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k). Received shape {logits.shape}")
     fn = SoftmaxCrossEntropy((logits, Tensor(target)))
-    loss = fn.output(fn.forward(logits.data, target))
-    return loss, fn.probs
+    rows = fn.output(fn.forward(logits.data, target))
+    rows.probs = fn.probs
+    return rows
+
+
+def softmax_cross_entropy_with_probs(logits, target):
+    """(loss, probs): the mean softmax cross-entropy as a scalar Tensor and softmax(logits) as an ndarray."""
+    logits = as_tensor(logits)
+    if logits.ndim == 2 and logits.shape[0] == 0:
+        raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k) with n > 0. Received shape {logits.shape}")
+    rows = softmax_cross_entropy_rows(logits, target)
+    return rows.mean(), rows.probs
 
 
 def softmax_cross_entropy(logits, target):

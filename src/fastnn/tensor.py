@@ -4,7 +4,7 @@ from contextlib import ContextDecorator
 
 import numpy as np
 
-from . import debug, kernels
+from . import _C, debug, kernels
 
 _GRAD_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = threading.local()
@@ -36,6 +36,10 @@ class Function:
     have the broadcast shape of the output: the engine sums it back to the parent's shape.
     """
 
+    # True for ops whose forward and backward compute only through fastnn.kernels calls (which a
+    # step plan records and replays); any other op makes a step being recorded unreplayable.
+    replayable = False
+
     # Set by the engine just before backward: per parent, an array backward may write that
     # parent's gradient into (and return), or None. Only ever offered for a leaf's grad_buffer.
     grad_out = None
@@ -65,6 +69,8 @@ class Function:
         """The Tensor holding this op's result, linked to the op when a gradient is needed."""
         if debug.enabled:
             debug.check_forward(self, data)
+        if not self.replayable:
+            _C._unreplayable(f"{type(self).__name__} is not built on kernels")
         if is_grad_enabled() and any(self.needs_grad):
             return Tensor._result(data, self)
         return Tensor(data)
@@ -317,14 +323,13 @@ def _leaf_targets(fn, grads):
 
 def _store_leaf_grad(node, grad):
     if node.grad is not None:
-        node.grad += grad
+        kernels.add(node.grad, grad, out=node.grad)
     elif grad is node.grad_buffer:
         node.grad = grad
     elif node.grad_buffer is not None:
-        np.copyto(node.grad_buffer, grad, casting="unsafe")
-        node.grad = node.grad_buffer
+        node.grad = kernels.copy(grad, out=node.grad_buffer)
     else:
-        node.grad = np.array(grad, dtype=node.dtype, copy=True)
+        node.grad = kernels.copy(grad)
 
 
 def _run_backward(root, grad):
@@ -352,10 +357,11 @@ def _run_backward(root, grad):
             if pgrad.shape != parent.shape:
                 pgrad = kernels.sum_to_shape(pgrad, parent.shape)
             if pgrad.dtype != parent.dtype:
+                _C._unreplayable("a gradient changed dtype")
                 pgrad = pgrad.astype(parent.dtype)
             assert pgrad.shape == parent.shape, (type(fn).__name__, pgrad.shape, parent.shape)
             previous = grads.get(id(parent))
-            grads[id(parent)] = pgrad if previous is None else previous + pgrad
+            grads[id(parent)] = pgrad if previous is None else kernels.add(previous, pgrad)
 
 
 from . import functional as F  # noqa: E402  (functional needs Tensor defined first)

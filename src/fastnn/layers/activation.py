@@ -8,9 +8,6 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
-    def call_without_activation(self, inputs):
-        return inputs
-
     def call(self, inputs, training=False):
         return self.activation(inputs)
 

@@ -53,10 +53,6 @@ class Dense(Layer):
                 f"shape (None, {expected}), received input with shape {batch_shape(input_shape)}"
             )
 
-    def call_without_activation(self, inputs):
-        """inputs . kernel + bias, before the activation."""
-        return self._affine(inputs, None)
-
     def call(self, inputs, training=False):
         if self.activation is activations.relu:
             return self._affine(inputs, "relu")

@@ -1,6 +1,7 @@
 """Dropout: while training, zeroes a fraction `rate` of the inputs and scales the rest up."""
 import numpy as np
 
+from .. import ops
 from .layer import Layer
 
 
@@ -15,22 +16,24 @@ class Dropout(Layer):
             raise ValueError(f"seed must be None or an integer. Received: seed={seed!r}")
         self.rate = float(rate)
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self._state = None  # (seed, counter) of the dropout kernel's generator
+        self._seeding = None  # utils.random.seedings() when _state was drawn
 
-    def _generator(self):
-        if self._rng is not None:
-            return self._rng
-        from ..utils.random import generator
+    def _generator_state(self):
+        """The kernel's (seed, counter), seeded from `seed` or else from fastnn's global generator
+        (fastnn.utils.set_random_seed) on the first training call."""
+        from ..utils import random
 
-        return generator()
+        if self._state is None or (self.seed is None and self._seeding != random.seedings()):
+            seed = self.seed if self.seed is not None else int(random.generator().integers(0, 2**63))
+            self._state = np.array([seed % 2**64, 0], dtype=np.uint64)
+            self._seeding = random.seedings()
+        return self._state
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        keep = 1.0 - self.rate
-        mask = self._generator().random(inputs.shape, dtype=np.float32) < keep
-        scale = mask.astype(inputs.dtype) * np.asarray(1.0 / keep, dtype=inputs.dtype)
-        return inputs * scale
+        return ops.Dropout.apply(inputs, rate=self.rate, state=self._generator_state())
 
     def get_config(self):
         config = super().get_config()

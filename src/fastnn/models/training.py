@@ -1,5 +1,11 @@
 """Trainer: compile, fit, evaluate and predict for a model made of layers.
 
+train_step, test_step and predict_step are the only places that compute. The make_*_function
+factories return them as compiled steps: each batch size's step is recorded once, checked
+once against the eager step, then replayed from its kernel calls (fastnn.engine), and made
+again whenever the model, its weights' arrays or the loss change. fit, evaluate and predict
+are loops over an EpochIterator plus the callbacks.
+
 A model class mixing this in provides `layers`, `build(input_shape)`, `built`,
 `input_shape`, `output_shape`, `trainable_parameters()` (FlatParameters) and
 `get_weights`/`set_weights`.
@@ -10,13 +16,14 @@ import numbers
 import numpy as np
 
 from .. import callbacks as callbacks_module
+from .. import debug, engine
 from .. import metrics as metrics_module
 from .. import optimizers
 from ..layers.layer import as_float32_inputs, batch_shape
-from ..tensor import Tensor, no_grad
-from ..utils.random import generator
-from .data import BatchGatherer, as_samples, check_batch_size, check_same_length, prepare_targets
-from .dense_stack import DenseStackForward, DenseStackStep
+from ..tensor import Tensor, is_grad_enabled, no_grad
+from ..utils import random
+from .data import as_samples, check_batch_size, check_same_length, prepare_targets
+from .epoch_iterator import EpochIterator, check_shuffle
 from .objective import Objective
 
 
@@ -37,6 +44,7 @@ class Trainer:
         self.history = None
         self._metric_identifiers = []
         self._compile_config = None
+        self.train_function = self.test_function = self.predict_function = None
 
     # compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
@@ -52,6 +60,7 @@ class Trainer:
         self._metric_identifiers = list(metrics or [])
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or [])}
         self.compiled = True
+        self.train_function = self.test_function = self.predict_function = None
 
     def _require_compiled(self, method):
         if not self.compiled:
@@ -110,53 +119,145 @@ class Trainer:
     def __call__(self, inputs, training=False):
         return self.call(inputs, training=training)
 
-    def _loss_and_predictions(self, inputs, targets, training):
-        """(scalar loss Tensor, predictions array) for one batch."""
-        x = Tensor(inputs)
-        *body, last = self.layers
-        for layer in body:
-            x = layer(x, training=training)
-        if self.objective.takes_logits(last):
-            if not last.built:
-                last.build_for(x.shape)
-            last.check_input_shape(x.shape)
-            return self.objective.fused(last.call_without_activation(x), targets)
-        outputs = last(x, training=training)
-        return self.objective(targets, outputs), outputs.data
+    # the steps ---------------------------------------------------------------------------
+    def compute_gradients(self, x, y):
+        """Forward and backward on one batch: the gradients land in the trainable parameters'
+        flat gradient buffer. Returns (loss, predictions, gradient buffer) as arrays."""
+        parameters = self.trainable_parameters()
+        parameters.zero_grads()
+        outputs = self.call(Tensor(x), training=True)
+        loss = self.objective(y, outputs)
+        if loss.requires_grad:
+            loss.backward()
+        return loss.data, outputs.data, parameters.gathered_grads()
 
-    def _test_values(self, inputs, targets):
-        """(per-sample losses, predictions) for one batch, without recording a graph."""
+    def train_step(self, x, y):
+        """One gradient step on a batch; returns (loss, predictions) as arrays."""
+        loss, predictions, grads = self.compute_gradients(x, y)
+        self._apply_gradients(grads)
+        return loss, predictions
+
+    def _apply_gradients(self, grads):
+        parameters = self.trainable_parameters()
+        if parameters.tensors:
+            self.optimizer.apply([grads], [parameters.values])
+
+    def test_step(self, x, y):
+        """(per-sample losses, predictions) for one batch, as arrays, without gradients."""
         with no_grad():
-            x = Tensor(inputs)
-            *body, last = self.layers
-            for layer in body:
-                x = layer(x)
-            if self.objective.takes_logits(last):
-                last.check_input_shape(x.shape)
-                return self.objective.fused_values(last.call_without_activation(x).data, targets)
-            outputs = last(x)
-            return self.objective.values(targets, outputs), outputs.data
+            outputs = self.call(Tensor(x))
+            losses = self.objective.values(y, outputs)
+        return np.broadcast_to(losses.data, (len(x),)), outputs.data
+
+    def predict_step(self, x):
+        """The model's outputs for one batch, as an array."""
+        with no_grad():
+            return self.call(Tensor(x)).data
+
+    # compiled steps ------------------------------------------------------------------------
+    def _plan_signature(self):
+        """What a step plan depends on besides its batch: the layers, their trainable flags, the
+        arrays holding the weights, the loss, whether NaN debugging (eager only) is on, and the
+        global seeding (which dropout layers draw their keys from again)."""
+        layers = self.layers
+        return (tuple(map(id, layers)), tuple(layer.trainable for layer in layers),
+                tuple(id(w.data) for layer in layers for w in layer.weights), id(self.objective), debug.enabled,
+                random.seedings())
+
+    def _compiled(self, step):
+        """step(x, y) -> arrays, as a function of the same arguments that runs it as a step plan
+        per batch shape (eagerly while NaN debugging is on)."""
+        plans = engine.PlanCache(self._plan_signature)
+
+        def run(x, y=None):
+            if debug.enabled:
+                return step(x, y)
+            key = (x.shape, x.__array_interface__["data"][0],
+                   None if y is None else (y.shape, y.__array_interface__["data"][0]))
+            return plans.get(key, lambda: lambda: step(x, y))()
+
+        run.plans = plans
+        return run
+
+    def make_train_function(self):
+        """batch -> (loss, predictions): the gradients as a step plan, then the optimizer's update
+        (outside the plan, so that callbacks may change the learning rate between steps)."""
+        gradients = self._compiled(self.compute_gradients)
+
+        def train_function(x, y):
+            loss, predictions, grads = gradients(x, y)
+            self._apply_gradients(grads)
+            return loss, predictions
+
+        train_function.plans = gradients.plans
+        self.train_function = train_function
+        return train_function
+
+    def make_test_function(self):
+        self.test_function = self._compiled(self.test_step)
+        return self.test_function
+
+    def make_predict_function(self):
+        compiled = self._compiled(lambda x, y: (self.predict_step(x),))
+        self.predict_function = lambda x: compiled(x)[0]
+        self.predict_function.plans = compiled.plans
+        return self.predict_function
 
     # fit ---------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
         """Trains for `epochs` passes over (x, y); returns the History of per-epoch logs."""
         self._require_compiled("fit")
-        batch_size = check_batch_size(batch_size)
-        for arg, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"{arg} must be a non-negative integer. Received: {arg}={value!r}")
-        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
-                or not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be a number in [0, 1). Received: validation_split={validation_split!r}")
-        verbose = _verbosity(verbose)
+        if not is_grad_enabled():
+            raise RuntimeError("fit() cannot train while gradients are disabled (inside fastnn.no_grad())")
+        batch_size, verbose, shuffle = check_batch_size(batch_size), _verbosity(verbose), check_shuffle(shuffle)
+        _check_epochs(epochs, initial_epoch)
         x, targets = self._check_data(x, y)
+        train, validation = self._split(x, targets, validation_split, validation_data)
+        batches = EpochIterator(x, targets, batch_size, train, shuffle)
+        callback_list = callbacks_module.CallbackList(
+            callbacks, model=self, add_history=True, add_progbar=verbose != 0, verbose=verbose,
+            epochs=epochs, steps=batches.steps)
+        metric_fns = self._resolve_metrics(targets)
+        names = ["loss"] + [name for name, _ in metric_fns]
+        train_function = self.make_train_function()
+        batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
+        batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
+        self.stop_training, epoch_logs = False, {}
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            trackers = [metrics_module.Mean(name) for name in names]
+            callback_list.on_epoch_begin(epoch)
+            for step, xb, yb in batches:
+                for callback in batch_begin:
+                    callback.on_train_batch_begin(step)
+                loss, predictions = train_function(xb, yb)
+                _track(trackers, metric_fns, float(loss), yb, predictions)
+                if batch_end:
+                    logs = _results(trackers)
+                    for callback in batch_end:
+                        callback.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = _results(trackers)
+            if validation is not None:
+                val_logs = self._test_loop(*validation, batch_size, callback_list)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        self.history = callback_list.history
+        return self.history
+
+    def _split(self, x, targets, validation_split, validation_data):
+        """(training indices, validation (x, y, indices) or None), as Keras splits them."""
         n = len(x)
         if n == 0:
             raise ValueError("fit() received no samples: x is empty")
-
-        validation = None
-        train_count = n
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
+                or not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be a number in [0, 1). Received: validation_split={validation_split!r}")
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError(
@@ -165,110 +266,30 @@ class Trainer:
                     f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
                 )
             x_val, y_val = self._check_data(*validation_data, x_name="x_val", y_name="y_val")
-            validation = (x_val, y_val, np.arange(len(x_val), dtype=np.int64))
-        elif validation_split:
-            train_count = int(math.floor(n * (1.0 - validation_split)))
-            if train_count == 0 or train_count == n:
-                raise ValueError(
-                    f"validation_split={validation_split} of {n} samples leaves "
-                    f"{train_count} for training and {n - train_count} for validation; both must be non-empty"
-                )
-            validation = (x, targets, np.arange(train_count, n, dtype=np.int64))
-
-        steps = math.ceil(train_count / batch_size)
-        callback_list = callbacks_module.CallbackList(
-            callbacks, model=self, add_history=True, add_progbar=verbose != 0,
-            verbose=verbose, epochs=epochs, steps=steps,
-        )
-        metric_fns = self._resolve_metrics(targets)
-        trackers = [metrics_module.Mean("loss")] + [metrics_module.Mean(name) for name, _ in metric_fns]
-        names = ["loss"] + [name for name, _ in metric_fns]
-        gatherer = BatchGatherer(x, targets, min(batch_size, train_count))
-        in_order = np.arange(train_count, dtype=np.int64)
-        parameters = self.trainable_parameters()
-        train_step = self._step_function(parameters, gatherer, metric_fns)
-
-        self.stop_training = False
-        callback_list.on_train_begin()
-        # only callbacks that do something at a batch are called there (the others' hooks are no-ops)
-        batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
-        batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
-        epoch_logs = {}
-        for epoch in range(initial_epoch, epochs):
-            for tracker in trackers:
-                tracker.reset()
-            callback_list.on_epoch_begin(epoch)
-            order = generator().permutation(train_count) if shuffle else in_order
-            logs = None
-            for step in range(steps):
-                for callback in batch_begin:
-                    callback.on_train_batch_begin(step)
-                count, values = train_step(order[step * batch_size:(step + 1) * batch_size])
-                for tracker, value in zip(trackers, values):
-                    tracker.update(value, weight=count)
-                if batch_end:
-                    logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
-                    for callback in batch_end:
-                        callback.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
-            if logs is None:  # nobody saw the batch logs: the epoch's are the trackers' results
-                logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
-            epoch_logs = dict(logs)
-            if validation is not None:
-                val_logs = self._test_loop(*validation, batch_size, callback_list)
-                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        callback_list.on_train_end(epoch_logs)
-        if self.history is None or self.history is not callback_list.history:
-            self.history = callback_list.history
-        return self.history
-
-    def _step_function(self, parameters, gatherer, metric_fns):
-        """indices -> (batch size, [loss, metric values...]): one gradient step on those samples,
-        by the fused Dense-stack step when the model allows it, else through the autodiff engine."""
-        if DenseStackStep.supports(self, parameters, self.objective):
-            for tensor, view in zip(parameters.tensors, parameters.grad_views):
-                tensor.grad = view  # the fused step writes every gradient there
-            return DenseStackStep(self.layers, parameters, self.optimizer, gatherer, metric_fns)
-
-        def step(indices):
-            inputs, batch_targets = gatherer.gather(indices)
-            loss, predictions = self._train_step(parameters, inputs, batch_targets)
-            values = [loss] + [float(np.mean(fn(batch_targets, predictions))) for _, fn in metric_fns]
-            return len(inputs), values
-
-        return step
-
-    def _train_step(self, parameters, inputs, targets):
-        """One gradient step on a batch; returns (loss as a float, predictions array)."""
-        parameters.zero_grads()
-        loss, predictions = self._loss_and_predictions(inputs, targets, training=True)
-        if loss.requires_grad:
-            loss.backward()
-        if parameters.tensors:
-            self.optimizer.apply([parameters.gathered_grads()], [parameters.values])
-        return float(loss.data), predictions
+            return np.arange(n, dtype=np.int64), (x_val, y_val, np.arange(len(x_val), dtype=np.int64))
+        if not validation_split:
+            return np.arange(n, dtype=np.int64), None
+        train_count = int(math.floor(n * (1.0 - validation_split)))
+        if train_count == 0 or train_count == n:
+            raise ValueError(
+                f"validation_split={validation_split} of {n} samples leaves "
+                f"{train_count} for training and {n - train_count} for validation; both must be non-empty"
+            )
+        return np.arange(train_count, dtype=np.int64), (x, targets, np.arange(train_count, n, dtype=np.int64))
 
     # evaluate ----------------------------------------------------------------------------
     def _test_loop(self, x, targets, indices, batch_size, callback_list):
         """{'loss': ..., metric: ...} over the samples of x picked by indices."""
         metric_fns = self._resolve_metrics(targets)
-        names = ["loss"] + [name for name, _ in metric_fns]
-        trackers = [metrics_module.Mean(name) for name in names]
-        gatherer = BatchGatherer(x, targets, max(1, min(batch_size, len(indices))))
+        trackers = [metrics_module.Mean(name) for name in ["loss"] + [name for name, _ in metric_fns]]
+        test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
-        logs = {name: 0.0 for name in names}
-        for step, start in enumerate(range(0, len(indices), batch_size)):
+        logs = _results(trackers)
+        for step, xb, yb in EpochIterator(x, targets, batch_size, indices):
             callback_list.on_test_batch_begin(step)
-            inputs, batch_targets = gatherer.gather(indices[start:start + batch_size])
-            losses, predictions = self._test_values(inputs, batch_targets)
-            trackers[0].update(float(np.mean(losses)), weight=len(inputs))
-            for tracker, (_, fn) in zip(trackers[1:], metric_fns):
-                tracker.update(float(np.mean(fn(batch_targets, predictions))), weight=len(inputs))
-            logs = {name: tracker.result() for name, tracker in zip(names, trackers)}
+            losses, predictions = test_function(xb, yb)
+            _track(trackers, metric_fns, float(np.mean(losses)), yb, predictions)
+            logs = _results(trackers)
             callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs
@@ -298,30 +319,35 @@ class Trainer:
         batch_size = check_batch_size(batch_size)
         verbose = _verbosity(verbose)
         x = self._check_inputs(x)
-        n = len(x)
-        steps = math.ceil(n / batch_size)
+        batches = EpochIterator(x, None, batch_size)
         callback_list = callbacks_module.CallbackList(
-            callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=steps
+            callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=batches.steps
         )
-        outputs = np.empty((n,) + tuple(self.output_shape[1:]), dtype=np.float32)
-        gatherer = BatchGatherer(x, None, max(1, min(batch_size, n)))
-        indices = np.arange(n, dtype=np.int64)
-        fused = DenseStackForward(self.layers, max(1, min(batch_size, n))) if DenseStackForward.supports(self) else None
-        # x is C-contiguous: aligned float32 batches are views of it
-        rows_as_given = fused is not None and x.dtype == np.float32 and x.flags.aligned
+        outputs = np.empty((len(x),) + tuple(self.output_shape[1:]), dtype=np.float32)
+        predict_function = self.predict_function or self.make_predict_function()
         callback_list.on_predict_begin()
-        with no_grad():
-            for step, start in enumerate(range(0, n, batch_size)):
-                callback_list.on_predict_batch_begin(step)
-                if rows_as_given:
-                    inputs = x[start:start + batch_size]
-                else:
-                    inputs, _ = gatherer.gather(indices[start:start + batch_size])
-                batch_outputs = outputs[start:start + len(inputs)]
-                if fused is not None:
-                    fused(inputs, batch_outputs)
-                else:
-                    batch_outputs[...] = self.call(Tensor(inputs)).data
-                callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+        for step, xb, _ in batches:
+            callback_list.on_predict_batch_begin(step)
+            batch_outputs = outputs[step * batch_size:step * batch_size + len(xb)]
+            batch_outputs[...] = predict_function(xb)
+            callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
         return outputs
+
+
+def _check_epochs(epochs, initial_epoch):
+    for arg, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ValueError(f"{arg} must be a non-negative integer. Received: {arg}={value!r}")
+
+
+def _track(trackers, metric_fns, loss, targets, predictions):
+    """Adds one batch's loss and metric values to the running means, weighted by its size."""
+    count = len(targets)
+    trackers[0].update(loss, weight=count)
+    for tracker, (_, fn) in zip(trackers[1:], metric_fns):
+        tracker.update(float(np.mean(fn(targets, predictions))), weight=count)
+
+
+def _results(trackers):
+    return {tracker.name: tracker.result() for tracker in trackers}

@@ -88,19 +88,6 @@ class Optimizer(Configurable):
         self.iterations += 1
         return self.iterations
 
-    def apply_flat(self, grad, param):
-        """apply([grad], [param]) for one C-contiguous param and a grad of its shape and dtype.
-
-        Once apply() has built the optimizer for such a param, the checks apply() makes are
-        not repeated: each step is the update itself.
-        """
-        if (type(self).apply is not Optimizer.apply or len(self._slots) != 1
-                or self._signature[0] != (param.shape, param.dtype)):
-            return self.apply([grad], [param])
-        self.update_step(grad, param, self._slots[0], self.learning_rate)
-        self.iterations += 1
-        return self.iterations
-
     def apply_gradients(self, grads_and_vars):
         """apply() on (grad, param) pairs."""
         pairs = list(grads_and_vars)

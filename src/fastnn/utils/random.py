@@ -10,11 +10,18 @@ import random as _py_random
 import numpy as np
 
 _GENERATOR = np.random.Generator(np.random.PCG64())  # OS entropy until seeded
+_seedings = [0]  # how many times set_random_seed has run
 
 
 def generator():
     """fastnn's np.random.Generator."""
     return _GENERATOR
+
+
+def seedings():
+    """How many times set_random_seed has run: state drawn from generator() before the last
+    seeding (a dropout layer's key) is drawn again after it."""
+    return _seedings[0]
 
 
 def set_random_seed(seed):
@@ -27,3 +34,4 @@ def set_random_seed(seed):
     _py_random.seed(seed)
     np.random.seed(seed)
     _GENERATOR.bit_generator.state = np.random.PCG64(seed).state
+    _seedings[0] += 1

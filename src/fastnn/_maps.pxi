@@ -1,0 +1,166 @@
+# Element-wise maps (csrc/elementwise.c's fastnn_map1/fastnn_map2) and dropout (csrc/dropout.c).
+
+cdef int _map1(int op, cnp.ndarray x, cnp.ndarray out, double k0, double k1) except -1:
+    cdef KernelCall c
+    c.kernel = K_MAP1
+    c.op = op
+    c.f32 = _is_f32(out)
+    c.k[0] = k0
+    c.k[1] = k1
+    _fill_layout(&c, out, x, None)
+    c.p[0] = _data(x)
+    c.p[1] = _data(out)
+    return _run(&c, (x,), (out,))
+
+
+cdef int _map2(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, double k0, double k1) except -1:
+    cdef KernelCall c
+    c.kernel = K_MAP2
+    c.op = op
+    c.f32 = _is_f32(out)
+    c.k[0] = k0
+    c.k[1] = k1
+    _fill_layout(&c, out, a, b)
+    c.p[0] = _data(a)
+    c.p[1] = _data(b)
+    c.p[2] = _data(out)
+    return _run(&c, (a, b), (out,))
+
+
+def _unary(int op, x, out, double k0=0.0, double k1=0.0):
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    if out.size:
+        o = _addressable(out)
+        _map1(op, _unaliased(_addressable(x), o), o, k0, k1)
+        _copy_back(o, out)
+    return out
+
+
+def _binary_map(int op, str name, a, b, out, double k0=0.0, double k1=0.0, bint same_shape=False):
+    a, b = as_float_arrays(a=a, b=b)
+    if same_shape and a.shape != b.shape:
+        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    out = check_out(out, shape, a.dtype)
+    if out.size:
+        o = _addressable(out)
+        _map2(op, _unaliased(_addressable(a), o), _unaliased(_addressable(b), o), o, k0, k1)
+        _copy_back(o, out)
+    return out
+
+
+def copy(x, out=None):
+    """out = x (a copy made by a kernel, so that step plans can replay it)."""
+    return _unary(FASTNN_MAP_COPY, x, out)
+
+
+def tanh(x, out=None):
+    """out = tanh(x) element-wise."""
+    return _unary(FASTNN_MAP_TANH, x, out)
+
+
+def sigmoid(x, out=None):
+    """out = 1 / (1 + exp(-x)) element-wise, never overflowing."""
+    return _unary(FASTNN_MAP_SIGMOID, x, out)
+
+
+def exp(x, out=None):
+    """out = exp(x) element-wise."""
+    return _unary(FASTNN_MAP_EXP, x, out)
+
+
+def log(x, out=None):
+    """out = log(x) element-wise (log(0) = -inf, log of a negative number NaN, as NumPy)."""
+    return _unary(FASTNN_MAP_LOG, x, out)
+
+
+def power(x, exponent, out=None):
+    """out = x ** exponent element-wise, for a scalar exponent."""
+    p = float(exponent)
+    return _unary(FASTNN_MAP_SQUARE if p == 2.0 else FASTNN_MAP_POW, x, out, p)
+
+
+def clip(x, lo, hi, out=None):
+    """out = x limited to [lo, hi] element-wise (NaN stays NaN); lo <= hi."""
+    lo, hi = float(lo), float(hi)
+    if not lo <= hi:
+        raise ValueError(f"clip: lo must not exceed hi. Received: lo={lo!r}, hi={hi!r}")
+    return _unary(FASTNN_MAP_CLIP, x, out, lo, hi)
+
+
+def multiply(a, b, out=None):
+    """out = a * b with NumPy broadcasting."""
+    return _binary_map(FASTNN_MAP_MUL, "multiply", a, b, out)
+
+
+def divide(a, b, out=None):
+    """out = a / b with NumPy broadcasting."""
+    return _binary_map(FASTNN_MAP_DIV, "divide", a, b, out)
+
+
+def subtract(a, b, out=None):
+    """out = a - b with NumPy broadcasting."""
+    return _binary_map(FASTNN_MAP_SUB, "subtract", a, b, out)
+
+
+def tanh_grad(dy, y, out=None):
+    """out = dy * (1 - y * y): tanh's gradient given its output y."""
+    return _binary_map(FASTNN_MAP_TANH_GRAD, "tanh_grad", dy, y, out, same_shape=True)
+
+
+def sigmoid_grad(dy, y, out=None):
+    """out = dy * (y * (1 - y)): the sigmoid's gradient given its output y."""
+    return _binary_map(FASTNN_MAP_SIGMOID_GRAD, "sigmoid_grad", dy, y, out, same_shape=True)
+
+
+def power_grad(dy, x, exponent, out=None):
+    """out = dy * (exponent * x ** (exponent - 1)): the gradient of x ** exponent."""
+    return _binary_map(FASTNN_MAP_POW_GRAD, "power_grad", dy, x, out, float(exponent), same_shape=True)
+
+
+def clip_grad(dy, x, lo, hi, out=None):
+    """out = dy where lo <= x <= hi, else 0: clip's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_CLIP_GRAD, "clip_grad", dy, x, out, float(lo), float(hi), same_shape=True)
+
+
+def dropout(x, rate, state, out=None, mask=None):
+    """(out, mask): mask = 1 / (1 - rate) for kept elements, else 0, and out = x * mask.
+
+    Each element is kept with probability 1 - rate by a hash of (state[0], state[1], its
+    index), the same at any thread count; state (2 uint64: seed, counter) is advanced by 1.
+    """
+    x = as_float_array(x, "x")
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
+    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
+            or not state.flags.c_contiguous or not state.flags.writeable):
+        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    out = check_out(out, x.shape, x.dtype)
+    mask = check_out(mask, x.shape, x.dtype, "mask")
+    for name, arr in (("out", out), ("mask", mask)):
+        if not arr.flags.c_contiguous or not arr.flags.aligned:
+            raise ValueError(f"dropout: {name} must be an aligned C-contiguous array")
+    if np.may_share_memory(mask, out) or np.may_share_memory(mask, x):
+        raise ValueError("dropout: mask must not overlap x or out")
+    xc = x if x.flags.c_contiguous and x.flags.aligned else np.ascontiguousarray(x)
+    if xc is not x:
+        _unreplayable("dropout's input was copied")
+    if np.may_share_memory(xc, out) and xc.__array_interface__["data"][0] != out.__array_interface__["data"][0]:
+        xc = xc.copy()
+        _unreplayable("dropout's input overlapping its output was copied")
+    cdef KernelCall c
+    c.kernel = K_DROPOUT
+    c.f32 = _is_f32(out)
+    c.i[0] = out.size
+    c.k[0] = rate
+    c.p[0] = _data(xc)
+    c.p[1] = _data(out)
+    c.p[2] = _data(mask)
+    c.p[3] = _data(state)
+    _run(&c, (xc, state), (out, mask, state))
+    return out, mask

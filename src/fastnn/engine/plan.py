@@ -1,0 +1,92 @@
+"""StepPlan: a step recorded on its first call, checked against the eager step on its second,
+and replayed from its tape ever after.
+
+The step is any function of no arguments that reads its inputs from fixed arrays and returns
+the arrays it produces (loss, predictions, gradient buffers...). Replaying its tape repeats
+the same kernel calls on the same arrays, so it gives the eager step's bits; the check on the
+second call confirms it on fresh data, and a step that computed anything outside the kernels
+(NumPy on tensor data, a temporary copy) stays eager.
+"""
+import numpy as np
+
+from . import rewrites
+from .recording import recording
+
+NEW, CHECK, REPLAY, EAGER = "new", "check", "replay", "eager"
+
+
+def _extent(array):
+    start = array.__array_interface__["data"][0]
+    return (start, start + array.nbytes)
+
+
+def _same_bits(a, b):
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(
+        np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8))
+
+
+class StepPlan:
+    def __init__(self, step):
+        self.step = step
+        self.state = NEW
+        self.reason = None  # why the plan stays eager
+        self.tape = None
+        self.outputs = None
+
+    def __call__(self):
+        """The step's outputs: recorded, checked or replayed, as the plan's state says."""
+        if self.state == REPLAY:
+            self.tape.run()
+            return self.outputs
+        if self.state == NEW:
+            return self._record()
+        if self.state == CHECK:
+            return self._check()
+        return self.step()
+
+    def _record(self):
+        with recording() as tape:
+            outputs = self.step()
+        if tape.problem is not None:
+            self._stay_eager(tape.problem)
+            return outputs
+        self.tape = rewrites.fold_relu_grads(tape, [_extent(a) for a in outputs])
+        self.outputs = outputs
+        self.state = CHECK
+        return outputs
+
+    def _check(self):
+        states = [s.copy() for s in self.tape.states]
+        eager = [np.array(a, copy=True) for a in self.step()]
+        for state, saved in zip(self.tape.states, states):
+            state[...] = saved
+        self.tape.run()
+        if all(_same_bits(a, b) for a, b in zip(self.outputs, eager)):
+            self.state = REPLAY
+            return self.outputs
+        for state, saved in zip(self.tape.states, states):
+            state[...] = saved
+        self._stay_eager("its replay differed from the eager step")
+        return self.step()
+
+    def _stay_eager(self, reason):
+        self.state, self.reason, self.tape, self.outputs = EAGER, reason, None, None
+
+
+class PlanCache:
+    """StepPlans by key (e.g. the batch size), all dropped when `signature()` changes."""
+
+    def __init__(self, signature):
+        self.signature = signature
+        self.plans = {}
+        self._seen = None
+
+    def get(self, key, make_step):
+        current = self.signature()
+        if current != self._seen:
+            self.plans.clear()
+            self._seen = current
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = StepPlan(make_step())
+        return plan

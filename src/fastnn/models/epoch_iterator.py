@@ -1,0 +1,42 @@
+"""EpochIterator: the batches of one pass over the data, shuffled or in order, gathered into
+buffers reused from step to step (so a step plan reads each batch from the same arrays)."""
+import math
+
+import numpy as np
+
+from ..utils.random import generator
+from .data import BatchGatherer
+
+
+def check_shuffle(shuffle):
+    """shuffle as fit takes it: True, False or 'batch' (shuffle the order of whole batches)."""
+    if shuffle is True or shuffle is False or shuffle == "batch":
+        return shuffle
+    if isinstance(shuffle, (bool, np.bool_)):
+        return bool(shuffle)
+    raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r}")
+
+
+class EpochIterator:
+    """Yields (step, x batch, y batch) for the samples at `indices` of (x, y), batch by batch."""
+
+    def __init__(self, x, y, batch_size, indices=None, shuffle=False):
+        self.indices = np.arange(len(x), dtype=np.int64) if indices is None else indices
+        self.batch_size = batch_size
+        self.shuffle = check_shuffle(shuffle)
+        self.steps = math.ceil(len(self.indices) / batch_size)
+        self.gatherer = BatchGatherer(x, y, max(1, min(batch_size, len(self.indices))))
+
+    def _order(self):
+        if self.shuffle is True:
+            return self.indices[generator().permutation(len(self.indices))]
+        if self.shuffle == "batch":
+            starts = generator().permutation(self.steps) * self.batch_size
+            return np.concatenate([self.indices[s:s + self.batch_size] for s in starts]) if self.steps else self.indices
+        return self.indices
+
+    def __iter__(self):
+        order, size = self._order(), self.batch_size
+        for step in range(self.steps):
+            x, y = self.gatherer.gather(order[step * size:(step + 1) * size])
+            yield step, x, y
