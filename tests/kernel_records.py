@@ -51,10 +51,11 @@ class KernelRecord:
         return getattr(fastnn.reference, self.name)
 
     def outputs(self, result, args):
-        """The arrays to compare: the mutated arguments, or the result (a tuple is flattened)."""
-        if self.mutates:
-            return [args[i] for i in self.mutates if args[i] is not None]
-        return list(result) if isinstance(result, tuple) else [result]
+        """The arrays to compare: the mutated arguments, then the result (a tuple is flattened)."""
+        mutated = [args[i] for i in self.mutates if args[i] is not None]
+        if result is None:
+            return mutated
+        return mutated + (list(result) if isinstance(result, tuple) else [result])
 
     def tolerance(self, dtype, reduction):
         return self.ulps * np.finfo(dtype).eps * max(1, reduction)
@@ -215,6 +216,74 @@ def unary_samples(name, dtype, extra_args=0, positive_second=False):
         Sample(_label(name, "ints"), lambda: (tuple(np.arange(-3, 3) for _ in range(n)), {})),
     ]
     return out
+
+
+def map_samples(name, dtype, n_arrays=1, scalars=(), low=None, high=None):
+    """Samples for element-wise maps: n_arrays same-shape arrays (values in [low, high) when
+    given), then the scalar arguments; plus zero-size, 0-d, out= and broadcast cases."""
+    out = []
+    for seed, (shape, layout) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, layout=layout):
+            arrays = [layout_array(rng, shape, dtype, LAYOUTS[(LAYOUTS.index(layout) + i) % 4], low, high)
+                      for i in range(n_arrays)]
+            return tuple(arrays) + tuple(scalars), {}
+
+        out.append(Sample(_label(name, shape, layout), seeded(build, seed)))
+    base = 0.5 if low is None else (low + high) / 2
+    out += [
+        Sample(_label(name, "zero-size"), lambda: (tuple(np.zeros((0, 3), dtype) for _ in range(n_arrays))
+                                                   + tuple(scalars), {})),
+        Sample(_label(name, "0-d"), lambda: (tuple(np.array(base, dtype) for _ in range(n_arrays))
+                                             + tuple(scalars), {})),
+        Sample(_label(name, "out"), seeded(lambda rng: (
+            tuple(layout_array(rng, (5, 9), dtype, "C", low, high) for _ in range(n_arrays)) + tuple(scalars),
+            {"out": np.empty((5, 18), dtype)[:, ::2]}), 7)),
+    ]
+    return out
+
+
+def map_errors(n_arrays, scalars=()):
+    cases = [
+        ErrorCase("complex", (np.ones(3, complex),) + tuple(np.ones(3) for _ in range(n_arrays - 1)) + scalars,
+                  {}, TypeError),
+        ErrorCase("out shape", tuple(np.ones(3) for _ in range(n_arrays)) + scalars, {"out": np.empty(4)}, ValueError),
+    ]
+    if n_arrays == 2:
+        cases.append(ErrorCase("shapes", (np.ones((2, 3)), np.ones((3, 2))) + scalars, {}, ValueError))
+    return cases
+
+
+def broadcast_map_samples(name, dtype):
+    """add's samples (every broadcast pattern) for another two-operand map."""
+    return [Sample(s.label.replace("add[", f"{name}[", 1), s.make) for s in add_samples(dtype)]
+
+
+def dropout_samples(dtype):
+    out = []
+    for seed, (shape, layout) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, layout=layout, seed=seed):
+            return (layout_array(rng, shape, dtype, layout), [0.0, 0.2, 0.5, 0.9][seed % 4],
+                    np.array([seed * 7919, seed], np.uint64)), {}
+
+        out.append(Sample(_label("dropout", shape, layout), seeded(build, seed)))
+    out += [
+        Sample("dropout[zero-size]", lambda: ((np.zeros((0, 3), dtype), 0.5, np.array([1, 0], np.uint64)), {})),
+        Sample("dropout[0-d]", lambda: ((np.array(2.0, dtype), 0.5, np.array([3, 4], np.uint64)), {})),
+        Sample("dropout[rate 0]", seeded(lambda rng: ((layout_array(rng, (5, 9), dtype), 0.0,
+                                                       np.array([5, 6], np.uint64)), {}), 8)),
+    ]
+    return out
+
+
+def dropout_errors():
+    state = np.zeros(2, np.uint64)
+    return [
+        ErrorCase("rate 1", (np.ones(3), 1.0, state), {}, ValueError),
+        ErrorCase("negative rate", (np.ones(3), -0.1, state), {}, ValueError),
+        ErrorCase("state dtype", (np.ones(3), 0.5, np.zeros(2, np.int64)), {}, TypeError),
+        ErrorCase("state shape", (np.ones(3), 0.5, np.zeros(3, np.uint64)), {}, TypeError),
+        ErrorCase("complex", (np.ones(3, complex), 0.5, state), {}, TypeError),
+    ]
 
 
 def shape_mismatch_errors(name):
@@ -545,6 +614,23 @@ def large_matmul(dtype):
     return Sample("matmul[large]", seeded(build, 15), reduction=784)
 
 
+# (n_arrays, scalars, low, high) of each map, and its tolerance in ulps
+MAPS = [
+    ("copy", (1, ()), 1.0),
+    ("tanh", (1, ()), 8.0),
+    ("sigmoid", (1, ()), 8.0),
+    ("exp", (1, ()), 8.0),
+    ("log", (1, (), 0.05, 4.0), 8.0),
+    ("power", (1, (2.0,)), 8.0),
+    ("clip", (1, (-0.5, 0.75)), 1.0),
+    ("divide", (2, (), 0.5, 2.0), 8.0),
+    ("tanh_grad", (2, ()), 8.0),
+    ("sigmoid_grad", (2, ()), 8.0),
+    ("power_grad", (2, (2.5,), 0.05, 4.0), 8.0),
+    ("clip_grad", (2, (-0.5, 0.75)), 1.0),
+]
+
+
 # ---- the records --------------------------------------------------------------
 
 RECORDS = [
@@ -570,6 +656,17 @@ RECORDS = [
                    mutates=tuple(range(0, 2 + OPTIMIZERS[name][0])), ulps=16.0)
       for name in OPTIMIZERS],
     KernelRecord("gather_rows", gather_samples, large_gather, gather_errors),
+    *[KernelRecord(name, lambda d, name=name, a=args: map_samples(name, d, *a), lambda d, name=name, a=args: Sample(
+          _label(name, "large"), seeded(lambda rng: (tuple(layout_array(rng, (384, 700), d, "C", *a[2:])
+                                                           for _ in range(a[0])) + tuple(a[1]), {}), 99)),
+                   lambda a=args: map_errors(a[0], tuple(a[1])), ulps=ulps)
+      for name, args, ulps in MAPS],
+    *[KernelRecord(name, lambda d, name=name: broadcast_map_samples(name, d),
+                   lambda d, name=name: large_elementwise(name, 2, d), lambda: map_errors(2))
+      for name in ("multiply", "subtract")],
+    KernelRecord("dropout", dropout_samples, lambda d: Sample("dropout[large]", seeded(lambda rng: (
+        (layout_array(rng, (384, 700), d), 0.4, np.array([12345, 67], np.uint64)), {}), 99)), dropout_errors,
+                 mutates=(2,)),
 ]
 
 RECORDS_BY_NAME = {r.name: r for r in RECORDS}

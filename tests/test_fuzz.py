@@ -113,7 +113,7 @@ def against_oracle(name, args, kwargs, reduction=1, magnitude=None):
             continue
         tol = float(record.tolerance(g.dtype, reduction))
         scale = max(1.0, finite_max(w), largest_input(args) if magnitude is None else magnitude)
-        if before is not None:  # an in-place update: errors scale with the step taken
+        if before is not None and i < len(before):  # an in-place update: errors scale with the step taken
             scale = max(scale, finite_max(w.astype(np.float64) - before[i]))
         np.testing.assert_allclose(g, w, rtol=tol, atol=tol * scale)
 
@@ -170,6 +170,46 @@ def test_relu_and_relu_grad(name, data, shape, dtype):
         other = shape if draw(st.integers(0, 9)) else broadcast_partner(draw, shape) + (2,)
         args += (draw(arrays(other, dtype)),)
     against_oracle(name, args, maybe_out(draw, shape, dtype))
+
+
+MAP_RANGES = {"log": (0.0, 4.0), "power_grad": (0.0, 4.0), "divide": (0.25, 4.0)}
+MAP_SCALARS = {"power": st.sampled_from([2.0, 3.0, -1.0]), "power_grad": st.sampled_from([2.0, 2.5, 0.5]),
+               "clip": st.tuples(st.floats(-2, 0), st.floats(0, 2)), "clip_grad": st.tuples(st.floats(-2, 0), st.floats(0, 2))}
+UNARY_MAPS = ["copy", "tanh", "sigmoid", "exp", "log", "power", "clip"]
+BINARY_MAPS = ["multiply", "subtract", "divide", "tanh_grad", "sigmoid_grad", "power_grad", "clip_grad"]
+
+
+@pytest.mark.parametrize("name", UNARY_MAPS + BINARY_MAPS)
+@FUZZ
+@given(data=st.data(), shape=shapes(), dtype=FLOATS)
+def test_maps(name, data, shape, dtype):
+    draw = data.draw
+    low, high = MAP_RANGES.get(name, (-3.0, 3.0))
+    args = (draw(arrays(shape, dtype, low, high)),)
+    out_shape = shape
+    if name in BINARY_MAPS:
+        broadcasts = name in ("multiply", "subtract", "divide")
+        other = broadcast_partner(draw, shape) if broadcasts else shape
+        if not broadcasts and draw(st.integers(0, 19)) == 0:
+            other = shape + (2,)
+        args += (draw(arrays(other, dtype, low, high)),)
+        try:
+            out_shape = np.broadcast_shapes(shape, other)
+        except ValueError:
+            pass
+    if name in MAP_SCALARS:
+        scalars = draw(MAP_SCALARS[name])
+        args += scalars if isinstance(scalars, tuple) else (scalars,)
+    against_oracle(name, args, maybe_out(draw, out_shape, dtype))
+
+
+@FUZZ
+@given(data=st.data(), shape=shapes(), dtype=FLOATS)
+def test_dropout(data, shape, dtype):
+    draw = data.draw
+    state = np.array([draw(st.integers(0, 2**64 - 1)), draw(st.integers(0, 2**40))], np.uint64)
+    rate = draw(st.sampled_from([0.0, 0.1, 0.5, 0.99, 1.0]))
+    against_oracle("dropout", (draw(arrays(shape, dtype)), rate, state), {})
 
 
 # ---- softmax family ------------------------------------------------------------------------------
@@ -300,7 +340,8 @@ def test_matmul(data, m, n, k, dtype, trans_a, trans_b):
 
 def test_every_kernel_is_fuzzed():
     fuzzed = {"add", "sum_to_shape", "relu", "relu_grad", "softmax", "softmax_grad", "softmax_cross_entropy",
-              "softmax_cross_entropy_grad", "gather_rows", "matmul", *HYPERS}
+              "softmax_cross_entropy_grad", "gather_rows", "matmul", *HYPERS, *UNARY_MAPS, *BINARY_MAPS,
+              "dropout"}
     assert fuzzed == set(RECORDS_BY_NAME)
 
 

@@ -259,3 +259,145 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     row = int(np.prod(x.shape[1:], dtype=np.int64))
     out = check_out(out, (indices.size, row), np.dtype(dtype))
     return _finish(x[indices].reshape(indices.size, row), out)
+
+
+# ---- element-wise maps ----------------------------------------------------------
+
+def _map1(fn, x, out):
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    with np.errstate(all="ignore"):
+        return _finish(np.asarray(fn(x), dtype=x.dtype), out)
+
+
+def _map2(fn, name, a, b, out, same_shape=False):
+    a, b = as_float_arrays(a=a, b=b)
+    if same_shape and a.shape != b.shape:
+        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    out = check_out(out, shape, a.dtype)
+    with np.errstate(all="ignore"):
+        return _finish(np.asarray(fn(a, b), dtype=a.dtype), out)
+
+
+def copy(x, out=None):
+    """x copied."""
+    return _map1(lambda v: v.copy(), x, out)
+
+
+def tanh(x, out=None):
+    """tanh(x) element-wise."""
+    return _map1(np.tanh, x, out)
+
+
+def sigmoid(x, out=None):
+    """1 / (1 + exp(-x)) element-wise."""
+    return _map1(lambda v: 1 / (1 + np.exp(-v)), x, out)
+
+
+def exp(x, out=None):
+    """exp(x) element-wise."""
+    return _map1(np.exp, x, out)
+
+
+def log(x, out=None):
+    """log(x) element-wise."""
+    return _map1(np.log, x, out)
+
+
+def power(x, exponent, out=None):
+    """x ** exponent element-wise, for a scalar exponent."""
+    p = float(exponent)
+    return _map1(lambda v: v ** v.dtype.type(p), x, out)
+
+
+def clip(x, lo, hi, out=None):
+    """x limited to [lo, hi] element-wise; lo <= hi."""
+    lo, hi = float(lo), float(hi)
+    if not lo <= hi:
+        raise ValueError(f"clip: lo must not exceed hi. Received: lo={lo!r}, hi={hi!r}")
+    return _map1(lambda v: np.where(v < lo, lo, np.where(v > hi, hi, v)), x, out)
+
+
+def multiply(a, b, out=None):
+    """a * b with NumPy broadcasting."""
+    return _map2(np.multiply, "multiply", a, b, out)
+
+
+def divide(a, b, out=None):
+    """a / b with NumPy broadcasting."""
+    return _map2(np.divide, "divide", a, b, out)
+
+
+def subtract(a, b, out=None):
+    """a - b with NumPy broadcasting."""
+    return _map2(np.subtract, "subtract", a, b, out)
+
+
+def tanh_grad(dy, y, out=None):
+    """dy * (1 - y * y): tanh's gradient given its output y."""
+    return _map2(lambda d, v: d * (1 - v * v), "tanh_grad", dy, y, out, same_shape=True)
+
+
+def sigmoid_grad(dy, y, out=None):
+    """dy * y * (1 - y): the sigmoid's gradient given its output y."""
+    return _map2(lambda d, v: d * (v * (1 - v)), "sigmoid_grad", dy, y, out, same_shape=True)
+
+
+def power_grad(dy, x, exponent, out=None):
+    """dy * exponent * x ** (exponent - 1): the gradient of x ** exponent."""
+    p = float(exponent)
+    return _map2(lambda d, v: d * (p * v ** v.dtype.type(p - 1)), "power_grad", dy, x, out, same_shape=True)
+
+
+def clip_grad(dy, x, lo, hi, out=None):
+    """dy where lo <= x <= hi, else 0: clip's gradient given its input x."""
+    lo, hi = float(lo), float(hi)
+    return _map2(lambda d, v: np.where((v >= lo) & (v <= hi), d, 0), "clip_grad", dy, x, out, same_shape=True)
+
+
+# ---- dropout -------------------------------------------------------------------
+
+_M64 = (1 << 64) - 1
+
+
+def _mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _mix32(h):
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def dropout(x, rate, state, out=None, mask=None):
+    """(out, mask): element i is kept when a 32-bit hash of (state[0], state[1], i) is at least
+    rate * 2**32; mask = 1 / (1 - rate) there, else 0; out = x * mask; state[1] += 1."""
+    x = as_float_array(x, "x")
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
+    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
+            or not state.flags.c_contiguous or not state.flags.writeable):
+        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    out = check_out(out, x.shape, x.dtype)
+    mask = check_out(mask, x.shape, x.dtype, "mask")
+    key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
+    i = np.arange(x.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix32(i.astype(np.uint32) + np.uint32(key & 0xFFFFFFFF))
+        h = _mix32(h ^ np.uint32(key >> 32) ^ (i >> np.uint64(32)).astype(np.uint32))
+    keep = h.astype(np.uint64) >= np.uint64(int(rate * 4294967296.0))
+    scale = x.dtype.type(1.0 / (1.0 - rate))
+    mask[...] = np.where(keep, scale, x.dtype.type(0)).reshape(x.shape)
+    out[...] = x * mask
+    state[1] += np.uint64(1)
+    return out, mask

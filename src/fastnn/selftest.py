@@ -90,6 +90,21 @@ def _matmul(rng, dtype):
     yield (a, rng.standard_normal((128, 512)).astype(dtype)), {"trans_a": True}, 128
 
 
+def _map(n_arrays, scalars=(), low=None, high=None):
+    def cases(rng, dtype):
+        for shape in [(7,), (33, 101), (128, 512), (5, 0)]:
+            def values():
+                v = rng.standard_normal(shape) if low is None else rng.uniform(low, high, shape)
+                return v.astype(dtype)
+            yield tuple(values() for _ in range(n_arrays)) + tuple(scalars), {}, 1
+    return cases
+
+
+def _dropout(rng, dtype):
+    for shape, rate in [(7,), 0.5], [(128, 512), 0.2], [(33, 101), 0.9]:
+        yield (rng.standard_normal(shape).astype(dtype), rate, np.array([17, 3], np.uint64)), {}, 1
+
+
 # name -> (case generator, positions of arguments updated in place)
 CASES = {
     "matmul": (_matmul, ()),
@@ -107,6 +122,21 @@ CASES = {
     "adam_step": (_optimizer(2, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=3)),
                   (0, 2, 3)),
     "gather_rows": (_gather_rows, ()),
+    "copy": (_map(1), ()),
+    "tanh": (_map(1), ()),
+    "sigmoid": (_map(1), ()),
+    "exp": (_map(1), ()),
+    "log": (_map(1, (), 0.05, 4.0), ()),
+    "power": (_map(1, (3.0,)), ()),
+    "clip": (_map(1, (-0.5, 0.5)), ()),
+    "multiply": (_map(2), ()),
+    "divide": (_map(2, (), 0.5, 2.0), ()),
+    "subtract": (_map(2), ()),
+    "tanh_grad": (_map(2), ()),
+    "sigmoid_grad": (_map(2), ()),
+    "power_grad": (_map(2, (2.5,), 0.05, 4.0), ()),
+    "clip_grad": (_map(2, (-0.5, 0.5)), ()),
+    "dropout": (_dropout, (2,)),
 }
 
 
@@ -117,9 +147,10 @@ def compiled_kernels():
 
 
 def _outputs(result, args, mutated):
-    if mutated:
-        return [args[i] for i in mutated]
-    return list(result) if isinstance(result, tuple) else [result]
+    arrays = [args[i] for i in mutated]
+    if result is None:
+        return arrays
+    return arrays + (list(result) if isinstance(result, tuple) else [result])
 
 
 def _copy(args):
