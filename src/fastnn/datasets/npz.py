@@ -17,8 +17,10 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 # The globals a pickled NumPy array (object arrays included) refers to, in the
-# spellings of NumPy 1 (numpy.core) and NumPy 2 (numpy._core).
+# spellings of NumPy 1 (numpy.core) and NumPy 2 (numpy._core); pickle protocol 2
+# spells bytes as _codecs.encode(text, "latin1").
 ALLOWED_GLOBALS = frozenset({
+    ("_codecs", "encode"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
     ("numpy.core.multiarray", "_reconstruct"),
