@@ -9,7 +9,7 @@ import time
 
 import fastnn
 from fastnn import callbacks, layers, models
-from fastnn.datasets import mnist
+from fastnn.datasets import DatasetNotFoundError, mnist
 from fastnn.utils import to_categorical
 
 
@@ -82,7 +82,10 @@ def main(argv=None):
             print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
                   "training without plotting.", file=sys.stderr)
 
-    (train_images, train_labels), (test_images, test_labels) = mnist.load_data(args.data_dir)
+    try:
+        (train_images, train_labels), (test_images, test_labels) = mnist.load_data(args.data_dir)
+    except (DatasetNotFoundError, ValueError) as error:
+        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR")
 
     network = models.Sequential()
     network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))

@@ -13,12 +13,24 @@ GEMM_KERNELS = ["portable", pytest.param("avx2-fma", marks=pytest.mark.skipif(no
 
 @pytest.fixture(scope="session")
 def mnist_dir():
-    """Folder holding the four MNIST IDX files: $FASTNN_TEST_MNIST_DIR, else ../shared/datasets/mnist."""
-    folder = os.environ.get("FASTNN_TEST_MNIST_DIR") or REPO_ROOT.parent / "shared" / "datasets" / "mnist"
-    folder = Path(folder)
-    if not folder.is_dir():
-        pytest.skip(f"MNIST files not found in {folder} (set FASTNN_TEST_MNIST_DIR)")
-    return folder
+    """Folder holding the four MNIST IDX files, looked up as the docs tell users to point at them.
+
+    $FASTNN_TEST_MNIST_DIR, then the folders mnist.load_data() searches
+    ($FASTNN_DATASETS/mnist, $FASTNN_DATASETS, ~/.fastnn/datasets/mnist,
+    /usr/share/datasets/mnist), then ../shared/datasets/mnist beside the checkout.
+    """
+    from fastnn.datasets import idx_dataset, locations
+
+    candidates = []
+    if os.environ.get("FASTNN_TEST_MNIST_DIR"):
+        candidates.append(Path(os.environ["FASTNN_TEST_MNIST_DIR"]))
+    candidates += locations.search_dirs("mnist")
+    candidates.append(REPO_ROOT.parent / "shared" / "datasets" / "mnist")
+    for folder in candidates:
+        if not idx_dataset.locate_files(folder)[1]:
+            return folder
+    searched = ", ".join(str(folder) for folder in candidates)
+    pytest.skip(f"MNIST files not found in {searched} (set FASTNN_DATASETS to the folder holding mnist/)")
 
 
 @pytest.fixture(params=GEMM_KERNELS)

@@ -165,12 +165,23 @@ def test_lookup_order_path_env_home_system(isolated_env, tmp_path, monkeypatch):
         write_dataset(folder, data[place], gz=seed % 2 == 0)
 
     assert_loaded(mnist.load_data(path=places["path"]), data["path"])
+    assert_loaded(mnist.load_data(path=str(places["path"])), data["path"])
     assert_loaded(mnist.load_data(), data["env"])
-    assert_loaded(mnist.load_data(path=tmp_path / "no-such-folder"), data["env"])
     monkeypatch.delenv("FASTNN_DATASETS")
     assert_loaded(mnist.load_data(), data["home"])
     shutil.rmtree(places["home"])
     assert_loaded(mnist.load_data(), data["system"])
+
+
+def test_env_variable_may_name_the_dataset_folder_itself(isolated_env, tmp_path, monkeypatch):
+    arrays = synthetic_dataset(5)
+    write_dataset(tmp_path / "my-mnist", arrays)
+    monkeypatch.setenv("FASTNN_DATASETS", str(tmp_path / "my-mnist"))
+    assert_loaded(mnist.load_data(), arrays)
+    # The dataset's own folder under the variable still comes first.
+    inner = synthetic_dataset(6)
+    write_dataset(tmp_path / "my-mnist" / "mnist", inner)
+    assert_loaded(mnist.load_data(), inner)
 
 
 def test_home_folder_is_searched_even_when_env_folder_is_empty(isolated_env, tmp_path, monkeypatch):
@@ -180,40 +191,86 @@ def test_home_folder_is_searched_even_when_env_folder_is_empty(isolated_env, tmp
     assert_loaded(mnist.load_data(), arrays)
 
 
-def test_folder_missing_one_file_is_skipped(isolated_env, tmp_path):
+def test_searched_folder_missing_one_file_is_skipped(isolated_env, tmp_path, monkeypatch):
     partial, complete = synthetic_dataset(1), synthetic_dataset(2)
-    write_dataset(tmp_path / "partial", partial)
-    (tmp_path / "partial" / "t10k-labels-idx1-ubyte.gz").unlink()
+    write_dataset(tmp_path / "env" / "mnist", partial)
+    (tmp_path / "env" / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("FASTNN_DATASETS", str(tmp_path / "env"))
     write_dataset(isolated_env["cache"] / "mnist", complete)
-    assert_loaded(mnist.load_data(path=tmp_path / "partial"), complete)
+    assert_loaded(mnist.load_data(), complete)
 
 
-def test_fashion_mnist_uses_its_own_folder_name(isolated_env):
-    arrays = synthetic_dataset(3)
-    write_dataset(isolated_env["system"] / "fashion-mnist", arrays)
-    assert_loaded(fashion_mnist.load_data(), arrays)
-    with pytest.raises(DatasetNotFoundError):
-        mnist.load_data()
+@pytest.mark.parametrize("module", [mnist, fashion_mnist])
+def test_given_path_is_the_only_place_looked_at(isolated_env, tmp_path, monkeypatch, module):
+    # Valid copies everywhere else: none of them may be used in place of the given path.
+    monkeypatch.setenv("FASTNN_DATASETS", str(tmp_path / "env"))
+    for folder in (tmp_path / "env" / module.NAME, tmp_path / "env",
+                   isolated_env["cache"] / module.NAME, isolated_env["system"] / module.NAME):
+        write_dataset(folder, synthetic_dataset(9))
+    partial = write_dataset(tmp_path / "partial", synthetic_dataset(1))
+    (partial / "t10k-labels-idx1-ubyte.gz").unlink()
+    (partial / "train-images-idx3-ubyte.gz").unlink()
+    a_file = partial / "train-labels-idx1-ubyte.gz"
+    cases = {
+        tmp_path / "no-such-folder": "no such folder",
+        a_file: "this is a file, but path must be the folder",
+        partial: "lacks train-images-idx3-ubyte\\[.gz\\], t10k-labels-idx1-ubyte\\[.gz\\]$",
+    }
+    for given, message in cases.items():
+        with pytest.raises(DatasetNotFoundError, match=message) as info:
+            module.load_data(path=given)
+        assert str(given) in str(info.value)
+        assert f"{module.NAME.replace('-', '_')}.load_data(path=" in str(info.value)
+        assert isinstance(info.value, FileNotFoundError)
+    assert files_in(tmp_path / "home") == [".fastnn"]  # nothing downloaded, nothing created
 
 
-def test_not_found_error_lists_folders_and_files(isolated_env, tmp_path):
-    given = tmp_path / "given"
-    write_dataset(given, {k: v for k, v in synthetic_dataset(0).items() if "labels" in k})
+def test_not_found_error_lists_folders_and_files(isolated_env, tmp_path, monkeypatch):
+    env_root = tmp_path / "env"
+    monkeypatch.setenv("FASTNN_DATASETS", str(env_root))
+    write_dataset(env_root / "mnist", {k: v for k, v in synthetic_dataset(0).items() if "labels" in k})
     started = time.monotonic()
     with pytest.raises(DatasetNotFoundError) as info:
-        mnist.load_data(path=given)
+        mnist.load_data()
     assert time.monotonic() - started < 5
     message = str(info.value)
-    cache = isolated_env["cache"] / "mnist"
-    for folder in (given, cache, isolated_env["system"] / "mnist"):
-        assert str(folder) in message
+    for folder in (env_root / "mnist", env_root, isolated_env["cache"] / "mnist", isolated_env["system"] / "mnist"):
+        assert f"  {folder} (" in message
     assert "missing: train-images-idx3-ubyte, t10k-images-idx3-ubyte" in message
     for stem in STEMS:
         assert stem + ".gz" in message
-    assert "load_data(path=" in message
+    assert 'mnist.load_data(path="DIR")' in message
+    assert "set FASTNN_DATASETS to its parent folder (the files in $FASTNN_DATASETS/mnist/)" in message
+    assert "or to that folder itself" in message
     assert "Connection" in message or "refused" in message.lower()
     assert isinstance(info.value.__cause__, DownloadError)
-    assert not cache.exists()
+    # The download folder was created for nothing: it is gone again, the partial one kept.
+    assert files_in(env_root) == ["mnist"]
+    assert files_in(env_root / "mnist") == ["t10k-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+
+
+def test_failed_download_removes_every_folder_it_created(isolated_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTNN_DATASETS", str(tmp_path / "new" / "deeper" / "root"))
+    with pytest.raises(DatasetNotFoundError):
+        mnist.load_data()
+    assert files_in(tmp_path) == ["home"]
+    monkeypatch.delenv("FASTNN_DATASETS")
+    with pytest.raises(DatasetNotFoundError):
+        mnist.load_data()
+    assert files_in(isolated_env["home"]) == []
+
+
+@pytest.mark.parametrize("module", [mnist, fashion_mnist])
+@pytest.mark.parametrize("stem", ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"])
+def test_labels_outside_0_to_9_are_refused(isolated_env, tmp_path, module, stem):
+    arrays = synthetic_dataset(4)
+    arrays[stem] = arrays[stem].copy()
+    arrays[stem][2] = 10
+    arrays[stem][3] = 255
+    write_dataset(tmp_path / "d", arrays)
+    with pytest.raises(ValueError, match=f"{stem}.gz: labels must lie in 0-9, but 2 do not "
+                                         "\\(values 10, 255; the first at index 2\\)"):
+        module.load_data(path=tmp_path / "d")
 
 
 # ---------------------------------------------------------------- IDX reader
@@ -529,7 +586,7 @@ def test_interrupted_download_leaves_no_temporary_file(server, published, tmp_pa
     _, files, checksums = published
     base = server.publish("/m/", files)
 
-    def interrupted(url, out, timeout):
+    def interrupted(url, out, timeout, algorithm):
         out.write(b"partial")
         raise KeyboardInterrupt
 

@@ -20,14 +20,29 @@ class DownloadError(OSError):
 
 
 class ChecksumMismatchError(OSError):
-    """A downloaded file's SHA-256 differs from the expected one."""
+    """A downloaded file's checksum differs from the expected one."""
 
 
-def download_from_mirrors(filename, mirrors, folder, sha256, *, timeout=None, quiet=False):
+# Hash algorithm by length of the hexadecimal digest, as Keras publishes them:
+# SHA-256 for most files, MD5 for a few older ones (the word-index JSON files).
+_ALGORITHMS = {64: ("sha256", "SHA-256"), 32: ("md5", "MD5")}
+
+
+def hash_algorithm(file_hash):
+    """``(hashlib name, display name)`` of a hexadecimal digest, chosen by its length."""
+    try:
+        return _ALGORITHMS[len(file_hash)]
+    except (KeyError, TypeError):
+        raise ValueError(f"expected a SHA-256 (64 hex digits) or MD5 (32 hex digits) digest. "
+                         f"Received: {file_hash!r}") from None
+
+
+def download_from_mirrors(filename, mirrors, folder, file_hash, *, timeout=None, quiet=False):
     """Fetch ``filename`` from the first mirror (base URL) that delivers it intact.
 
-    The file lands at ``folder/filename`` only once its SHA-256 equals
-    ``sha256``. Raises DownloadError listing each mirror's failure.
+    The file lands at ``folder/filename`` only once its SHA-256 (or MD5, for a
+    32-digit ``file_hash``) equals ``file_hash``. Raises DownloadError listing
+    each mirror's failure.
     """
     if not mirrors:
         raise DownloadError(f"no download mirrors configured for {filename}")
@@ -37,42 +52,82 @@ def download_from_mirrors(filename, mirrors, folder, sha256, *, timeout=None, qu
         if not quiet:
             print(f"Downloading {url}", file=sys.stderr)
         try:
-            return fetch_verified(url, os.path.join(folder, filename), sha256, timeout=timeout)
+            return fetch_verified(url, os.path.join(folder, filename), file_hash, timeout=timeout)
         except (OSError, ValueError, http.client.HTTPException) as exc:
             failures.append(f"  {url}: {_describe(exc)}")
     raise DownloadError(f"could not download {filename}:\n" + "\n".join(failures))
 
 
-def fetch_verified(url, destination, sha256, *, timeout=None):
-    """Download ``url`` to ``destination`` if its SHA-256 is ``sha256``; return the path.
+def fetch_verified(url, destination, file_hash, *, timeout=None):
+    """Download ``url`` to ``destination`` if its digest is ``file_hash``; return the path.
 
-    Data goes to a temporary file beside ``destination``, renamed into place
-    only after the checksum matched; on any failure nothing is left behind.
+    ``file_hash`` is a SHA-256 (64 hex digits) or MD5 (32) digest. Data goes to
+    a temporary file beside ``destination``, renamed into place only after the
+    checksum matched; on any failure nothing is left behind, not even the
+    folders made for it.
     """
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise ValueError(f"only http and https downloads are supported. Received: {url}")
+    algorithm, algorithm_name = hash_algorithm(file_hash)
+    expected = file_hash.lower()
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     folder = os.path.dirname(os.path.abspath(destination))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix="." + os.path.basename(destination) + ".", suffix=".part")
+    created = make_folders(folder)
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(
+            dir=folder, prefix="." + os.path.basename(destination) + ".", suffix=".part")
         with os.fdopen(handle, "wb") as out:
-            digest = _copy_response(url, out, timeout)
-        if digest != sha256.lower():
+            digest = _copy_response(url, out, timeout, algorithm)
+        if digest != expected:
             raise ChecksumMismatchError(
-                f"SHA-256 mismatch for {url}: expected {sha256.lower()}, got {digest}")
+                f"{algorithm_name} mismatch for {url}: expected {expected}, got {digest}")
         os.replace(temporary, destination)
     except BaseException:
-        _remove_quietly(temporary)
+        if temporary is not None:
+            _remove_quietly(temporary)
+        remove_empty_folders(created)
         raise
     return destination
 
 
-def _copy_response(url, out, timeout):
+def make_folders(folder):
+    """Create ``folder`` and any missing parents; return those created, outermost first."""
+    missing = []
+    folder = os.path.abspath(folder)
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    missing.reverse()
+    for index, path in enumerate(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                remove_empty_folders(missing[:index])
+                raise
+        except BaseException:
+            remove_empty_folders(missing[:index])
+            raise
+    return missing
+
+
+def remove_empty_folders(created):
+    """Remove the folders of ``created`` (outermost first) that are empty, innermost first."""
+    for path in reversed(created):
+        try:
+            os.rmdir(path)
+        except OSError:
+            return
+
+
+def _copy_response(url, out, timeout, algorithm="sha256"):
     request = urllib.request.Request(url, headers={"User-Agent": "fastnn-datasets"})
-    digest = hashlib.sha256()
+    digest = hashlib.new(algorithm)
     received = 0
     with urllib.request.urlopen(request, timeout=timeout) as response:
         while True:

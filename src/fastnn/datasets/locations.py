@@ -1,4 +1,9 @@
-"""Where datasets are looked for on disk, in order, and where downloads go."""
+"""Where datasets are looked for on disk, in order, and where downloads go.
+
+``$FASTNN_DATASETS`` names the parent folder of the datasets' folders
+(``$FASTNN_DATASETS/mnist/``, ``$FASTNN_DATASETS/imdb/``); a folder holding
+one dataset's files directly is accepted too.
+"""
 import os
 from pathlib import Path
 
@@ -7,26 +12,44 @@ ENV_VAR = "FASTNN_DATASETS"
 SYSTEM_DIR = "/usr/share/datasets"
 
 
+class DatasetNotFoundError(FileNotFoundError):
+    """A dataset is not where it was asked for, or neither on disk nor downloadable."""
+
+
+def home_dir():
+    """``~/.fastnn/datasets``: the download cache when ``$FASTNN_DATASETS`` is not set."""
+    return Path.home() / ".fastnn" / "datasets"
+
+
 def cache_dir(name):
     """Download folder: ``$FASTNN_DATASETS/<name>`` if set, else ``~/.fastnn/datasets/<name>``."""
     root = os.environ.get(ENV_VAR)
     if root:
         return Path(root).expanduser() / name
-    return Path.home() / ".fastnn" / "datasets" / name
+    return home_dir() / name
 
 
-def search_dirs(name, path=None):
-    """Folders searched for ``name``'s files, highest priority first."""
+def search_dirs(name):
+    """Folders searched for ``name``'s files when no path is given, highest priority first."""
     folders = []
-    if path is not None:
-        folders.append(Path(os.fspath(path)).expanduser())
     root = os.environ.get(ENV_VAR)
     if root:
-        folders.append(Path(root).expanduser() / name)
-    folders.append(Path.home() / ".fastnn" / "datasets" / name)
+        root = Path(root).expanduser()
+        folders += [root / name, root]
+    folders.append(home_dir() / name)
     folders.append(Path(SYSTEM_DIR) / name)
     unique = []
     for folder in folders:
         if folder not in unique:
             unique.append(folder)
     return unique
+
+
+def how_to_use_local_files(name, files, example_call):
+    """Lines telling a user how to point fastnn at their own copy of ``files``."""
+    return [
+        f"To use local copies of {', '.join(files)}, either",
+        f"  pass the folder holding them: {example_call}, or",
+        f"  set {ENV_VAR} to its parent folder (the files in ${ENV_VAR}/{name}/)"
+        " or to that folder itself.",
+    ]

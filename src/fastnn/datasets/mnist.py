@@ -22,9 +22,13 @@ def load_data(path=None):
     """Return ``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes
     (60000, 28, 28), (60000,), (10000, 28, 28), (10000,).
 
-    ``path`` is an optional folder holding the four IDX files (``.gz`` or not);
-    then ``$FASTNN_DATASETS/mnist``, ``~/.fastnn/datasets/mnist`` and
-    ``/usr/share/datasets/mnist`` are searched, and failing those the files are
-    downloaded, checksum-verified, into the cache folder.
+    ``path``, when given, is the folder holding the four IDX files (``.gz`` or
+    not) and the only place looked at. Without it, ``$FASTNN_DATASETS/mnist``
+    (or ``$FASTNN_DATASETS`` itself), ``~/.fastnn/datasets/mnist`` and
+    ``/usr/share/datasets/mnist`` are searched, and failing those the files
+    are downloaded, checksum-verified, into ``$FASTNN_DATASETS/mnist`` when the
+    variable is set, else ``~/.fastnn/datasets/mnist``.
+    Raises DatasetNotFoundError listing the folders searched. Labels outside
+    0-9 are refused.
     """
     return idx_dataset.load_idx_dataset(NAME, path, MIRRORS, SHA256)

@@ -20,6 +20,11 @@ def _as_labels(y):
                 f"to_categorical: labels must be integers, got non-integer values {_some(bad)}"
             )
         return arr.astype(np.int64)
+    if kind in "USO" and any(isinstance(v, (str, bytes)) for v in arr.reshape(-1).tolist()):
+        raise ValueError(
+            f"to_categorical: labels must be integer class indices, got strings (dtype {arr.dtype}) "
+            f"such as {_some_strings(arr)}; map each class name to an index "
+            "first, e.g. np.unique(y, return_inverse=True)[1]")
     raise ValueError(f"to_categorical: labels must be integers, got an array of dtype {arr.dtype}")
 
 
@@ -28,6 +33,11 @@ def _some(values, limit=5):
     unique = np.unique(values)
     shown = ", ".join(str(v) for v in unique[:limit].tolist())
     return f"[{shown}{', ...' if unique.size > limit else ''}]"
+
+
+def _some_strings(arr, limit=3):
+    values = np.unique(arr.reshape(-1)[:1000].astype(str))[:limit]
+    return ", ".join(repr(v) for v in values.tolist())
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
