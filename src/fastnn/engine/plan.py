@@ -74,10 +74,12 @@ class StepPlan:
 
 
 class PlanCache:
-    """StepPlans by key (e.g. the batch size), all dropped when `signature()` changes."""
+    """StepPlans by key (e.g. the batch shape), all dropped when `signature()` changes; at most
+    `capacity` of them, the least recently made dropped first."""
 
-    def __init__(self, signature):
+    def __init__(self, signature, capacity=8):
         self.signature = signature
+        self.capacity = capacity
         self.plans = {}
         self._seen = None
 
@@ -88,5 +90,7 @@ class PlanCache:
             self._seen = current
         plan = self.plans.get(key)
         if plan is None:
+            if len(self.plans) >= self.capacity:
+                del self.plans[next(iter(self.plans))]
             plan = self.plans[key] = StepPlan(make_step())
         return plan

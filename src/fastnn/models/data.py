@@ -89,16 +89,19 @@ class BatchGatherer:
     converted as a whole); y keeps its dtype, float32 or int64 class labels.
     """
 
-    def __init__(self, x, y, batch_size):
+    def __init__(self, x, y, batch_size, buffers=None):
+        """buffers: a dict in which the buffers are looked up by shape and dtype (and left for
+        the next gatherer of the same shapes), or None for buffers of this gatherer's own."""
         self.x, self.y = x, y
         self.sample_shape = x.shape[1:]
-        self.x_buffer = np.empty((batch_size, math.prod(self.sample_shape)), dtype=np.float32)
+        buffers = {} if buffers is None else buffers
+        self.x_buffer = _buffer(buffers, (batch_size, math.prod(self.sample_shape)), np.float32)
         self.y_buffer = None
         if y is not None:
             if y.dtype == np.int64 and y.ndim == 1:
-                self.y_buffer = np.empty(batch_size, dtype=np.int64)
+                self.y_buffer = _buffer(buffers, (batch_size,), np.int64)
             else:
-                self.y_buffer = np.empty((batch_size, math.prod(y.shape[1:])), dtype=np.float32)
+                self.y_buffer = _buffer(buffers, (batch_size, math.prod(y.shape[1:])), np.float32)
         self._x_rows = _row_gather(x, self.x_buffer)
         self._y_rows = None if y is None else _row_gather(y, self.y_buffer)
 
@@ -124,6 +127,13 @@ class BatchGatherer:
             return xb, None
         yb = self.y_buffer[:m] if self.y_buffer.ndim == 1 else self.y_buffer[:m].reshape((m,) + self.y.shape[1:])
         return xb, yb
+
+
+def _buffer(buffers, shape, dtype):
+    key = (shape, np.dtype(dtype).str)
+    if key not in buffers:
+        buffers[key] = np.empty(shape, dtype=dtype)
+    return buffers[key]
 
 
 def _row_gather(source, buffer):

@@ -20,12 +20,12 @@ def check_shuffle(shuffle):
 class EpochIterator:
     """Yields (step, x batch, y batch) for the samples at `indices` of (x, y), batch by batch."""
 
-    def __init__(self, x, y, batch_size, indices=None, shuffle=False):
+    def __init__(self, x, y, batch_size, indices=None, shuffle=False, buffers=None):
         self.indices = np.arange(len(x), dtype=np.int64) if indices is None else indices
         self.batch_size = batch_size
         self.shuffle = check_shuffle(shuffle)
         self.steps = math.ceil(len(self.indices) / batch_size)
-        self.gatherer = BatchGatherer(x, y, max(1, min(batch_size, len(self.indices))))
+        self.gatherer = BatchGatherer(x, y, max(1, min(batch_size, len(self.indices))), buffers)
 
     def _order(self):
         if self.shuffle is True:

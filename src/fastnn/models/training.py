@@ -12,6 +12,7 @@ A model class mixing this in provides `layers`, `build(input_shape)`, `built`,
 """
 import math
 import numbers
+import threading
 
 import numpy as np
 
@@ -44,11 +45,16 @@ class Trainer:
         self.history = None
         self._metric_identifiers = []
         self._compile_config = None
-        self.train_function = self.test_function = self.predict_function = None
+        self._per_thread = threading.local()  # each thread's compiled steps and batch buffers
+        self.run_eagerly = False
 
     # compile -----------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Sets the optimizer, the loss and the metrics reported by fit and evaluate."""
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, run_eagerly=False):
+        """Sets the optimizer, the loss and the metrics reported by fit and evaluate.
+
+        With run_eagerly=True every step runs through the autodiff engine op by op instead of
+        replaying its recorded kernel calls (the same results, more slowly).
+        """
         if isinstance(metrics, (str, bytes)) or (metrics is not None and callable(metrics)):
             metrics = [metrics]
         if metrics is not None and not isinstance(metrics, (list, tuple)):
@@ -60,7 +66,22 @@ class Trainer:
         self._metric_identifiers = list(metrics or [])
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or [])}
         self.compiled = True
-        self.train_function = self.test_function = self.predict_function = None
+        self.run_eagerly = bool(run_eagerly)
+        self._per_thread = threading.local()
+
+    # Compiled steps replay kernels on fixed buffers, so each thread has its own steps and the
+    # batch buffers they read, reused from call to call.
+    train_function = property(lambda self: getattr(self._per_thread, "train_function", None),
+                              lambda self, f: setattr(self._per_thread, "train_function", f))
+    test_function = property(lambda self: getattr(self._per_thread, "test_function", None),
+                             lambda self, f: setattr(self._per_thread, "test_function", f))
+    predict_function = property(lambda self: getattr(self._per_thread, "predict_function", None),
+                                lambda self, f: setattr(self._per_thread, "predict_function", f))
+
+    def _batch_buffers(self):
+        if not hasattr(self._per_thread, "buffers"):
+            self._per_thread.buffers = {}
+        return self._per_thread.buffers
 
     def _require_compiled(self, method):
         if not self.compiled:
@@ -166,11 +187,11 @@ class Trainer:
 
     def _compiled(self, step):
         """step(x, y) -> arrays, as a function of the same arguments that runs it as a step plan
-        per batch shape (eagerly while NaN debugging is on)."""
+        per batch shape (eagerly with run_eagerly or while NaN debugging is on)."""
         plans = engine.PlanCache(self._plan_signature)
 
         def run(x, y=None):
-            if debug.enabled:
+            if debug.enabled or self.run_eagerly:
                 return step(x, y)
             key = (x.shape, x.__array_interface__["data"][0],
                    None if y is None else (y.shape, y.__array_interface__["data"][0]))
@@ -214,13 +235,13 @@ class Trainer:
         _check_epochs(epochs, initial_epoch)
         x, targets = self._check_data(x, y)
         train, validation = self._split(x, targets, validation_split, validation_data)
-        batches = EpochIterator(x, targets, batch_size, train, shuffle)
+        batches = EpochIterator(x, targets, batch_size, train, shuffle, self._batch_buffers())
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_history=True, add_progbar=verbose != 0, verbose=verbose,
             epochs=epochs, steps=batches.steps)
         metric_fns = self._resolve_metrics(targets)
         names = ["loss"] + [name for name, _ in metric_fns]
-        train_function = self.make_train_function()
+        train_function = self.train_function or self.make_train_function()
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
         self.stop_training, epoch_logs = False, {}
@@ -285,7 +306,7 @@ class Trainer:
         test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
         logs = _results(trackers)
-        for step, xb, yb in EpochIterator(x, targets, batch_size, indices):
+        for step, xb, yb in EpochIterator(x, targets, batch_size, indices, buffers=self._batch_buffers()):
             callback_list.on_test_batch_begin(step)
             losses, predictions = test_function(xb, yb)
             _track(trackers, metric_fns, float(np.mean(losses)), yb, predictions)
@@ -319,7 +340,7 @@ class Trainer:
         batch_size = check_batch_size(batch_size)
         verbose = _verbosity(verbose)
         x = self._check_inputs(x)
-        batches = EpochIterator(x, None, batch_size)
+        batches = EpochIterator(x, None, batch_size, buffers=self._batch_buffers())
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=batches.steps
         )
