@@ -143,25 +143,24 @@ class Trainer:
     # the steps ---------------------------------------------------------------------------
     def compute_gradients(self, x, y):
         """Forward and backward on one batch: the gradients land in the trainable parameters'
-        flat gradient buffer. Returns (loss, predictions, gradient buffer) as arrays."""
+        flat gradient buffer. Returns (loss, predictions, gradient buffer, parameter buffer)."""
         parameters = self.trainable_parameters()
         parameters.zero_grads()
         outputs = self.call(Tensor(x), training=True)
         loss = self.objective(y, outputs)
         if loss.requires_grad:
             loss.backward()
-        return loss.data, outputs.data, parameters.gathered_grads()
+        return loss.data, outputs.data, parameters.gathered_grads(), parameters.values
 
     def train_step(self, x, y):
         """One gradient step on a batch; returns (loss, predictions) as arrays."""
-        loss, predictions, grads = self.compute_gradients(x, y)
-        self._apply_gradients(grads)
+        loss, predictions, grads, values = self.compute_gradients(x, y)
+        self._apply_gradients(grads, values)
         return loss, predictions
 
-    def _apply_gradients(self, grads):
-        parameters = self.trainable_parameters()
-        if parameters.tensors:
-            self.optimizer.apply([grads], [parameters.values])
+    def _apply_gradients(self, grads, values):
+        if values.size:
+            self.optimizer.apply([grads], [values])
 
     def test_step(self, x, y):
         """(per-sample losses, predictions) for one batch, as arrays, without gradients."""
@@ -180,9 +179,9 @@ class Trainer:
         """What a step plan depends on besides its batch: the layers, their trainable flags, the
         arrays holding the weights, the loss, whether NaN debugging (eager only) is on, and the
         global seeding (which dropout layers draw their keys from again)."""
-        layers = self.layers
+        layers = self._layers
         return (tuple(map(id, layers)), tuple(layer.trainable for layer in layers),
-                tuple(id(w.data) for layer in layers for w in layer.weights), id(self.objective), debug.enabled,
+                tuple(id(w.data) for layer in layers for w in layer._weights), id(self.objective), debug.enabled,
                 random.seedings())
 
     def _compiled(self, step):
@@ -206,8 +205,8 @@ class Trainer:
         gradients = self._compiled(self.compute_gradients)
 
         def train_function(x, y):
-            loss, predictions, grads = gradients(x, y)
-            self._apply_gradients(grads)
+            loss, predictions, grads, values = gradients(x, y)
+            self._apply_gradients(grads, values)
             return loss, predictions
 
         train_function.plans = gradients.plans
