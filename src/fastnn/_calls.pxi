@@ -222,14 +222,14 @@ cdef class Tape:
         """The kernel of each call, by name."""
         return [_KERNEL_NAMES[self.calls[j].kernel] for j in range(self.count)]
 
-    def run(self):
-        """Replays every call in order, without the GIL."""
+    def run(self, Py_ssize_t start=0, stop=None):
+        """Replays calls start..stop-1 (all by default) in order, without the GIL."""
         if self.problem is not None:
             raise RuntimeError(f"this step plan cannot be replayed: {self.problem}")
-        cdef Py_ssize_t j, n = self.count
+        cdef Py_ssize_t j, n = self.count if stop is None else min(<Py_ssize_t>stop, self.count)
         cdef int status = 0
         with nogil:
-            for j in range(n):
+            for j in range(start, n):
                 status = _execute(&self.calls[j])
                 if status != 0:
                     break
