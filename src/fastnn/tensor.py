@@ -15,16 +15,29 @@ def is_grad_enabled():
     return getattr(_state, "enabled", True)
 
 
+def _saved_modes():
+    """This thread's stack of grad modes to restore, one per `no_grad` block it is inside."""
+    try:
+        return _state.saved
+    except AttributeError:
+        _state.saved = []
+        return _state.saved
+
+
 class no_grad(ContextDecorator):
-    """Context manager and decorator: operations inside it record no graph."""
+    """Context manager and decorator: operations inside it record no graph.
+
+    The mode to restore is kept per thread, not on the instance, so one instance may be
+    nested, re-entered (a recursive decorated function) and shared by threads.
+    """
 
     def __enter__(self):
-        self._previous = is_grad_enabled()
+        _saved_modes().append(is_grad_enabled())
         _state.enabled = False
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self._previous
+        _state.enabled = _saved_modes().pop()
         return False
 
 
