@@ -4,13 +4,11 @@ Weights: an .npz archive with one array per weight, keyed '<layer index>/<weight
 plus '__layers__', the 'name (Class)' of every layer, for error messages.
 Whole model: a zip file holding config.json (architecture and compile settings),
 model.weights.npz and, once the optimizer has state, optimizer.npz.
-Every file is written to a temporary file in the target folder and then renamed over the
-target, so an interrupted save leaves the previous file intact.
+Every file is written with atomic_write, so an interrupted save leaves the previous file intact.
 """
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 
@@ -18,6 +16,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
+from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
 FORMAT_VERSION = 1
@@ -25,27 +24,6 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.weights.npz"
 OPTIMIZER_NAME = "optimizer.npz"
 LAYERS_KEY = "__layers__"
-
-
-def atomic_write(filepath, write):
-    """Calls write(file) on a temporary file next to filepath, then renames it to filepath."""
-    filepath = os.fspath(filepath)
-    folder = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        mode = os.stat(filepath).st_mode & 0o777 if os.path.exists(filepath) else 0o644
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, filepath)
-    except BaseException:
-        try:
-            os.unlink(tmp_path)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _layer_label(layer):
