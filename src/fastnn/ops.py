@@ -23,6 +23,8 @@ def _keepdims_shape(shape, axis):
 
 # -- element-wise -----------------------------------------------------------------------
 class Add(Function):
+    reads_inputs = False
+
     def forward(self, x, y):
         return kernels.add(x, y) if _floats(x, y) else np.add(x, y)
 
@@ -52,6 +54,8 @@ class Pow(Function):
 
 
 class Exp(Function):
+    reads_inputs, reads_output = False, True
+
     def forward(self, x):
         self.y = np.exp(x)
         return self.y
@@ -70,6 +74,8 @@ class Log(Function):
 
 
 class Relu(Function):
+    reads_inputs, reads_output = False, True
+
     def forward(self, x):
         self.y = kernels.relu(x) if _floats(x) else np.maximum(x, 0)
         return self.y
@@ -79,6 +85,8 @@ class Relu(Function):
 
 
 class Tanh(Function):
+    reads_inputs, reads_output = False, True
+
     def forward(self, x):
         self.y = np.tanh(x)
         return self.y
@@ -89,6 +97,8 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed as exp(-log(1 + exp(-x))) so that it never overflows."""
+
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = np.exp(-np.logaddexp(0, -x)) if _floats(x) else 1 / (1 + np.exp(-x))
@@ -112,6 +122,8 @@ class Where(Function):
 
 # -- reductions ---------------------------------------------------------------------------
 class Sum(Function):
+    reads_inputs = False
+
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.kept = x.shape, _keepdims_shape(x.shape, axis)
         return np.sum(x, axis=axis, keepdims=keepdims)
@@ -122,6 +134,8 @@ class Sum(Function):
 
 class Max(Function):
     """The maximum; the gradient is shared equally between tied maxima."""
+
+    reads_output = True
 
     def forward(self, x, axis=None, keepdims=False):
         self.x = x
@@ -137,6 +151,8 @@ class Max(Function):
 
 # -- movement ---------------------------------------------------------------------------------
 class Reshape(Function):
+    reads_inputs, output_is_view = False, True
+
     def forward(self, x, shape):
         self.shape = x.shape
         return x.reshape(shape)
@@ -146,6 +162,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    reads_inputs, output_is_view = False, True
+
     def forward(self, x, axes=None):
         self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
         return np.transpose(x, self.axes)
@@ -160,6 +178,8 @@ def _is_basic_index(index):
 
 
 class GetItem(Function):
+    reads_inputs, output_is_view = False, True
+
     def forward(self, x, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         return x[index]
@@ -203,6 +223,8 @@ class Dense(Function):
 
     premasked = None  # a gradient for this op's output that a consumer already masked by its relu
 
+    reads_output = True
+
     def forward(self, x, kernel, *bias, activation=None):
         self.x, self.kernel, self.activation = x, kernel, activation
         self.y = kernels.matmul(x, kernel, bias=bias[0] if bias else None, activation=activation)
@@ -231,6 +253,8 @@ class Dense(Function):
 
 class Softmax(Function):
     """Softmax along the last axis."""
+
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = kernels.softmax(x)

@@ -8,6 +8,9 @@ from . import debug, kernels
 
 _GRAD_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = threading.local()
+# Counts every assignment to a Tensor's .data, in any thread: the version a tensor gets when
+# modified, and what an op records in its forward pass to tell later modifications apart.
+_modifications = [0]
 
 
 def is_grad_enabled():
@@ -52,6 +55,12 @@ class Function:
     # Set by the engine just before backward: per parent, an array backward may write that
     # parent's gradient into (and return), or None. Only ever offered for a leaf's grad_buffer.
     grad_out = None
+    # What backward reads besides the gradient: the inputs' values, the output's values. The
+    # engine refuses to run backward once one of them has been modified since the forward pass.
+    reads_inputs = True
+    reads_output = False
+    # True when the output is a view of the first input: both then share one version.
+    output_is_view = False
 
     def __init__(self, parents):
         self.parents = parents
@@ -79,31 +88,69 @@ class Function:
         if debug.enabled:
             debug.check_forward(self, data)
         if is_grad_enabled() and any(self.needs_grad):
-            return Tensor._result(data, self)
-        return Tensor(data)
+            out = Tensor._result(data, self)
+            self.recorded_at = _modifications[0]
+        else:
+            out = Tensor(data)
+        if self.output_is_view:
+            out._version = self.parents[0]._shared_version()
+        return out
+
+
+class _VersionedData:
+    """Tensor.data: read straight from the instance; every assignment is a modification.
+
+    `t.data = other` and in-place arithmetic through the attribute (`t.data -= step`, which
+    Python ends with an assignment) raise the tensor's version, which its views and detached
+    copies share, to a new value of the modification count. Having no __get__, this
+    descriptor leaves reads at the cost of a plain attribute.
+    """
+
+    def __set__(self, tensor, value):
+        tensor.__dict__["data"] = value
+        _modifications[0] += 1
+        if tensor._version is None:
+            tensor._version = [_modifications[0]]
+        else:
+            tensor._version[0] = _modifications[0]
 
 
 class Tensor:
     """An n-dimensional array that can take part in reverse-mode differentiation."""
 
+    data = _VersionedData()
+
     __array_ufunc__ = None  # make NumPy defer `array + tensor` to Tensor.__radd__
     # Optional preallocated array of this leaf's shape and dtype: when .grad is None, backward
     # stores the gradient there (written in place by the op when it can) instead of a new array.
     grad_buffer = None
+    # [the modification count at this tensor's last modification], shared with its views; None
+    # until it is modified or viewed.
+    _version = None
 
     def __init__(self, data, requires_grad=False):
-        data = data.data if isinstance(data, Tensor) else np.asarray(data)
+        if isinstance(data, Tensor):
+            self._version = data._shared_version()  # the same array: one version
+            data = data.data
+        else:
+            data = np.asarray(data)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be real numbers, got dtype {data.dtype}")
         if requires_grad and data.dtype not in _GRAD_DTYPES:
             raise TypeError(
                 f"only float32 and float64 tensors can require gradients, got dtype {data.dtype}"
             )
-        self.data = data
+        self.__dict__["data"] = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._fn = None  # the Function that produced this tensor; None for leaves
         self._released = False  # set once backward has freed the graph behind this tensor
+
+    def _shared_version(self):
+        """This tensor's version, made shareable (with a view or a copy of the same array)."""
+        if self._version is None:
+            self._version = [0]
+        return self._version
 
     @classmethod
     def _result(cls, data, fn):
@@ -146,8 +193,8 @@ class Tensor:
         return int(self.data)
 
     def detach(self):
-        """A tensor sharing this data, cut off from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this data (and its version), cut off from the graph."""
+        return Tensor(self)
 
     def zero_grad(self):
         self.grad = None
@@ -308,8 +355,33 @@ def _graph_order(root):
         seen.add(id(node))
         stack.append((node, True))
         if node._fn is not None:
+            if node._fn.recorded_at != _modifications[0]:
+                _check_unmodified(node)
             stack.extend((p, False) for p in node._fn.parents if p.requires_grad and id(p) not in seen)
     return order
+
+
+def _check_unmodified(node):
+    """Raises when the op that made node would read a tensor modified since its forward pass."""
+    fn = node._fn
+    if fn.reads_output and _modified_since(node, fn.recorded_at):
+        _refuse_modified(fn, "its output", node)
+    if fn.reads_inputs:
+        for i, parent in enumerate(fn.parents):
+            if _modified_since(parent, fn.recorded_at):
+                _refuse_modified(fn, f"its input {i}", parent)
+
+
+def _modified_since(tensor, count):
+    return tensor._version is not None and tensor._version[0] > count
+
+
+def _refuse_modified(fn, which, tensor):
+    raise RuntimeError(
+        f"backward(): {type(fn).__name__} needs the values of {which}, a {tensor.dtype} tensor of shape "
+        f"{tensor.shape}, but its .data was modified after the forward pass, so the gradient would be "
+        "wrong. Modify tensors after backward(), or run the forward pass again."
+    )
 
 
 def _leaf_targets(fn, grads):
