@@ -1,4 +1,5 @@
 """Tensor: an ndarray that records the operations applied to it, and the reverse-mode engine."""
+import operator
 import threading
 from contextlib import ContextDecorator
 
@@ -81,7 +82,7 @@ class Function:
     def apply(cls, *inputs, **options):
         """Runs the op on Tensors (or array-likes) and records it when a gradient is needed."""
         fn = cls(tuple(as_tensor(x) for x in inputs))
-        return fn.output(fn.forward(*(p.data for p in fn.parents), **options))
+        return fn.output(fn.forward(*(p._data for p in fn.parents), **options))
 
     def output(self, data):
         """The Tensor holding this op's result, linked to the op when a gradient is needed."""
@@ -97,28 +98,22 @@ class Function:
         return out
 
 
-class _VersionedData:
-    """Tensor.data: read straight from the instance; every assignment is a modification.
-
-    `t.data = other` and in-place arithmetic through the attribute (`t.data -= step`, which
-    Python ends with an assignment) raise the tensor's version, which its views and detached
-    copies share, to a new value of the modification count. Having no __get__, this
-    descriptor leaves reads at the cost of a plain attribute.
-    """
-
-    def __set__(self, tensor, value):
-        tensor.__dict__["data"] = value
-        _modifications[0] += 1
-        if tensor._version is None:
-            tensor._version = [_modifications[0]]
-        else:
-            tensor._version[0] = _modifications[0]
+def _assign_data(tensor, value):
+    """Tensor.data's setter: `t.data = other`, and in-place arithmetic through the attribute
+    (`t.data -= step`, which Python ends with an assignment), are modifications. Each raises
+    the tensor's version, shared with its views and detached copies, to a new count."""
+    tensor._data = value
+    _modifications[0] += 1
+    if tensor._version is None:
+        tensor._version = [_modifications[0]]
+    else:
+        tensor._version[0] = _modifications[0]
 
 
 class Tensor:
     """An n-dimensional array that can take part in reverse-mode differentiation."""
 
-    data = _VersionedData()
+    data = property(operator.attrgetter("_data"), _assign_data)
 
     __array_ufunc__ = None  # make NumPy defer `array + tensor` to Tensor.__radd__
     # Optional preallocated array of this leaf's shape and dtype: when .grad is None, backward
@@ -140,7 +135,7 @@ class Tensor:
             raise TypeError(
                 f"only float32 and float64 tensors can require gradients, got dtype {data.dtype}"
             )
-        self.__dict__["data"] = data
+        self._data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._fn = None  # the Function that produced this tensor; None for leaves
@@ -160,10 +155,10 @@ class Tensor:
         return out
 
     # -- array protocol and attributes --------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size)
     T = property(lambda self: self.transpose())
     is_leaf = property(lambda self: self._fn is None)
 
