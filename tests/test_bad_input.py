@@ -207,7 +207,7 @@ ROWS = [
         TypeError, r"Model '.*' takes real numbers. Received: inputs with dtype complex128"),
     Row("set_weights: complex kernel",
         lambda: classifier().layers[0].set_weights([np.ones((FEATURES, 8), complex), np.zeros(8)]),
-        TypeError, r"weight 'kernel' must hold real numbers, received an array of dtype complex128"),
+        TypeError, r"weight 'kernel' must hold floating-point numbers, received an array of dtype complex128"),
     Row("Tensor of strings",
         lambda: Tensor(np.array(["a", "b"])),
         TypeError, r"Tensor data must be real numbers, got dtype <U1"),
@@ -402,7 +402,7 @@ def test_weight_files_with_complex_arrays_are_refused(tmp_path):
     arrays["0/kernel"] = arrays["0/kernel"].astype(np.complex64)
     np.savez(path, **arrays)
     before = model.get_weights()
-    with pytest.raises(ValueError, match=r"'kernel' of layer 0 with dtype complex64, not real numbers"):
+    with pytest.raises(ValueError, match=r"'kernel' of layer 0 with dtype complex64, not floating-point numbers"):
         model.load_weights(path)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)

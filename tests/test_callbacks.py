@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -252,6 +253,28 @@ def test_model_checkpoint_errors(tmp_path):
         fit(FakeModel(), [ModelCheckpoint(str(tmp_path / "x"), monitor="val_mae", save_best_only=True)], losses(0.5))
     with pytest.raises(ValueError, match="Received: save_freq=0"):
         ModelCheckpoint("x", save_freq=0)
+
+
+@pytest.mark.parametrize("pattern, problem", [
+    ("{epoch.npz", "expected '}' before end of string"),
+    ("{epoch:02q}.npz", "Unknown format code 'q' for object of type 'int'"),
+    ("model-}.npz", "Single '}' encountered"),
+    ("{val_loss:03d}.npz", "Unknown format code 'd' for object of type 'float'"),
+    ("{}.npz", "positional fields"),
+    ("{0}-{epoch}.npz", "positional fields"),
+    ("{epoch!q}.npz", "Unknown conversion specifier q"),
+    ("{loss[0]}.npz", "'float' object is not subscriptable"),
+])
+def test_model_checkpoint_refuses_a_bad_pattern_when_made(tmp_path, pattern, problem):
+    path = str(tmp_path / pattern)
+    with pytest.raises(ValueError, match=re.escape(f"ModelCheckpoint: filepath {path!r} is not a valid format "
+                                                   f"pattern ({problem}")):
+        ModelCheckpoint(path, save_freq=3)
+
+
+@pytest.mark.parametrize("pattern", ["{epoch:02d}-{val_loss:.2f}.npz", "{batch:04d}_{accuracy:.3%}", "{{literal}}"])
+def test_model_checkpoint_takes_a_good_pattern(pattern):
+    assert ModelCheckpoint(pattern).filepath == pattern
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

@@ -81,7 +81,7 @@ def test_weights_file_errors(tmp_path):
     with pytest.raises(FileNotFoundError):
         model.load_weights(tmp_path / "missing.npz")
     (tmp_path / "junk.npz").write_bytes(b"not an archive")
-    with pytest.raises(ValueError, match="not a readable fastnn weights file"):
+    with pytest.raises(ValueError, match="not a fastnn weights file: save_weights writes a zip archive"):
         model.load_weights(tmp_path / "junk.npz")
     with pytest.raises(ValueError, match="unbuilt model"):
         models.Sequential([layers.Dense(3)]).save_weights(tmp_path / "x.npz")

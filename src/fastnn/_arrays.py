@@ -1,4 +1,4 @@
-"""Argument checks shared by the kernel wrappers and the oracles."""
+"""Argument checks shared by the kernel wrappers, the oracles and the weight loaders."""
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -23,6 +23,33 @@ def as_float_array(x, name):
         f"{name} has unsupported dtype {arr.dtype}; expected a real numeric array "
         "(float32, float64, integer or bool)"
     )
+
+
+def cast_to_fit(value, dtype, name):
+    """value cast to the float dtype of the array it will be stored in, refusing what would not fit.
+
+    TypeError when value does not hold floating-point numbers (integers, bools and complex
+    numbers included); ValueError when a finite value lies beyond dtype's range and would
+    become inf. inf and NaN already in value are kept.
+    """
+    value = np.asarray(value)
+    dtype = np.dtype(dtype)
+    if value.dtype.kind != "f":
+        raise TypeError(f"{name} must hold floating-point numbers, received an array of dtype {value.dtype}")
+    if value.dtype.itemsize <= dtype.itemsize:
+        return value.astype(dtype, copy=False)  # a float type no wider than dtype always fits
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = value.astype(dtype)
+    overflow = np.isinf(cast) & ~np.isinf(value)
+    if overflow.any():
+        where = tuple(int(i) for i in np.argwhere(overflow)[0])
+        count = int(overflow.sum())
+        raise ValueError(
+            f"{name} holds {float(value[where]):g}{f' at index {where}' if where else ''}, beyond the range "
+            f"of {dtype} (largest finite value {float(np.finfo(dtype).max):g}): it would become inf "
+            f"({count} value{'s' if count > 1 else ''} out of range)"
+        )
+    return cast
 
 
 def as_float_arrays(**named):

@@ -38,6 +38,7 @@ def _reduced_shape(shape, axis):
 # -- element-wise -----------------------------------------------------------------------
 class Add(Function):
     replayable = True
+    reads_inputs = False
 
     def forward(self, x, y):
         if _floats(x, y):
@@ -92,6 +93,7 @@ class Pow(Function):
 
 class Exp(Function):
     replayable = True
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = kernels.exp(x)
@@ -114,6 +116,7 @@ class Log(Function):
 
 class Relu(Function):
     replayable = True
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         if _floats(x):
@@ -129,6 +132,7 @@ class Relu(Function):
 
 class Tanh(Function):
     replayable = True
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = kernels.tanh(x)
@@ -142,6 +146,8 @@ class Sigmoid(Function):
     """1 / (1 + exp(-x)), computed from exp(-|x|) so that it never overflows."""
 
     replayable = True
+
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = kernels.sigmoid(x)
@@ -193,6 +199,7 @@ class Where(Function):
 # -- reductions ---------------------------------------------------------------------------
 class Sum(Function):
     replayable = True
+    reads_inputs = False
 
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.kept = x.shape, _keepdims_shape(x.shape, axis)
@@ -208,6 +215,8 @@ class Sum(Function):
 
 class Max(Function):
     """The maximum; the gradient is shared equally between tied maxima."""
+
+    reads_output = True
 
     def forward(self, x, axis=None, keepdims=False):
         self.x = x
@@ -232,6 +241,7 @@ def _reshaped(a, shape):
 
 class Reshape(Function):
     replayable = True
+    reads_inputs, output_is_view = False, True
 
     def forward(self, x, shape):
         self.shape = x.shape
@@ -243,6 +253,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     replayable = True
+    reads_inputs, output_is_view = False, True
 
     def forward(self, x, axes=None):
         self.axes = tuple(range(x.ndim))[::-1] if axes is None else axes
@@ -258,6 +269,8 @@ def _is_basic_index(index):
 
 
 class GetItem(Function):
+    reads_inputs, output_is_view = False, True
+
     def forward(self, x, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
         return x[index]
@@ -301,6 +314,8 @@ class Dense(Function):
 
     replayable = True
 
+    reads_output = True
+
     def forward(self, x, kernel, *bias, activation=None):
         self.x, self.kernel, self.activation = x, kernel, activation
         self.y = kernels.matmul(x, kernel, bias=bias[0] if bias else None, activation=activation)
@@ -320,6 +335,7 @@ class Softmax(Function):
     """Softmax along the last axis."""
 
     replayable = True
+    reads_inputs, reads_output = False, True
 
     def forward(self, x):
         self.y = kernels.softmax(x)

@@ -1,4 +1,5 @@
 """Tensor: an ndarray that records the operations applied to it, and the reverse-mode engine."""
+import operator
 import threading
 from contextlib import ContextDecorator
 
@@ -8,6 +9,9 @@ from . import _C, debug, kernels
 
 _GRAD_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _state = threading.local()
+# Counts every assignment to a Tensor's .data, in any thread: the version a tensor gets when
+# modified, and what an op records in its forward pass to tell later modifications apart.
+_modifications = [0]
 
 
 def is_grad_enabled():
@@ -15,16 +19,29 @@ def is_grad_enabled():
     return getattr(_state, "enabled", True)
 
 
+def _saved_modes():
+    """This thread's stack of grad modes to restore, one per `no_grad` block it is inside."""
+    try:
+        return _state.saved
+    except AttributeError:
+        _state.saved = []
+        return _state.saved
+
+
 class no_grad(ContextDecorator):
-    """Context manager and decorator: operations inside it record no graph."""
+    """Context manager and decorator: operations inside it record no graph.
+
+    The mode to restore is kept per thread, not on the instance, so one instance may be
+    nested, re-entered (a recursive decorated function) and shared by threads.
+    """
 
     def __enter__(self):
-        self._previous = is_grad_enabled()
+        _saved_modes().append(is_grad_enabled())
         _state.enabled = False
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self._previous
+        _state.enabled = _saved_modes().pop()
         return False
 
 
@@ -43,6 +60,12 @@ class Function:
     # Set by the engine just before backward: per parent, an array backward may write that
     # parent's gradient into (and return), or None. Only ever offered for a leaf's grad_buffer.
     grad_out = None
+    # What backward reads besides the gradient: the inputs' values, the output's values. The
+    # engine refuses to run backward once one of them has been modified since the forward pass.
+    reads_inputs = True
+    reads_output = False
+    # True when the output is a view of the first input: both then share one version.
+    output_is_view = False
 
     def __init__(self, parents):
         self.parents = parents
@@ -63,7 +86,7 @@ class Function:
     def apply(cls, *inputs, **options):
         """Runs the op on Tensors (or array-likes) and records it when a gradient is needed."""
         fn = cls(tuple(as_tensor(x) for x in inputs))
-        return fn.output(fn.forward(*(p.data for p in fn.parents), **options))
+        return fn.output(fn.forward(*(p._data for p in fn.parents), **options))
 
     def output(self, data):
         """The Tensor holding this op's result, linked to the op when a gradient is needed."""
@@ -72,31 +95,63 @@ class Function:
         if not self.replayable:
             _C._unreplayable(f"{type(self).__name__} is not built on kernels")
         if is_grad_enabled() and any(self.needs_grad):
-            return Tensor._result(data, self)
-        return Tensor(data)
+            out = Tensor._result(data, self)
+            self.recorded_at = _modifications[0]
+        else:
+            out = Tensor(data)
+        if self.output_is_view:
+            out._version = self.parents[0]._shared_version()
+        return out
+
+
+def _assign_data(tensor, value):
+    """Tensor.data's setter: `t.data = other`, and in-place arithmetic through the attribute
+    (`t.data -= step`, which Python ends with an assignment), are modifications. Each raises
+    the tensor's version, shared with its views and detached copies, to a new count."""
+    tensor._data = value
+    _modifications[0] += 1
+    if tensor._version is None:
+        tensor._version = [_modifications[0]]
+    else:
+        tensor._version[0] = _modifications[0]
 
 
 class Tensor:
     """An n-dimensional array that can take part in reverse-mode differentiation."""
 
+    data = property(operator.attrgetter("_data"), _assign_data)
+
     __array_ufunc__ = None  # make NumPy defer `array + tensor` to Tensor.__radd__
     # Optional preallocated array of this leaf's shape and dtype: when .grad is None, backward
     # stores the gradient there (written in place by the op when it can) instead of a new array.
     grad_buffer = None
+    # [the modification count at this tensor's last modification], shared with its views; None
+    # until it is modified or viewed.
+    _version = None
 
     def __init__(self, data, requires_grad=False):
-        data = data.data if isinstance(data, Tensor) else np.asarray(data)
+        if isinstance(data, Tensor):
+            self._version = data._shared_version()  # the same array: one version
+            data = data.data
+        else:
+            data = np.asarray(data)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"Tensor data must be real numbers, got dtype {data.dtype}")
         if requires_grad and data.dtype not in _GRAD_DTYPES:
             raise TypeError(
                 f"only float32 and float64 tensors can require gradients, got dtype {data.dtype}"
             )
-        self.data = data
+        self._data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._fn = None  # the Function that produced this tensor; None for leaves
         self._released = False  # set once backward has freed the graph behind this tensor
+
+    def _shared_version(self):
+        """This tensor's version, made shareable (with a view or a copy of the same array)."""
+        if self._version is None:
+            self._version = [0]
+        return self._version
 
     @classmethod
     def _result(cls, data, fn):
@@ -106,10 +161,10 @@ class Tensor:
         return out
 
     # -- array protocol and attributes --------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    size = property(lambda self: self.data.size)
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size)
     T = property(lambda self: self.transpose())
     is_leaf = property(lambda self: self._fn is None)
 
@@ -139,8 +194,8 @@ class Tensor:
         return int(self.data)
 
     def detach(self):
-        """A tensor sharing this data, cut off from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this data (and its version), cut off from the graph."""
+        return Tensor(self)
 
     def zero_grad(self):
         self.grad = None
@@ -301,8 +356,33 @@ def _graph_order(root):
         seen.add(id(node))
         stack.append((node, True))
         if node._fn is not None:
+            if node._fn.recorded_at != _modifications[0]:
+                _check_unmodified(node)
             stack.extend((p, False) for p in node._fn.parents if p.requires_grad and id(p) not in seen)
     return order
+
+
+def _check_unmodified(node):
+    """Raises when the op that made node would read a tensor modified since its forward pass."""
+    fn = node._fn
+    if fn.reads_output and _modified_since(node, fn.recorded_at):
+        _refuse_modified(fn, "its output", node)
+    if fn.reads_inputs:
+        for i, parent in enumerate(fn.parents):
+            if _modified_since(parent, fn.recorded_at):
+                _refuse_modified(fn, f"its input {i}", parent)
+
+
+def _modified_since(tensor, count):
+    return tensor._version is not None and tensor._version[0] > count
+
+
+def _refuse_modified(fn, which, tensor):
+    raise RuntimeError(
+        f"backward(): {type(fn).__name__} needs the values of {which}, a {tensor.dtype} tensor of shape "
+        f"{tensor.shape}, but its .data was modified after the forward pass, so the gradient would be "
+        "wrong. Modify tensors after backward(), or run the forward pass again."
+    )
 
 
 def _leaf_targets(fn, grads):

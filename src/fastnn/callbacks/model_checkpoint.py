@@ -2,6 +2,8 @@
 import math
 import numbers
 import os
+import re
+import string
 
 from .callback import Callback, print_line
 from .monitoring import monitor_direction, monitored_value
@@ -18,7 +20,7 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch"):
         super().__init__()
-        self.filepath = os.fspath(filepath)
+        self.filepath = check_pattern(os.fspath(filepath))
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -83,3 +85,32 @@ class ModelCheckpoint(Callback):
             self.model.save_weights(path)
         else:
             self.model.save(path)
+
+
+def _field_names(pattern):
+    """The names of every replacement field in a format pattern, nested ones included."""
+    for _, field, spec, _ in string.Formatter().parse(pattern):
+        if field is not None:
+            yield re.match(r"[^.\[]*", field).group()
+            if spec:
+                yield from _field_names(spec)
+
+
+def check_pattern(pattern):
+    """pattern, after formatting it once with sample values for its fields: ValueError when it fails.
+
+    {epoch} and {batch} get an integer, any other field a float (as every value in the logs).
+    """
+    try:
+        names = set(_field_names(pattern))
+        if any(name == "" or name.isdigit() for name in names):
+            raise ValueError("positional fields such as {} or {0} have no value; name the field, e.g. {epoch}")
+        pattern.format(**{name: 1 if name in ("epoch", "batch") else 0.5 for name in names})
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as err:
+        raise ValueError(
+            f"ModelCheckpoint: filepath {pattern!r} is not a valid format pattern ({err}). Its fields are "
+            "{epoch} and {batch} (integers from 1) and the keys of the logs (floats), "
+            "e.g. 'model-{epoch:02d}-{val_loss:.2f}.npz'"
+        ) from None
+    return pattern
+

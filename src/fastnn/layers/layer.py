@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 
 from .. import initializers
+from .._arrays import cast_to_fit
 from ..tensor import Tensor
 
 _name_counts = Counter()
@@ -105,26 +106,31 @@ class Layer:
 
     def set_weights(self, weights):
         """Copies new values into the existing weight arrays (shapes must match)."""
+        for weight, value in zip(self._weights, self.checked_weights(weights)):
+            np.copyto(weight.data, value)
+
+    def checked_weights(self, weights):
+        """weights cast to this layer's weight dtypes, after checking that each one fits.
+
+        Raises (changing nothing) for a wrong count or shape, for arrays that do not hold
+        floating-point numbers and for finite values beyond the range of the weights' dtype.
+        """
         weights = list(weights)
         if len(weights) != len(self._weights):
             raise ValueError(
                 f"Layer {self.name!r} ({type(self).__name__}) expects {len(self._weights)} weight arrays, "
                 f"received {len(weights)}"
             )
-        values = [np.asarray(v) for v in weights]
-        for name, weight, value in zip(self._weight_names, self._weights, values):
-            if value.dtype.kind not in "biuf":
-                raise TypeError(
-                    f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} must hold real numbers, "
-                    f"received an array of dtype {value.dtype}"
-                )
+        checked = []
+        for name, weight, value in zip(self._weight_names, self._weights, weights):
+            label = f"Layer {self.name!r} ({type(self).__name__}) weight {name!r}"
+            value = np.asarray(value)
             if value.shape != weight.data.shape:
                 raise ValueError(
-                    f"Layer {self.name!r} ({type(self).__name__}) weight {name!r} has shape "
-                    f"{weight.data.shape}, received an array of shape {value.shape}"
+                    f"{label} has shape {weight.data.shape}, received an array of shape {value.shape}"
                 )
-        for weight, value in zip(self._weights, values):
-            np.copyto(weight.data, value, casting="unsafe")
+            checked.append(cast_to_fit(value, weight.data.dtype, label))
+        return checked
 
     # Shapes and building ------------------------------------------------------------------
     def build(self, input_shape):

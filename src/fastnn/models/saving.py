@@ -4,18 +4,19 @@ Weights: an .npz archive with one array per weight, keyed '<layer index>/<weight
 plus '__layers__', the 'name (Class)' of every layer, for error messages.
 Whole model: a zip file holding config.json (architecture and compile settings),
 model.weights.npz and, once the optimizer has state, optimizer.npz.
-Every file is written to a temporary file in the target folder and then renamed over the
-target, so an interrupted save leaves the previous file intact.
+Every file is written with atomic_write, so an interrupted save leaves the previous file intact.
 """
 import io
 import json
 import os
-import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
 from .. import losses, optimizers
+from .._arrays import cast_to_fit
+from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
 FORMAT_VERSION = 1
@@ -23,27 +24,6 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.weights.npz"
 OPTIMIZER_NAME = "optimizer.npz"
 LAYERS_KEY = "__layers__"
-
-
-def atomic_write(filepath, write):
-    """Calls write(file) on a temporary file next to filepath, then renames it to filepath."""
-    filepath = os.fspath(filepath)
-    folder = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        mode = os.stat(filepath).st_mode & 0o777 if os.path.exists(filepath) else 0o644
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, filepath)
-    except BaseException:
-        try:
-            os.unlink(tmp_path)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _layer_label(layer):
@@ -73,23 +53,68 @@ def save_weights(model, filepath):
     atomic_write(filepath, lambda file: np.savez(file, **arrays))
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _check_archive_file(filepath, kind, writer):
+    """Raises a clear error unless filepath is an existing zip archive (what `writer` makes)."""
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such {kind} file: {filepath!r}")
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"{filepath!r} is a directory, not a fastnn {kind} file")
+    if zipfile.is_zipfile(filepath):
+        return
+    with open(filepath, "rb") as file:
+        is_npy = file.read(len(NPY_MAGIC)) == NPY_MAGIC
+    found = "a single NumPy array (.npy)" if is_npy else "not a zip archive"
+    raise ValueError(f"{filepath!r} is not a fastnn {kind} file: {writer} writes a zip archive, and this file is {found}")
+
+
+def _open_zip(filepath, kind):
+    try:
+        return zipfile.ZipFile(filepath)
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise ValueError(f"{filepath!r} is a damaged fastnn {kind} file: {err}") from None
+
+
+def _read_member(archive, name, where):
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        raise ValueError(f"{where}: {name} is damaged ({err})") from None
+
+
 def _read_npz(source, description):
+    """{key: array} from an .npz archive (a path or bytes) of plain arrays; pickled objects are refused."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+        if not zipfile.is_zipfile(source):
+            raise ValueError(f"{description} is not a fastnn weights file (.npz): it is not a zip archive")
+        source.seek(0)
+    arrays = {}
     try:
         with np.load(source, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
+            for key in archive.files:
+                try:
+                    arrays[key] = archive[key]
+                except ValueError as err:
+                    if "pickle" not in str(err):
+                        raise
+                    raise ValueError(f"entry {key!r} holds Python objects, which fastnn never saves") from None
+                if not isinstance(arrays[key], np.ndarray):
+                    raise ValueError(f"entry {key!r} is not a NumPy array (.npy)")
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, zlib.error) as err:
         raise ValueError(f"{description} is not a readable fastnn weights file (.npz): {err}") from None
+    return arrays
 
 
 def read_weights_file(filepath):
     """{key: array} from a save_weights file, or from the weights inside a model.save file."""
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No such weights file: {filepath!r}")
-    if zipfile.is_zipfile(filepath):
-        with zipfile.ZipFile(filepath) as archive:
-            if WEIGHTS_NAME in archive.namelist():
-                return _read_npz(io.BytesIO(archive.read(WEIGHTS_NAME)), repr(filepath))
+    _check_archive_file(filepath, "weights", "save_weights")
+    with _open_zip(filepath, "weights") as archive:
+        if WEIGHTS_NAME in archive.namelist():
+            return _read_npz(_read_member(archive, WEIGHTS_NAME, repr(filepath)), f"{filepath!r} ({WEIGHTS_NAME})")
     return _read_npz(filepath, repr(filepath))
 
 
@@ -126,12 +151,15 @@ def assign_weights(model, arrays, source="the file"):
                 f"{_describe(expected)} but {source} holds {_describe(found)} for {saved_label(index)}"
             )
         by_name = dict(saved.get(index, []))
-        for name, value in by_name.items():
-            if value.dtype.kind not in "biuf":
-                raise ValueError(f"{source} holds {name!r} of layer {index} with dtype {value.dtype}, not real numbers")
-        updates.extend((weight, by_name[name]) for name, weight in zip(layer.weight_names, layer.weights))
+        for name, weight in zip(layer.weight_names, layer.weights):
+            value = by_name[name]
+            if value.dtype.kind != "f":
+                raise ValueError(
+                    f"{source} holds {name!r} of layer {index} with dtype {value.dtype}, not floating-point numbers"
+                )
+            updates.append((weight, cast_to_fit(value, weight.data.dtype, f"{source}: {name!r} of layer {index}")))
     for weight, value in updates:
-        np.copyto(weight.data, value, casting="unsafe")
+        np.copyto(weight.data, value)
 
 
 def _describe(weights):
@@ -193,36 +221,116 @@ def load_model(filepath, custom_objects=None, compile=True):
     from .sequential import Sequential
 
     filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No such model file: {filepath!r}")
-    if not zipfile.is_zipfile(filepath):
-        raise ValueError(f"{filepath!r} is not a fastnn model file (expected a zip written by model.save)")
-    with zipfile.ZipFile(filepath) as archive:
+    where = repr(filepath)
+    _check_archive_file(filepath, "model", "model.save")
+    with _open_zip(filepath, "model") as archive:
         names = archive.namelist()
-        if CONFIG_NAME not in names or WEIGHTS_NAME not in names:
-            raise ValueError(f"{filepath!r} is not a fastnn model file: it lacks {CONFIG_NAME} or {WEIGHTS_NAME}")
-        document = json.loads(archive.read(CONFIG_NAME).decode("utf-8"))
-        weights = _read_npz(io.BytesIO(archive.read(WEIGHTS_NAME)), repr(filepath))
+        missing = [name for name in (CONFIG_NAME, WEIGHTS_NAME) if name not in names]
+        if missing:
+            raise ValueError(f"{where} is not a fastnn model file: it lacks {' and '.join(missing)}")
+        document = _parse_config(_read_member(archive, CONFIG_NAME, where), where)
+        weights = _read_npz(_read_member(archive, WEIGHTS_NAME, where), f"{where} ({WEIGHTS_NAME})")
         optimizer_state = None
         if OPTIMIZER_NAME in names:
-            optimizer_state = _read_npz(io.BytesIO(archive.read(OPTIMIZER_NAME)), repr(filepath))
-    if document.get("format") != FORMAT or document.get("format_version", 0) > FORMAT_VERSION:
-        raise ValueError(f"{filepath!r} is not a fastnn model file of a version this fastnn can read")
-    models = {"Sequential": Sequential}
-    cls = models.get(document.get("class_name"))
+            optimizer_state = _read_npz(_read_member(archive, OPTIMIZER_NAME, where), f"{where} ({OPTIMIZER_NAME})")
+    part = f"{where}: {CONFIG_NAME}"
+    cls = {"Sequential": Sequential}.get(document["class_name"])
     if cls is None:
-        raise ValueError(f"Unknown model class {document.get('class_name')!r} in {filepath!r}")
-    model = cls.from_config(document["config"], custom_objects=custom_objects)
+        raise ValueError(f"Unknown model class {document['class_name']!r} in {where}")
+    try:
+        model = cls.from_config(document["config"], custom_objects=custom_objects)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{part} 'config' describes a model fastnn cannot build: {err}") from None
     if not model.built:
-        raise ValueError(f"{filepath!r} describes a model without an input shape; it cannot hold weights")
-    assign_weights(model, weights, source=repr(filepath))
-    config = document.get("compile_config")
+        raise ValueError(f"{where} describes a model without an input shape; it cannot hold weights")
+    assign_weights(model, weights, source=where)
+    config = document["compile_config"]
     if compile and config is not None:
-        model.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=losses.get(config["loss"])
-                      if isinstance(config["loss"], dict) else config["loss"], metrics=config["metrics"])
+        try:
+            loss = losses.get(config["loss"]) if isinstance(config["loss"], dict) else config["loss"]
+            model.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=loss, metrics=config["metrics"])
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{part} 'compile_config' holds settings fastnn cannot compile with: {err}") from None
         if optimizer_state is not None:
-            state = [optimizer_state[str(i)] for i in range(len(optimizer_state))]
-            model.optimizer.build([model.trainable_parameters().values])
-            model.optimizer.set_variables(state)
+            _restore_optimizer(model, optimizer_state, f"{where} ({OPTIMIZER_NAME})")
     return model
 
+
+def _parse_config(data, where):
+    """config.json's document, after checking that it has the parts and types model.save writes."""
+    part = f"{where}: {CONFIG_NAME}"
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ValueError(f"{part} is not valid JSON: {err}") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{part} must hold a JSON object, found {_json_type(document)}")
+    if document.get("format") != FORMAT:
+        raise ValueError(f"{where} is not a fastnn model file: {CONFIG_NAME} has format "
+                         f"{document.get('format')!r}, expected {FORMAT!r}")
+    _require(document, "format_version", int, part)
+    if document["format_version"] > FORMAT_VERSION:
+        raise ValueError(f"{where} was written in format version {document['format_version']}; this fastnn "
+                         f"reads versions up to {FORMAT_VERSION}")
+    _require(document, "class_name", str, part)
+    config = _require(document, "config", dict, part)
+    layers = _require(config, "layers", list, f"{part} 'config'")
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, dict):
+            raise ValueError(f"{part} 'config' 'layers' entry {index} must be an object, found {_json_type(layer)}")
+        _require(layer, "class_name", str, f"{part} 'config' 'layers' entry {index}")
+        _require(layer, "config", dict, f"{part} 'config' 'layers' entry {index}")
+    shape = _require(config, "build_input_shape", (list, type(None)), f"{part} 'config'")
+    if shape is not None and not all(d is None or _is_int(d) for d in shape):
+        raise ValueError(f"{part} 'config' 'build_input_shape' must list integers or nulls, found {shape!r}")
+    compile_config = _require(document, "compile_config", (dict, type(None)), part)
+    if compile_config is not None:
+        where_compile = f"{part} 'compile_config'"
+        _require(compile_config, "optimizer", dict, where_compile)
+        _require(compile_config, "loss", (str, dict), where_compile)
+        metrics = _require(compile_config, "metrics", list, where_compile)
+        if not all(isinstance(name, str) for name in metrics):
+            raise ValueError(f"{where_compile} 'metrics' must list metric names, found {metrics!r}")
+    return document
+
+
+def _require(mapping, key, types, part):
+    """mapping[key], or ValueError naming part and key when it is missing or of another JSON type."""
+    if key not in mapping:
+        raise ValueError(f"{part} lacks {key!r}")
+    value = mapping[key]
+    allowed = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+        expected = " or ".join(_JSON_NAMES[t] for t in allowed)
+        raise ValueError(f"{part} {key!r} must be {expected}, found {_json_type(value)}")
+    return value
+
+
+_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
+               bool: "true or false", type(None): "null"}
+
+
+def _json_type(value):
+    name = _JSON_NAMES.get(type(value), type(value).__name__)
+    return f"{name} ({json.dumps(value)[:40]})" if not isinstance(value, (dict, list)) else name
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _restore_optimizer(model, state, where):
+    """Builds the model's optimizer and loads its saved state (entries '0', '1', ...)."""
+    optimizer = model.optimizer
+    optimizer.build([model.trainable_parameters().values])
+    keys = [str(i) for i in range(len(optimizer.variables()))]
+    missing = [key for key in keys if key not in state]
+    unexpected = sorted(key for key in state if key not in keys)
+    if missing or unexpected:
+        problem = f"lacks entries {missing}" if missing else f"holds unexpected entries {unexpected}"
+        raise ValueError(f"{where} {problem}: optimizer {optimizer.name!r} has {len(keys)} state variables, "
+                         f"saved as entries {keys}")
+    try:
+        optimizer.set_variables([state[key] for key in keys])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{where} does not fit the model's optimizer: {err}") from None

@@ -132,11 +132,13 @@ class Sequential(Trainer):
             raise ValueError(
                 f"Model {self.name!r} has {expected} weight arrays, received a list of {len(weights)}"
             )
-        start = 0
-        for layer in self._layers:
+        checked, start = [], 0
+        for layer in self._layers:  # every layer's arrays are checked before any is written
             count = len(layer.weights)
-            layer.set_weights(weights[start:start + count])
+            checked.extend(layer.checked_weights(weights[start:start + count]))
             start += count
+        for weight, value in zip(self.weights, checked):
+            np.copyto(weight.data, value)
 
     # configuration and persistence -----------------------------------------------------
     def get_config(self):

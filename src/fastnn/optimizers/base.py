@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from .._arrays import cast_to_fit
 from .._registry import Configurable
 
 
@@ -122,13 +123,23 @@ class Optimizer(Configurable):
         for i, (value, target) in enumerate(zip(values, current)):
             if value.shape != target.shape:
                 raise ValueError(f"{self.name}: variable {i} has shape {target.shape}, received {value.shape}")
-        for value, target in zip(values[1:], current[1:]):
+        iterations = _as_iterations(self.name, values[0])
+        slots = [cast_to_fit(value, target.dtype, f"{self.name}: variable {i}")
+                 for i, (value, target) in enumerate(zip(values, current)) if i > 0]
+        for value, target in zip(slots, current[1:]):
             target[...] = value
-        self.iterations = int(values[0])
+        self.iterations = iterations
 
     def get_config(self):
         """The constructor arguments, enough for from_config to rebuild an equal optimizer."""
         return {"name": self.name, "learning_rate": self.learning_rate}
+
+
+def _as_iterations(owner, value):
+    if value.dtype.kind not in "iu" or value < 0:
+        raise ValueError(f"{owner}: variable 0, the iteration count, must be an integer >= 0. "
+                         f"Received: {value.item()!r} of dtype {value.dtype}")
+    return int(value)
 
 
 def _check_param(owner, index, param):
