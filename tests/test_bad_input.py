@@ -406,3 +406,41 @@ def test_weight_files_with_complex_arrays_are_refused(tmp_path):
         model.load_weights(path)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_big_endian_floats_are_taken_as_their_values():
+    x = np.arange(-6, 6, dtype=">f4").reshape(3, 4) / 4
+    native = x.astype("<f4")
+    for name in ("relu", "softmax", "tanh", "sigmoid", "copy"):
+        np.testing.assert_array_equal(getattr(fastnn.kernels, name)(x), getattr(fastnn.kernels, name)(native))
+    np.testing.assert_array_equal(fastnn.kernels.add(x, x), native + native)
+    np.testing.assert_array_equal(fastnn.kernels.matmul(x, x.T), fastnn.kernels.matmul(native, native.T))
+
+
+@pytest.mark.parametrize("shuffle", ["no", "yes", 0.5, None])
+def test_shuffle_takes_a_bool_or_batch(shuffle):
+    model = models.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="shuffle must be True, False or 'batch'"):
+        model.fit(np.ones((4, 3)), np.zeros(4, int), shuffle=shuffle, verbose=0)
+
+
+def test_shuffle_batch_trains():
+    model = models.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(loss="sparse_categorical_crossentropy")
+    history = model.fit(np.ones((10, 3)), np.zeros(10, int), batch_size=3, shuffle="batch", epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+
+def test_fit_refuses_to_train_inside_no_grad():
+    model = models.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    model.compile(loss="sparse_categorical_crossentropy")
+    with fastnn.no_grad(), pytest.raises(RuntimeError, match="gradients are disabled"):
+        model.fit(np.ones((4, 3)), np.zeros(4, int), verbose=0)
+
+
+def test_an_unbuilt_model_fed_3d_inputs_says_to_flatten():
+    model = models.Sequential([layers.Dense(4, activation="relu"), layers.Dense(3, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"output has shape \(None, 2, 3\).*Flatten"):
+        model.fit(np.ones((5, 2, 3), "float32"), np.zeros(5, int), verbose=0)

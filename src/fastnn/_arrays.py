@@ -7,10 +7,13 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def as_float_array(x, name):
     """x as a float32/float64 ndarray; integers and bools become float64, float16 float32.
 
+    Non-native byte order (e.g. big-endian '>f4' read from a file) is converted to native.
     Raises TypeError for object, string, complex and other non-numeric data.
     """
     arr = np.asarray(x)
     kind = arr.dtype.kind
+    if kind in "biuf" and not arr.dtype.isnative:  # big-endian data from a file: the same values, native
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if kind == "f":
         if arr.dtype.itemsize < 4:
             return arr.astype(np.float32)

@@ -47,6 +47,12 @@ def prepare_targets(y, loss_fn, output_shape, name="y"):
     """
     y = as_samples(y, name)
     classes = output_shape[-1]
+    if loss_fn in (losses.sparse_categorical_crossentropy, losses.categorical_crossentropy) and len(output_shape) != 2:
+        raise ValueError(
+            f"{loss_fn.__name__} needs model outputs of shape (None, classes), but the model's output has shape "
+            f"{tuple(output_shape)} (its input has {len(output_shape) - 1} axes after the batch axis). "
+            "Add a Flatten layer before the Dense layers, or reshape the inputs to (samples, features)."
+        )
     if loss_fn is losses.sparse_categorical_crossentropy:
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.reshape(-1)
