@@ -184,6 +184,10 @@ def sum_to_shape_samples(dtype):
         Sample("sum_to_shape[zero-size reduced]", lambda: ((np.zeros((3, 0), dtype), (3, 1)), {})),
         Sample("sum_to_shape[0-d]", lambda: ((np.array(2.5, dtype), ()), {})),
         Sample("sum_to_shape[list shape]", lambda: ((np.ones((4, 3), dtype), [1, 3]), {}), 4),
+        Sample("sum_to_shape[out]", seeded(lambda rng: ((layout_array(rng, (9, 5), dtype), (5,)),
+                                                        {"out": np.empty(5, dtype)}), 5), 9),
+        Sample("sum_to_shape[strided out]", seeded(lambda rng: ((layout_array(rng, (9, 5), dtype), (5,)),
+                                                                {"out": np.empty(10, dtype)[::2]}), 6), 9),
     ]
     return out
 

@@ -27,7 +27,7 @@ def add(a, b, out=None):
     return out
 
 
-def sum_to_shape(x, shape):
+def sum_to_shape(x, shape, out=None):
     """Sums x over the axes broadcasting added or stretched, giving an array of `shape`.
 
     The reverse of broadcasting `shape` to x.shape (the gradient of a broadcast input);
@@ -43,10 +43,14 @@ def sum_to_shape(x, shape):
     lead = x.ndim - len(shape)
     reduce = [d < lead or (shape[d - lead] == 1 and x.shape[d] != 1) for d in range(x.ndim)]
     if not any(reduce):
-        return copy(x)
-    out = np.empty(shape, dtype=x.dtype)
+        return copy(x, out)
+    out = check_out(out, shape, x.dtype)
     if out.size:
-        _sum_to_shape(_addressable(x), bytes(reduce), out)
+        work = out
+        if not (out.flags.c_contiguous and out.flags.aligned) or np.may_share_memory(out, x):
+            work = np.empty(shape, dtype=x.dtype)
+        _sum_to_shape(_addressable(x), bytes(reduce), work)
+        _copy_back(work, out)
     return out
 
 

@@ -326,7 +326,7 @@ class Dense(Function):
         dx = kernels.matmul(dz, self.kernel, trans_b=True) if self.needs_grad[0] else None
         dkernel = kernels.matmul(self.x, dz, self.grad_target(1), trans_a=True) if self.needs_grad[1] else None
         if len(self.needs_grad) == 3:
-            dbias = kernels.sum_to_shape(dz, (dz.shape[1],)) if self.needs_grad[2] else None
+            dbias = kernels.sum_to_shape(dz, (dz.shape[1],), self.grad_target(2)) if self.needs_grad[2] else None
             return dx, dkernel, dbias
         return dx, dkernel
 

@@ -64,7 +64,7 @@ def add(a, b, out=None):
     return _finish(a + b, out)
 
 
-def sum_to_shape(x, shape):
+def sum_to_shape(x, shape, out=None):
     """Sums x over the axes that broadcasting added or stretched, giving an array of `shape`.
 
     The inverse of broadcasting `shape` to x.shape: the gradient of a broadcast input.
@@ -80,7 +80,8 @@ def sum_to_shape(x, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
-    return x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.copy()
+    total = x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.copy()
+    return _finish(total, None if out is None else check_out(out, shape, x.dtype))
 
 
 def relu(x, out=None):
