@@ -132,13 +132,15 @@ static void chunk_scales(chunk_plan *P, const fnn_step_options *opt) {
     (void)s2;                                                                           \
     (void)s3
 
-/* The gradient element after clipping (NaN stays NaN; an infinite bound and a scale of 1
- * change nothing), and the parameter element after decay. */
-#define GRAD(x) (((x) > clip_ ? clip_ : ((x) < -clip_ ? -clip_ : (x))) * scale_)
-#define DECAYED(x) (decay_ != 0 ? (x) - (x) * decay_ : (x))
+/* The gradient element after clipping (NaN stays NaN), and the parameter element after
+ * decay. Each body is compiled twice: `plain` (a constant) leaves both out, for steps with
+ * no clipping and no decay. */
+#define GRAD(x) (plain ? (x) : ((x) > clip_ ? clip_ : ((x) < -clip_ ? -clip_ : (x))) * scale_)
+#define DECAYED(x) (plain || decay_ == 0 ? (x) : (x) - (x) * decay_)
 
 FNN_INLINE void FN(sumsq_body)(void *ctx, fnn_int first, fnn_int end) {
     const step_job *J = ctx;
+    const int plain = 0;
     for (fnn_int b = first; b < end; b++) {
         BLOCK_ARRAYS(J, b);
         double lane[FNN_LANES] = {0};
@@ -158,7 +160,7 @@ FNN_INLINE void FN(sumsq_body)(void *ctx, fnn_int first, fnn_int end) {
     }
 }
 
-FNN_INLINE void FN(sgd_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(sgd_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const real lr = (real)J->lr, mu = (real)J->c[0];
     for (fnn_int b = first; b < end; b++) {
@@ -183,7 +185,7 @@ FNN_INLINE void FN(sgd_body)(void *ctx, fnn_int first, fnn_int end) {
 }
 
 /* s1 mean square, s2 momentum buffer (or NULL), s3 average gradient when centered (or NULL). */
-FNN_INLINE void FN(rmsprop_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(rmsprop_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const real lr = (real)J->lr, rho = (real)J->c[0], one_minus_rho = (real)(1 - J->c[0]);
     const real mu = (real)J->c[1], eps = (real)J->epsilon;
@@ -213,7 +215,7 @@ FNN_INLINE void FN(rmsprop_body)(void *ctx, fnn_int first, fnn_int end) {
     }
 }
 
-FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const real lr = (real)J->lr, eps = (real)J->epsilon;
     for (fnn_int b = first; b < end; b++) {
@@ -229,7 +231,7 @@ FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end) {
 
 /* s1 m, s2 v, s3 v_max with amsgrad (or NULL). The update itself is formed in double, as
  * NumPy does with a float64 alpha (J->lr). */
-FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const double alpha = J->lr;
     const real one_minus_b1 = (real)(1 - J->c[0]), one_minus_b2 = (real)(1 - J->c[1]), eps = (real)J->epsilon;
@@ -253,7 +255,7 @@ FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end) {
 
 /* s1 m, s2 v; c = beta_1, beta_2, u_(t+1), 1 - u_product_(t+1), 1 - u_t, 1 - u_product_t,
  * 1 - beta_2^t (see fastnn.reference.nadam_step). */
-FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const real one_minus_b1 = (real)(1 - J->c[0]), one_minus_b2 = (real)(1 - J->c[1]);
     const real u_next = (real)J->c[2], d_next = (real)J->c[3], one_minus_u = (real)J->c[4], d_now = (real)J->c[5];
@@ -273,14 +275,35 @@ FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end) {
 }
 
 FNN_BLOCK_VARIANTS(FN(sumsq_portable), FN(sumsq_avx2), FN(sumsq_body))
-FNN_BLOCK_VARIANTS(FN(sgd_portable), FN(sgd_avx2), FN(sgd_body))
-FNN_BLOCK_VARIANTS(FN(rmsprop_portable), FN(rmsprop_avx2), FN(rmsprop_body))
-FNN_BLOCK_VARIANTS(FN(adagrad_portable), FN(adagrad_avx2), FN(adagrad_body))
-FNN_BLOCK_VARIANTS(FN(adam_portable), FN(adam_avx2), FN(adam_body))
-FNN_BLOCK_VARIANTS(FN(nadam_portable), FN(nadam_avx2), FN(nadam_body))
+FNN_INLINE void FN(sgd_plain)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(sgd_full)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(sgd_plain_portable), FN(sgd_plain_avx2), FN(sgd_plain))
+FNN_BLOCK_VARIANTS(FN(sgd_full_portable), FN(sgd_full_avx2), FN(sgd_full))
+FNN_INLINE void FN(rmsprop_plain)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(rmsprop_full)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(rmsprop_plain_portable), FN(rmsprop_plain_avx2), FN(rmsprop_plain))
+FNN_BLOCK_VARIANTS(FN(rmsprop_full_portable), FN(rmsprop_full_avx2), FN(rmsprop_full))
+FNN_INLINE void FN(adagrad_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(adagrad_full)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(adagrad_plain_portable), FN(adagrad_plain_avx2), FN(adagrad_plain))
+FNN_BLOCK_VARIANTS(FN(adagrad_full_portable), FN(adagrad_full_avx2), FN(adagrad_full))
+FNN_INLINE void FN(adam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(adam_full)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(adam_plain_portable), FN(adam_plain_avx2), FN(adam_plain))
+FNN_BLOCK_VARIANTS(FN(adam_full_portable), FN(adam_full_avx2), FN(adam_full))
+FNN_INLINE void FN(nadam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(nadam_full)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(nadam_plain_portable), FN(nadam_plain_avx2), FN(nadam_plain))
+FNN_BLOCK_VARIANTS(FN(nadam_full_portable), FN(nadam_full_avx2), FN(nadam_full))
 
 /* Runs `update` over the job's elements; first, for norm clipping, the squared-gradient pass
  * and the scales. Returns 0, or -1 when memory for the chunk plan could not be had. */
+/* The plain update (no clipping, no decay) or the full one, each for the CPU's ISA. */
+#define PICK_STEP(k)                                                                        \
+    (opt->clipvalue == INFINITY && opt->decay == 0 && !(opt->clipnorm > 0) && !(opt->global_clipnorm > 0) \
+         ? FNN_PICK(FN(k##_plain_portable), FN(k##_plain_avx2))                             \
+         : FNN_PICK(FN(k##_full_portable), FN(k##_full_avx2)))
+
 static int FN(run_step)(step_job *J, fastnn_block_fn update, const fnn_step_options *opt) {
     int threads = fastnn_threads_for(STEP_WORK * J->n);
     J->clipvalue = opt->clipvalue;
@@ -306,7 +329,7 @@ static int FN(run_step)(step_job *J, fastnn_block_fn update, const fnn_step_opti
 int FN(fastnn_sgd_step)(fnn_int n, real *param, const real *grad, real *velocity, double lr, double momentum,
                         int nesterov, const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = velocity, .lr = lr, .c = {momentum}, .flag = nesterov};
-    return FN(run_step)(&J, FNN_PICK(FN(sgd_portable), FN(sgd_avx2)), opt);
+    return FN(run_step)(&J, PICK_STEP(sgd), opt);
 }
 
 int FN(fastnn_rmsprop_step)(fnn_int n, real *param, const real *grad, real *mean_square, real *momentum_buffer,
@@ -314,30 +337,31 @@ int FN(fastnn_rmsprop_step)(fnn_int n, real *param, const real *grad, real *mean
                             const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = mean_square, .s2 = momentum_buffer,
                   .s3 = average_grad, .lr = lr, .c = {rho, momentum}, .epsilon = epsilon};
-    return FN(run_step)(&J, FNN_PICK(FN(rmsprop_portable), FN(rmsprop_avx2)), opt);
+    return FN(run_step)(&J, PICK_STEP(rmsprop), opt);
 }
 
 int FN(fastnn_adagrad_step)(fnn_int n, real *param, const real *grad, real *accumulator, double lr,
                             double epsilon, const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = accumulator, .lr = lr, .epsilon = epsilon};
-    return FN(run_step)(&J, FNN_PICK(FN(adagrad_portable), FN(adagrad_avx2)), opt);
+    return FN(run_step)(&J, PICK_STEP(adagrad), opt);
 }
 
 int FN(fastnn_adam_step)(fnn_int n, real *param, const real *grad, real *m, real *v, real *v_max, double alpha,
                          double beta_1, double beta_2, double epsilon, const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = m, .s2 = v, .s3 = v_max, .lr = alpha,
                   .c = {beta_1, beta_2}, .epsilon = epsilon};
-    return FN(run_step)(&J, FNN_PICK(FN(adam_portable), FN(adam_avx2)), opt);
+    return FN(run_step)(&J, PICK_STEP(adam), opt);
 }
 
 int FN(fastnn_nadam_step)(fnn_int n, real *param, const real *grad, real *m, real *v, double lr,
                           const double coefficients[7], double epsilon, const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = m, .s2 = v, .lr = lr, .epsilon = epsilon};
     for (int k = 0; k < 7; k++) J.c[k] = coefficients[k];
-    return FN(run_step)(&J, FNN_PICK(FN(nadam_portable), FN(nadam_avx2)), opt);
+    return FN(run_step)(&J, PICK_STEP(nadam), opt);
 }
 
 #undef GRAD
+#undef PICK_STEP
 #undef DECAYED
 #undef BLOCK_ARRAYS
 #undef real
