@@ -133,18 +133,31 @@ void fastnn_softmax_xent_f64(fnn_int rows, fnn_int k, const double *logits, fnn_
 void fastnn_softmax_xent_grad_f32(fnn_int rows, fnn_int k, const float *probs, fnn_int probs_rs, const float *target, fnn_int target_rs, const fnn_int *classes, double scale, float *out);
 void fastnn_softmax_xent_grad_f64(fnn_int rows, fnn_int k, const double *probs, fnn_int probs_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double scale, double *out);
 
-/* Optimizer steps on n contiguous elements, in place; formulas as in fastnn.reference. */
+/* Optimizer steps on n contiguous elements, in place; formulas as in fastnn.reference.
+ * Each first clips the gradient and decays the parameter as opt says; each returns 0, or -1
+ * when it could not allocate its work plan (nothing is then updated). */
+typedef struct {
+    double clipvalue;       /* gradient limited to [-clipvalue, clipvalue]; INFINITY: no limit */
+    double clipnorm;        /* > 0: each segment's gradient scaled to an L2 norm <= clipnorm */
+    double global_clipnorm; /* > 0: the whole gradient scaled to an L2 norm <= global_clipnorm */
+    double decay;           /* param -= param * decay before the update (lr * weight_decay) */
+    fnn_int n_segments;     /* 0: one segment; else segment s ends at segment_ends[s], the last at n */
+    const fnn_int *segment_ends;
+} fnn_step_options;
 /* velocity NULL: param -= lr * grad; else Keras's (Nesterov) momentum update. */
-void fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov);
-void fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov);
-/* momentum_buffer NULL: no momentum. */
-void fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, double lr, double rho, double momentum, double epsilon);
-void fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double lr, double rho, double momentum, double epsilon);
-void fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon);
-void fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon);
-/* alpha = lr * sqrt(1 - beta_2^step) / (1 - beta_1^step), computed by the caller. */
-void fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double alpha, double beta_1, double beta_2, double epsilon);
-void fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double alpha, double beta_1, double beta_2, double epsilon);
+int fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt);
+int fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt);
+/* momentum_buffer NULL: no momentum; average_grad NULL: not centered. */
+int fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, float *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt);
+int fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt);
+int fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon, const fnn_step_options *opt);
+int fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon, const fnn_step_options *opt);
+/* alpha = lr * sqrt(1 - beta_2^step) / (1 - beta_1^step), computed by the caller; v_max NULL: no amsgrad. */
+int fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, float *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt);
+int fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt);
+/* coefficients: beta_1, beta_2, u_(t+1), 1 - u_product_(t+1), 1 - u_t, 1 - u_product_t, 1 - beta_2^t. */
+int fastnn_nadam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double lr, const double coefficients[7], double epsilon, const fnn_step_options *opt);
+int fastnn_nadam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double lr, const double coefficients[7], double epsilon, const fnn_step_options *opt);
 
 /* out[i, :] := (converted) x row idx[i], rows of `row` unit-stride elements x_rs apart; idx in [0, n). */
 void fastnn_gather_rows_u8_f32(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);

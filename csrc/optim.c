@@ -1,12 +1,16 @@
-/* Optimizer steps, in place, one pass over the parameters each.
+/* Optimizer steps, in place, one call each: an optional pass that sums the squared
+ * gradients (for norm clipping), then one pass that clips the gradient, decays the
+ * parameter and applies the update.
  *
  * The part after #else is typed: this file includes itself twice, once with
  * real = float and once with real = double. Elements are processed in fixed
- * blocks, so which code path (vector body or remainder) updates an element
- * never depends on the thread count.
+ * blocks (or, when gradients are clipped by norm, in fixed chunks of each
+ * segment), so which code path updates an element and the order of every sum
+ * never depend on the thread count.
  */
 #ifndef FNN_REAL
 #include <math.h>
+#include <stdlib.h>
 
 #include "dispatch.h"
 
@@ -16,15 +20,81 @@
 
 typedef struct {
     fnn_int n;
-    void *param, *s1, *s2; /* state arrays; NULL when unused */
+    void *param, *s1, *s2, *s3; /* state arrays; NULL when unused */
     const void *grad;
-    double lr, c1, c2, c3, epsilon;
+    double lr, c[8], epsilon;
     int flag;
+    double clipvalue, decay;
+    const fnn_int *chunk_lo; /* nchunks + 1 bounds of the work units, or NULL for fixed blocks */
+    const double *chunk_scale; /* gradient scale per work unit, or NULL for 1 */
+    double *partial;           /* the norm pass: sum of squares per work unit */
 } step_job;
 
-static void run_step(step_job *J, fastnn_block_fn fn) {
-    fnn_int blocks = (J->n + BLOCK - 1) / BLOCK;
-    fastnn_parallel_blocks(blocks, fastnn_threads_for(STEP_WORK * J->n), fn, J);
+/* Work units of the norm pass and the update when gradients are clipped by norm:
+ * each segment cut into BLOCK-long chunks. */
+typedef struct {
+    fnn_int count;
+    fnn_int *lo;    /* count + 1 bounds */
+    fnn_int *owner; /* segment of each chunk */
+    double *scale, *partial;
+} chunk_plan;
+
+static int plan_chunks(chunk_plan *P, fnn_int n, const fnn_step_options *opt) {
+    fnn_int segments = opt->n_segments > 0 ? opt->n_segments : 1;
+    fnn_int count = 0, start = 0;
+    for (fnn_int s = 0; s < segments; s++) {
+        fnn_int end = opt->n_segments > 0 ? opt->segment_ends[s] : n;
+        count += (end - start + BLOCK - 1) / BLOCK;
+        start = end;
+    }
+    P->count = count;
+    P->lo = malloc(sizeof(fnn_int) * (count + 1));
+    P->owner = malloc(sizeof(fnn_int) * (count + 1));
+    P->scale = malloc(sizeof(double) * (count + 1));
+    P->partial = malloc(sizeof(double) * (count + 1));
+    if (!P->lo || !P->owner || !P->scale || !P->partial) return -1;
+    fnn_int c = 0;
+    start = 0;
+    for (fnn_int s = 0; s < segments; s++) {
+        fnn_int end = opt->n_segments > 0 ? opt->segment_ends[s] : n;
+        for (fnn_int lo = start; lo < end; lo += BLOCK) {
+            P->lo[c] = lo;
+            P->owner[c++] = s;
+        }
+        start = end;
+    }
+    P->lo[count] = n;
+    return 0;
+}
+
+static void free_chunks(chunk_plan *P) {
+    free(P->lo);
+    free(P->owner);
+    free(P->scale);
+    free(P->partial);
+}
+
+/* Scales from the chunks' sums of squares, added in chunk order: clipnorm per segment
+ * (scale clip / max(norm, clip); NaN for a NaN norm), global_clipnorm over all (NaN for a
+ * non-finite norm). */
+static void chunk_scales(chunk_plan *P, const fnn_step_options *opt) {
+    if (opt->global_clipnorm > 0) {
+        double total = 0;
+        for (fnn_int c = 0; c < P->count; c++) total += P->partial[c];
+        double norm = sqrt(total), clip = opt->global_clipnorm;
+        double scale = isfinite(norm) ? clip / (norm > clip ? norm : clip) : NAN;
+        for (fnn_int c = 0; c < P->count; c++) P->scale[c] = scale;
+        return;
+    }
+    for (fnn_int first = 0; first < P->count;) {
+        fnn_int end = first;
+        double total = 0;
+        while (end < P->count && P->owner[end] == P->owner[first]) total += P->partial[end++];
+        double norm = sqrt(total), clip = opt->clipnorm;
+        double scale = isnan(norm) ? NAN : clip / (norm > clip ? norm : clip);
+        for (fnn_int c = first; c < end; c++) P->scale[c] = scale;
+        first = end;
+    }
 }
 
 #define FNN_REAL float
@@ -42,125 +112,257 @@ static void run_step(step_job *J, fastnn_block_fn fn) {
 #else /* typed part */
 #define real FNN_REAL
 
-/* Binds the typed arrays of block b of job J: p, g, and states s1, s2. */
-#define BLOCK_ARRAYS(J, b)                                                     \
-    const fnn_int lo_ = (b) * BLOCK;                                           \
-    const fnn_int len = (J)->n - lo_ < BLOCK ? (J)->n - lo_ : BLOCK;           \
-    real *restrict p = (real *)(J)->param + lo_;                               \
-    const real *restrict g = (const real *)(J)->grad + lo_;                    \
-    real *restrict s1 = (J)->s1 ? (real *)(J)->s1 + lo_ : NULL;                \
-    real *restrict s2 = (J)->s2 ? (real *)(J)->s2 + lo_ : NULL;                \
-    (void)s1;                                                                  \
-    (void)s2
+/* Binds work unit b of job J: p, g, states s1..s3, the unit's length, gradient scale,
+ * clip bound and decay factor. */
+#define BLOCK_ARRAYS(J, b)                                                              \
+    const fnn_int lo_ = (J)->chunk_lo ? (J)->chunk_lo[b] : (b) * BLOCK;                 \
+    const fnn_int hi_ = (J)->chunk_lo ? (J)->chunk_lo[(b) + 1]                          \
+                                      : ((J)->n - lo_ < BLOCK ? (J)->n : lo_ + BLOCK);  \
+    const fnn_int len = hi_ - lo_;                                                      \
+    real *restrict p = (real *)(J)->param + lo_;                                        \
+    const real *restrict g = (const real *)(J)->grad + lo_;                             \
+    real *restrict s1 = (J)->s1 ? (real *)(J)->s1 + lo_ : NULL;                         \
+    real *restrict s2 = (J)->s2 ? (real *)(J)->s2 + lo_ : NULL;                         \
+    real *restrict s3 = (J)->s3 ? (real *)(J)->s3 + lo_ : NULL;                         \
+    const real scale_ = (J)->chunk_scale ? (real)(J)->chunk_scale[b] : (real)1;         \
+    const real clip_ = (real)(J)->clipvalue, decay_ = (real)(J)->decay;                 \
+    (void)p;                                                                            \
+    (void)decay_;                                                                       \
+    (void)s1;                                                                           \
+    (void)s2;                                                                           \
+    (void)s3
 
-FNN_INLINE void FN(sgd_body)(void *ctx, fnn_int first, fnn_int end) {
+/* The gradient element after clipping (NaN stays NaN), and the parameter element after
+ * decay. Each body is compiled twice: `plain` (a constant) leaves both out, for steps with
+ * no clipping and no decay. */
+#define GRAD(x) (plain ? (x) : ((x) > clip_ ? clip_ : ((x) < -clip_ ? -clip_ : (x))) * scale_)
+#define DECAYED(x) (plain || decay_ == 0 ? (x) : (x) - (x) * decay_)
+
+FNN_INLINE void FN(sumsq_body)(void *ctx, fnn_int first, fnn_int end) {
     const step_job *J = ctx;
-    const real lr = (real)J->lr, mu = (real)J->c1;
+    const int plain = 0;
+    for (fnn_int b = first; b < end; b++) {
+        BLOCK_ARRAYS(J, b);
+        double lane[FNN_LANES] = {0};
+        fnn_int i = 0;
+        for (; i + FNN_LANES <= len; i += FNN_LANES)
+            for (int l = 0; l < FNN_LANES; l++) {
+                double x = (double)GRAD(g[i + l]);
+                lane[l] += x * x;
+            }
+        double s = 0;
+        for (int l = 0; l < FNN_LANES; l++) s += lane[l];
+        for (; i < len; i++) {
+            double x = (double)GRAD(g[i]);
+            s += x * x;
+        }
+        J->partial[b] = s;
+    }
+}
+
+FNN_INLINE void FN(sgd_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
+    const step_job *J = ctx;
+    const real lr = (real)J->lr, mu = (real)J->c[0];
     for (fnn_int b = first; b < end; b++) {
         BLOCK_ARRAYS(J, b);
         if (!s1) {
-            for (fnn_int i = 0; i < len; i++) p[i] -= lr * g[i];
+            for (fnn_int i = 0; i < len; i++) p[i] = DECAYED(p[i]) - lr * GRAD(g[i]);
         } else if (J->flag) {
             for (fnn_int i = 0; i < len; i++) {
-                real v = mu * s1[i] - lr * g[i];
+                real gi = GRAD(g[i]);
+                real v = mu * s1[i] - lr * gi;
                 s1[i] = v;
-                p[i] += mu * v - lr * g[i];
+                p[i] = DECAYED(p[i]) + (mu * v - lr * gi);
             }
         } else {
             for (fnn_int i = 0; i < len; i++) {
-                real v = mu * s1[i] - lr * g[i];
+                real v = mu * s1[i] - lr * GRAD(g[i]);
                 s1[i] = v;
-                p[i] += v;
+                p[i] = DECAYED(p[i]) + v;
             }
         }
     }
 }
 
-FNN_INLINE void FN(rmsprop_body)(void *ctx, fnn_int first, fnn_int end) {
+/* s1 mean square, s2 momentum buffer (or NULL), s3 average gradient when centered (or NULL). */
+FNN_INLINE void FN(rmsprop_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
-    const real lr = (real)J->lr, rho = (real)J->c1, one_minus_rho = (real)(1 - J->c1);
-    const real mu = (real)J->c2, eps = (real)J->epsilon;
+    const real lr = (real)J->lr, rho = (real)J->c[0], one_minus_rho = (real)(1 - J->c[0]);
+    const real mu = (real)J->c[1], eps = (real)J->epsilon;
     for (fnn_int b = first; b < end; b++) {
         BLOCK_ARRAYS(J, b);
-        if (s2) {
-            for (fnn_int i = 0; i < len; i++) {
-                real ms = rho * s1[i] + one_minus_rho * g[i] * g[i];
-                s1[i] = ms;
-                real mom = mu * s2[i] + lr * g[i] / SQRT(ms + eps);
-                s2[i] = mom;
-                p[i] -= mom;
+        for (fnn_int i = 0; i < len; i++) {
+            real gi = GRAD(g[i]);
+            real ms = rho * s1[i] + one_minus_rho * gi * gi;
+            s1[i] = ms;
+            real denominator;
+            if (s3) {
+                real ag = rho * s3[i] + one_minus_rho * gi;
+                s3[i] = ag;
+                denominator = ms - ag * ag + eps;
+            } else {
+                denominator = ms + eps;
             }
-        } else {
-            for (fnn_int i = 0; i < len; i++) {
-                real ms = rho * s1[i] + one_minus_rho * g[i] * g[i];
-                s1[i] = ms;
-                p[i] -= lr * g[i] / SQRT(ms + eps);
+            real increment = lr * gi / SQRT(denominator);
+            if (s2) {
+                real mom = mu * s2[i] + increment;
+                s2[i] = mom;
+                p[i] = DECAYED(p[i]) - mom;
+            } else {
+                p[i] = DECAYED(p[i]) - increment;
             }
         }
     }
 }
 
-FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end) {
+FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const real lr = (real)J->lr, eps = (real)J->epsilon;
     for (fnn_int b = first; b < end; b++) {
         BLOCK_ARRAYS(J, b);
         for (fnn_int i = 0; i < len; i++) {
-            real acc = s1[i] + g[i] * g[i];
+            real gi = GRAD(g[i]);
+            real acc = s1[i] + gi * gi;
             s1[i] = acc;
-            p[i] -= lr * g[i] / SQRT(acc + eps);
+            p[i] = DECAYED(p[i]) - lr * gi / SQRT(acc + eps);
         }
     }
 }
 
-/* The update itself is formed in double, as NumPy does with a float64 alpha. */
-FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end) {
+/* s1 m, s2 v, s3 v_max with amsgrad (or NULL). The update itself is formed in double, as
+ * NumPy does with a float64 alpha (J->lr). */
+FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
     const step_job *J = ctx;
     const double alpha = J->lr;
-    const real one_minus_b1 = (real)(1 - J->c1), one_minus_b2 = (real)(1 - J->c2), eps = (real)J->epsilon;
+    const real one_minus_b1 = (real)(1 - J->c[0]), one_minus_b2 = (real)(1 - J->c[1]), eps = (real)J->epsilon;
     for (fnn_int b = first; b < end; b++) {
         BLOCK_ARRAYS(J, b);
         for (fnn_int i = 0; i < len; i++) {
-            real m = s1[i] + (g[i] - s1[i]) * one_minus_b1;
-            real v = s2[i] + (g[i] * g[i] - s2[i]) * one_minus_b2;
+            real gi = GRAD(g[i]);
+            real m = s1[i] + (gi - s1[i]) * one_minus_b1;
+            real v = s2[i] + (gi * gi - s2[i]) * one_minus_b2;
             s1[i] = m;
             s2[i] = v;
-            p[i] = (real)((double)p[i] - alpha * (double)m / (double)(SQRT(v) + eps));
+            if (s3) { /* maximum(v_max, v), NaN from either side kept */
+                v = (s3[i] >= v || s3[i] != s3[i]) ? s3[i] : v;
+                s3[i] = v;
+            }
+            real pi = DECAYED(p[i]);
+            p[i] = (real)((double)pi - alpha * (double)m / (double)(SQRT(v) + eps));
         }
     }
 }
 
-FNN_BLOCK_VARIANTS(FN(sgd_portable), FN(sgd_avx2), FN(sgd_body))
-FNN_BLOCK_VARIANTS(FN(rmsprop_portable), FN(rmsprop_avx2), FN(rmsprop_body))
-FNN_BLOCK_VARIANTS(FN(adagrad_portable), FN(adagrad_avx2), FN(adagrad_body))
-FNN_BLOCK_VARIANTS(FN(adam_portable), FN(adam_avx2), FN(adam_body))
-
-void FN(fastnn_sgd_step)(fnn_int n, real *param, const real *grad, real *velocity, double lr, double momentum,
-                         int nesterov) {
-    step_job J = {.n = n, .param = param, .grad = grad, .s1 = velocity, .lr = lr, .c1 = momentum, .flag = nesterov};
-    run_step(&J, FNN_PICK(FN(sgd_portable), FN(sgd_avx2)));
+/* s1 m, s2 v; c = beta_1, beta_2, u_(t+1), 1 - u_product_(t+1), 1 - u_t, 1 - u_product_t,
+ * 1 - beta_2^t (see fastnn.reference.nadam_step). */
+FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
+    const step_job *J = ctx;
+    const real one_minus_b1 = (real)(1 - J->c[0]), one_minus_b2 = (real)(1 - J->c[1]);
+    const real u_next = (real)J->c[2], d_next = (real)J->c[3], one_minus_u = (real)J->c[4], d_now = (real)J->c[5];
+    const real v_correction = (real)J->c[6], lr = (real)J->lr, eps = (real)J->epsilon;
+    for (fnn_int b = first; b < end; b++) {
+        BLOCK_ARRAYS(J, b);
+        for (fnn_int i = 0; i < len; i++) {
+            real gi = GRAD(g[i]);
+            real m = s1[i] + (gi - s1[i]) * one_minus_b1;
+            real v = s2[i] + (gi * gi - s2[i]) * one_minus_b2;
+            s1[i] = m;
+            s2[i] = v;
+            real m_hat = u_next * m / d_next + one_minus_u * gi / d_now;
+            p[i] = DECAYED(p[i]) - m_hat * lr / (SQRT(v / v_correction) + eps);
+        }
+    }
 }
 
-void FN(fastnn_rmsprop_step)(fnn_int n, real *param, const real *grad, real *mean_square, real *momentum_buffer,
-                             double lr, double rho, double momentum, double epsilon) {
+FNN_BLOCK_VARIANTS(FN(sumsq_portable), FN(sumsq_avx2), FN(sumsq_body))
+FNN_INLINE void FN(sgd_plain)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(sgd_full)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(sgd_plain_portable), FN(sgd_plain_avx2), FN(sgd_plain))
+FNN_BLOCK_VARIANTS(FN(sgd_full_portable), FN(sgd_full_avx2), FN(sgd_full))
+FNN_INLINE void FN(rmsprop_plain)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(rmsprop_full)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(rmsprop_plain_portable), FN(rmsprop_plain_avx2), FN(rmsprop_plain))
+FNN_BLOCK_VARIANTS(FN(rmsprop_full_portable), FN(rmsprop_full_avx2), FN(rmsprop_full))
+FNN_INLINE void FN(adagrad_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(adagrad_full)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(adagrad_plain_portable), FN(adagrad_plain_avx2), FN(adagrad_plain))
+FNN_BLOCK_VARIANTS(FN(adagrad_full_portable), FN(adagrad_full_avx2), FN(adagrad_full))
+FNN_INLINE void FN(adam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(adam_full)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(adam_plain_portable), FN(adam_plain_avx2), FN(adam_plain))
+FNN_BLOCK_VARIANTS(FN(adam_full_portable), FN(adam_full_avx2), FN(adam_full))
+FNN_INLINE void FN(nadam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 1); }
+FNN_INLINE void FN(nadam_full)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 0); }
+FNN_BLOCK_VARIANTS(FN(nadam_plain_portable), FN(nadam_plain_avx2), FN(nadam_plain))
+FNN_BLOCK_VARIANTS(FN(nadam_full_portable), FN(nadam_full_avx2), FN(nadam_full))
+
+/* Runs `update` over the job's elements; first, for norm clipping, the squared-gradient pass
+ * and the scales. Returns 0, or -1 when memory for the chunk plan could not be had. */
+/* The plain update (no clipping, no decay) or the full one, each for the CPU's ISA. */
+#define PICK_STEP(k)                                                                        \
+    (opt->clipvalue == INFINITY && opt->decay == 0 && !(opt->clipnorm > 0) && !(opt->global_clipnorm > 0) \
+         ? FNN_PICK(FN(k##_plain_portable), FN(k##_plain_avx2))                             \
+         : FNN_PICK(FN(k##_full_portable), FN(k##_full_avx2)))
+
+static int FN(run_step)(step_job *J, fastnn_block_fn update, const fnn_step_options *opt) {
+    int threads = fastnn_threads_for(STEP_WORK * J->n);
+    J->clipvalue = opt->clipvalue;
+    J->decay = opt->decay;
+    if (!(opt->clipnorm > 0 || opt->global_clipnorm > 0)) {
+        fastnn_parallel_blocks((J->n + BLOCK - 1) / BLOCK, threads, update, J);
+        return 0;
+    }
+    chunk_plan P;
+    int status = plan_chunks(&P, J->n, opt);
+    if (status == 0) {
+        J->chunk_lo = P.lo;
+        J->partial = P.partial;
+        fastnn_parallel_blocks(P.count, threads, FNN_PICK(FN(sumsq_portable), FN(sumsq_avx2)), J);
+        chunk_scales(&P, opt);
+        J->chunk_scale = P.scale;
+        fastnn_parallel_blocks(P.count, threads, update, J);
+    }
+    free_chunks(&P);
+    return status;
+}
+
+int FN(fastnn_sgd_step)(fnn_int n, real *param, const real *grad, real *velocity, double lr, double momentum,
+                        int nesterov, const fnn_step_options *opt) {
+    step_job J = {.n = n, .param = param, .grad = grad, .s1 = velocity, .lr = lr, .c = {momentum}, .flag = nesterov};
+    return FN(run_step)(&J, PICK_STEP(sgd), opt);
+}
+
+int FN(fastnn_rmsprop_step)(fnn_int n, real *param, const real *grad, real *mean_square, real *momentum_buffer,
+                            real *average_grad, double lr, double rho, double momentum, double epsilon,
+                            const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = mean_square, .s2 = momentum_buffer,
-                  .lr = lr, .c1 = rho, .c2 = momentum, .epsilon = epsilon};
-    run_step(&J, FNN_PICK(FN(rmsprop_portable), FN(rmsprop_avx2)));
+                  .s3 = average_grad, .lr = lr, .c = {rho, momentum}, .epsilon = epsilon};
+    return FN(run_step)(&J, PICK_STEP(rmsprop), opt);
 }
 
-void FN(fastnn_adagrad_step)(fnn_int n, real *param, const real *grad, real *accumulator, double lr,
-                             double epsilon) {
+int FN(fastnn_adagrad_step)(fnn_int n, real *param, const real *grad, real *accumulator, double lr,
+                            double epsilon, const fnn_step_options *opt) {
     step_job J = {.n = n, .param = param, .grad = grad, .s1 = accumulator, .lr = lr, .epsilon = epsilon};
-    run_step(&J, FNN_PICK(FN(adagrad_portable), FN(adagrad_avx2)));
+    return FN(run_step)(&J, PICK_STEP(adagrad), opt);
 }
 
-void FN(fastnn_adam_step)(fnn_int n, real *param, const real *grad, real *m, real *v, double alpha,
-                          double beta_1, double beta_2, double epsilon) {
-    step_job J = {.n = n, .param = param, .grad = grad, .s1 = m, .s2 = v, .lr = alpha,
-                  .c1 = beta_1, .c2 = beta_2, .epsilon = epsilon};
-    run_step(&J, FNN_PICK(FN(adam_portable), FN(adam_avx2)));
+int FN(fastnn_adam_step)(fnn_int n, real *param, const real *grad, real *m, real *v, real *v_max, double alpha,
+                         double beta_1, double beta_2, double epsilon, const fnn_step_options *opt) {
+    step_job J = {.n = n, .param = param, .grad = grad, .s1 = m, .s2 = v, .s3 = v_max, .lr = alpha,
+                  .c = {beta_1, beta_2}, .epsilon = epsilon};
+    return FN(run_step)(&J, PICK_STEP(adam), opt);
 }
 
+int FN(fastnn_nadam_step)(fnn_int n, real *param, const real *grad, real *m, real *v, double lr,
+                          const double coefficients[7], double epsilon, const fnn_step_options *opt) {
+    step_job J = {.n = n, .param = param, .grad = grad, .s1 = m, .s2 = v, .lr = lr, .epsilon = epsilon};
+    for (int k = 0; k < 7; k++) J.c[k] = coefficients[k];
+    return FN(run_step)(&J, PICK_STEP(nadam), opt);
+}
+
+#undef GRAD
+#undef PICK_STEP
+#undef DECAYED
 #undef BLOCK_ARRAYS
 #undef real
 #endif

@@ -431,14 +431,28 @@ def large_xent(dtype, grad=False):
 # ---- optimizers -------------------------------------------------------------
 
 OPTIMIZERS = {
-    # name: (number of state arrays, [hyperparameter sets])
+    # name: (number of state arrays, [hyperparameter sets]); the last set is also used with the
+    # optional states left out, for the large sample and for the error cases
     "sgd_step": (1, [dict(learning_rate=0.01), dict(learning_rate=0.05, momentum=0.9),
+                     dict(learning_rate=0.05, momentum=0.9, clipvalue=0.3, weight_decay=0.1),
+                     dict(learning_rate=0.05, clipnorm=0.5, weight_decay=0.004),
                      dict(learning_rate=0.05, momentum=0.9, nesterov=True)]),
-    "rmsprop_step": (2, [dict(learning_rate=0.001, rho=0.9, epsilon=1e-7),
+    "rmsprop_step": (3, [dict(learning_rate=0.001, rho=0.9, epsilon=1e-7),
+                         dict(learning_rate=0.01, rho=0.8, epsilon=1e-3, centered=True),
+                         dict(learning_rate=0.01, rho=0.8, momentum=0.5, epsilon=1e-3, centered=True,
+                              global_clipnorm=0.8),
                          dict(learning_rate=0.01, rho=0.8, momentum=0.5, epsilon=1e-6)]),
-    "adagrad_step": (1, [dict(learning_rate=0.01, epsilon=1e-7)]),
-    "adam_step": (2, [dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=1),
+    "adagrad_step": (1, [dict(learning_rate=0.01, epsilon=1e-7, clipvalue=0.25, weight_decay=0.01),
+                         dict(learning_rate=0.01, epsilon=1e-7)]),
+    "adam_step": (3, [dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=1),
+                      dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=3, amsgrad=True),
+                      dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6, step=5, amsgrad=True,
+                           weight_decay=0.004, global_clipnorm=2.0),
                       dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6, step=7)]),
+    "nadam_step": (2, [dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=1, u_product=1.0),
+                       dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6, step=4, u_product=0.35,
+                            clipvalue=0.5, weight_decay=0.01),
+                       dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-6, step=7, u_product=0.05)]),
 }
 
 
@@ -449,6 +463,9 @@ def optimizer_arrays(rng, name, shape, dtype, layout):
     states = [layout_array(rng, shape, dtype, layout, low=0.0, high=1.0) for _ in range(n_states)]
     if name == "sgd_step":
         states[0] -= 0.5  # a velocity has either sign
+    if name == "rmsprop_step":  # an average gradient of either sign, below the root mean square
+        states[2] -= 0.5
+        states[0] += states[2] * states[2] + 0.1
     return [param, grad] + states
 
 
@@ -466,10 +483,11 @@ def optimizer_samples(name, dtype):
                 return tuple(optimizer_arrays(rng, name, shape, dtype, layout)), dict(kwargs)
 
             out.append(Sample(_label(name, shape, layout, kwargs), seeded(build, seed)))
-    if name in ("sgd_step", "rmsprop_step"):
+    if name in OPTIONAL_STATES:
         def without_state(rng):
             arrays = optimizer_arrays(rng, name, (40,), dtype, "C")
-            arrays[-1] = None  # no velocity / momentum buffer
+            for i in range(len(arrays) - OPTIONAL_STATES[name], len(arrays)):
+                arrays[i] = None  # no velocity / momentum buffer / average gradient / v_max
             return tuple(arrays), dict(hypers[-1])
 
         out.append(Sample(_label(name, "no optional state"), seeded(without_state, 77)))
@@ -480,6 +498,32 @@ def optimizer_samples(name, dtype):
         return tuple(arrays), dict(hypers[-1])
 
     out.append(Sample(_label(name, "float16 grad"), seeded(float16_grad, 78)))
+    out += clipped_samples(name, dtype)
+    return out
+
+
+OPTIONAL_STATES = {"sgd_step": 1, "rmsprop_step": 2, "adam_step": 1}
+
+
+def clipped_samples(name, dtype):
+    """Gradients clipped by norm per segment (clipping most segments, leaving small ones) and
+    globally, on buffers holding several variables end to end, up to one that spans threads."""
+    clipping = ("clipvalue", "clipnorm", "global_clipnorm")
+    hyper = {k: v for k, v in OPTIMIZERS[name][1][0].items() if k not in clipping}
+    out = []
+    cases = [((97,), "C", [40, 0, 50, 7], dict(clipnorm=1.0)),
+             ((3, 101), "strided", [1, 101, 200, 1], dict(clipnorm=2.5)),
+             ((128, 784), "C", [100_000, 252, 100], dict(clipnorm=50.0, weight_decay=0.01)),
+             ((128, 784), "reversed", None, dict(global_clipnorm=3.0)),
+             ((407_050,), "C", [401_408, 512, 5_120, 10], dict(clipnorm=100.0)),
+             ((407_050,), "C", [401_408, 512, 5_120, 10], dict(global_clipnorm=100.0))]
+    for seed, (shape, layout, segments, options) in enumerate(cases, 90):
+        kwargs = {**hyper, **options, "segments": segments}
+
+        def build(rng, shape=shape, layout=layout, kwargs=kwargs):
+            return tuple(optimizer_arrays(rng, name, shape, dtype, layout)), dict(kwargs)
+
+        out.append(Sample(_label(name, shape, layout, "segments", *options), seeded(build, seed)))
     return out
 
 
@@ -501,8 +545,23 @@ def optimizer_errors(name):
         case("grad list", np.zeros(3), [0.0, 0.0, 0.0], TypeError),
         case("state shape", np.zeros(3), np.zeros(3), ValueError, states=[np.zeros(2)] * n_states),
     ]
-    if name == "adam_step":
+    if name in ("adam_step", "nadam_step"):
         cases.append(case("step 0", np.zeros(3), np.zeros(3), ValueError, step=0))
+    shared, buffer = np.zeros(3), np.zeros(5)
+    cases += [
+        case("param is a state", shared, np.zeros(3), ValueError, states=[shared] + [np.zeros(3)] * (n_states - 1)),
+        case("grad is a state", np.zeros(3), shared, ValueError, states=[np.zeros(3)] * (n_states - 1) + [shared]),
+        case("overlapping state and param", buffer[:3], np.zeros(3), ValueError,
+             states=[buffer[2:]] + [np.zeros(3) for _ in range(n_states - 1)]),
+        case("negative clipnorm", np.zeros(3), np.zeros(3), ValueError, clipnorm=-1.0),
+        case("two clipping options", np.zeros(3), np.zeros(3), ValueError, clipnorm=1.0, clipvalue=1.0),
+        case("negative weight_decay", np.zeros(3), np.zeros(3), ValueError, weight_decay=-0.1),
+        case("segments too short", np.zeros(3), np.zeros(3), ValueError, segments=[1, 1]),
+        case("negative segment", np.zeros(3), np.zeros(3), ValueError, segments=[4, -1]),
+    ]
+    if n_states >= 2:
+        cases.append(case("m is v", np.zeros(3), np.zeros(3), ValueError, states=[shared, shared] +
+                          [np.zeros(3)] * (n_states - 2)))
     if name != "sgd_step":
         cases.append(case("required state missing", np.zeros(3), np.zeros(3), TypeError,
                           states=[None] * n_states, same_message=False))

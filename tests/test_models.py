@@ -453,7 +453,7 @@ def test_zero_epochs_trains_nothing():
 def test_other_bad_arguments():
     model = _classifier()
     with pytest.raises(ValueError, match="Unknown optimizer"):
-        model.compile(optimizer="adamw", loss="mse")
+        model.compile(optimizer="adamax", loss="mse")
     with pytest.raises(ValueError, match="Unknown loss"):
         model.compile(loss="hinge")
     with pytest.raises(ValueError, match="needs a loss"):

@@ -88,14 +88,22 @@ def test_parameters_actually_move():
         assert all(not np.allclose(p, s) for p, s in zip(params, start)), cls.__name__
 
 
+BASE = {"weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None}
+
+
 def test_keras_defaults():
-    assert SGD().get_config() == {"name": "SGD", "learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
+    assert SGD().get_config() == {"name": "SGD", "learning_rate": 0.01, "momentum": 0.0, "nesterov": False, **BASE}
     assert RMSprop().get_config() == {"name": "rmsprop", "learning_rate": 0.001, "rho": 0.9, "momentum": 0.0,
-                                      "epsilon": 1e-7}
+                                      "epsilon": 1e-7, "centered": False, **BASE}
     assert Adagrad().get_config() == {"name": "adagrad", "learning_rate": 0.001, "initial_accumulator_value": 0.1,
-                                      "epsilon": 1e-7}
+                                      "epsilon": 1e-7, **BASE}
     assert Adam().get_config() == {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999,
-                                   "epsilon": 1e-7}
+                                   "epsilon": 1e-7, "amsgrad": False, **BASE}
+    assert optimizers.Nadam().get_config() == {"name": "nadam", "learning_rate": 0.001, "beta_1": 0.9,
+                                               "beta_2": 0.999, "epsilon": 1e-7, **BASE}
+    assert optimizers.AdamW().get_config() == {"name": "adamw", "learning_rate": 0.001, "beta_1": 0.9,
+                                               "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
+                                               **BASE, "weight_decay": 0.004}
 
 
 @pytest.mark.parametrize("name, cls", [("sgd", SGD), ("RMSprop", RMSprop), ("ADAGRAD", Adagrad), ("adam", Adam)])
@@ -115,8 +123,8 @@ def test_get_instance_and_config():
 
 
 def test_get_unknown_lists_known_names():
-    with pytest.raises(ValueError, match="adagrad, adam, rmsprop, sgd"):
-        optimizers.get("adamw")
+    with pytest.raises(ValueError, match="adagrad, adam, adamw, nadam, rmsprop, sgd"):
+        optimizers.get("adamax")
     with pytest.raises(ValueError, match="Received: 3"):
         optimizers.get(3)
     with pytest.raises(ValueError, match="class_name"):

@@ -8,6 +8,6 @@ from .functional import *  # noqa: F401,F403  (add, multiply, dot, relu, softmax
 from .tensor import Tensor, no_grad, zero_grad
 from . import callbacks, datasets, metrics, optimizers, utils
 from .utils import set_random_seed as set_seed
-from . import activations, initializers, layers, losses, models
+from . import activations, initializers, layers, losses, models, regularizers
 
 __version__ = "0.1.0"

@@ -1,15 +1,88 @@
 # In-place optimizer steps (csrc/optim.c). Each runs as one fused pass over the
 # elements; arrays the kernel cannot update in place (non-contiguous, or a state
 # of another dtype) are worked on as contiguous copies and written back.
+from libc.math cimport INFINITY
+from fastnn._step_checks import check_distinct, nadam_momentum_cache, step_options
+
 cdef extern from "fastnn.h" nogil:
-    void fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov)
-    void fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov)
-    void fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, double lr, double rho, double momentum, double epsilon)
-    void fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double lr, double rho, double momentum, double epsilon)
-    void fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon)
-    void fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon)
-    void fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double alpha, double beta_1, double beta_2, double epsilon)
-    void fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double alpha, double beta_1, double beta_2, double epsilon)
+    ctypedef struct fnn_step_options:
+        double clipvalue
+        double clipnorm
+        double global_clipnorm
+        double decay
+        fnn_int n_segments
+        const fnn_int *segment_ends
+    int fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
+    int fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
+    int fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, float *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
+    int fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
+    int fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon, const fnn_step_options *opt)
+    int fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon, const fnn_step_options *opt)
+    int fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, float *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
+    int fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
+    int fastnn_nadam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
+    int fastnn_nadam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
+
+
+cdef class _StepOptions:
+    """Clipping, decay and segments of one step, checked, in the form the C steps take."""
+    cdef fnn_step_options c
+    cdef object ends  # keeps segment_ends alive
+
+    def __init__(self, owner, param, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm, segments):
+        if clipvalue is None and clipnorm is None and global_clipnorm is None and segments is None \
+                and (weight_decay == 0.0 and type(weight_decay) in (float, int)):
+            self.c.clipvalue = INFINITY
+            self.c.clipnorm = 0
+            self.c.global_clipnorm = 0
+            self.c.decay = 0
+            self.c.n_segments = 0
+            self.c.segment_ends = NULL
+            return
+        clip, per_segment, whole, decay, ends = step_options(
+            owner, param.size, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm, segments)
+        self.c.clipvalue = clip
+        self.c.clipnorm = per_segment
+        self.c.global_clipnorm = whole
+        self.c.decay = decay
+        self.c.n_segments = 0
+        self.c.segment_ends = NULL
+        if ends is not None and ends.size:
+            self.ends = np.ascontiguousarray(ends, dtype=np.intp)
+            self.c.n_segments = ends.size
+            self.c.segment_ends = <const fnn_int *> _data(self.ends)
+
+
+cdef bint _bounds_overlap(cnp.ndarray a, cnp.ndarray b):
+    """True when the memory spans of two non-empty C-contiguous arrays intersect."""
+    cdef char *a0 = <char *> cnp.PyArray_DATA(a)
+    cdef char *b0 = <char *> cnp.PyArray_DATA(b)
+    cdef Py_ssize_t na = cnp.PyArray_NBYTES(a), nb = cnp.PyArray_NBYTES(b)
+    return na > 0 and nb > 0 and a0 < b0 + nb and b0 < a0 + na
+
+
+cdef _require_distinct(str owner, tuple names, tuple arrays, bint direct):
+    """ValueError (check_distinct's) when two of the arrays share memory. On the direct path
+    every array is C-contiguous, so comparing spans is exact and costs a few comparisons."""
+    cdef Py_ssize_t i, j, count = len(arrays)
+    if direct:
+        for i in range(count):
+            if arrays[i] is None:
+                continue
+            for j in range(i + 1, count):
+                if arrays[j] is not None and _bounds_overlap(arrays[i], arrays[j]):
+                    break
+            else:
+                continue
+            break
+        else:
+            return
+    check_distinct(owner, **{n: a for n, a in zip(names, arrays)})
+
+
+cdef _raise_if_failed(int status, str owner):
+    if status != 0:
+        raise MemoryError(f"{owner}: could not allocate the work plan for gradient clipping")
 
 
 def _check_state(param, required=(), **arrays):
@@ -88,89 +161,171 @@ cdef class _StepArrays:
                 orig[...] = work
 
 
-def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nesterov=False):
+def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0,
+             clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
     """In place: SGD with optional (Nesterov) momentum, as Keras 3 defines it.
 
     velocity = momentum * velocity - lr * grad
     param += momentum * velocity - lr * grad  (nesterov)  |  param += velocity
     Without momentum (velocity None or momentum 0): param -= lr * grad.
+    Every step first clips the gradient and decays param (fastnn.reference._prepared_grad).
     """
     direct = _direct(param, grad, (velocity,))
     if not direct:
         _check_state(param, grad=grad, velocity=velocity)
+    cdef _StepOptions opt = _StepOptions("sgd_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
+                                         global_clipnorm, segments)
+    _require_distinct("sgd_step", ("param", "grad", "velocity"), (param, grad, velocity), direct)
     use_velocity = bool(momentum) and velocity is not None
     cdef _StepArrays s = _StepArrays(param, grad, velocity if use_velocity else None, direct=direct)
     cdef double lr = learning_rate, mu = momentum
-    cdef int nest = bool(nesterov)
+    cdef int nest = bool(nesterov), status
     cdef void *p = s.ptr(0)
     cdef void *v = s.ptr(1)
     cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            fastnn_sgd_step_f32(s.n, <float*>p, <float*>g, <float*>v, lr, mu, nest)
+            status = fastnn_sgd_step_f32(s.n, <float*>p, <float*>g, <float*>v, lr, mu, nest, &opt.c)
         else:
-            fastnn_sgd_step_f64(s.n, <double*>p, <double*>g, <double*>v, lr, mu, nest)
+            status = fastnn_sgd_step_f64(s.n, <double*>p, <double*>g, <double*>v, lr, mu, nest, &opt.c)
+    _raise_if_failed(status, "sgd_step")
     s.write_back()
 
 
-def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rate, rho, momentum=0.0, epsilon):
+def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=None, *, learning_rate, rho,
+                 momentum=0.0, epsilon, centered=False, weight_decay=0.0, clipvalue=None, clipnorm=None,
+                 global_clipnorm=None, segments=None):
     """In place: RMSprop as Keras 3 defines it.
 
     mean_square = rho * mean_square + (1 - rho) * grad**2
-    increment = lr * grad / sqrt(mean_square + epsilon)
+    centered: average_grad = rho * average_grad + (1 - rho) * grad; denominator = mean_square - average_grad**2 + epsilon
+    else: denominator = mean_square + epsilon
+    increment = lr * grad / sqrt(denominator)
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
     use_momentum = bool(momentum) and momentum_buffer is not None
-    direct = mean_square is not None and _direct(param, grad, (mean_square, momentum_buffer))
+    direct = mean_square is not None and _direct(param, grad, (mean_square, momentum_buffer, average_grad))
     if not direct:
-        _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
+        _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
+                     average_grad=average_grad)
+    if centered and average_grad is None:
+        raise TypeError("rmsprop_step: centered=True needs average_grad, a numpy.ndarray")
+    cdef _StepOptions opt = _StepOptions("rmsprop_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
+                                         global_clipnorm, segments)
+    _require_distinct("rmsprop_step", ("param", "grad", "mean_square", "momentum_buffer", "average_grad"),
+                      (param, grad, mean_square, momentum_buffer, average_grad), direct)
     cdef _StepArrays s = _StepArrays(param, grad, mean_square, momentum_buffer if use_momentum else None,
-                                     direct=direct)
+                                     average_grad if centered else None, direct=direct)
     cdef double lr = learning_rate, r = rho, mu = momentum, eps = epsilon
+    cdef int status
     cdef void *p = s.ptr(0)
     cdef void *ms = s.ptr(1)
     cdef void *mb = s.ptr(2)
+    cdef void *ag = s.ptr(3)
     cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            fastnn_rmsprop_step_f32(s.n, <float*>p, <float*>g, <float*>ms, <float*>mb, lr, r, mu, eps)
+            status = fastnn_rmsprop_step_f32(s.n, <float*>p, <float*>g, <float*>ms, <float*>mb, <float*>ag,
+                                             lr, r, mu, eps, &opt.c)
         else:
-            fastnn_rmsprop_step_f64(s.n, <double*>p, <double*>g, <double*>ms, <double*>mb, lr, r, mu, eps)
+            status = fastnn_rmsprop_step_f64(s.n, <double*>p, <double*>g, <double*>ms, <double*>mb, <double*>ag,
+                                             lr, r, mu, eps, &opt.c)
+    _raise_if_failed(status, "rmsprop_step")
     s.write_back()
 
 
-def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
+def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_decay=0.0, clipvalue=None,
+                 clipnorm=None, global_clipnorm=None, segments=None):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
     direct = accumulator is not None and _direct(param, grad, (accumulator,))
     if not direct:
         _check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
+    cdef _StepOptions opt = _StepOptions("adagrad_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
+                                         global_clipnorm, segments)
+    _require_distinct("adagrad_step", ("param", "grad", "accumulator"), (param, grad, accumulator), direct)
     cdef _StepArrays s = _StepArrays(param, grad, accumulator, direct=direct)
     cdef double lr = learning_rate, eps = epsilon
+    cdef int status
     cdef void *p = s.ptr(0)
     cdef void *acc = s.ptr(1)
     cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            fastnn_adagrad_step_f32(s.n, <float*>p, <float*>g, <float*>acc, lr, eps)
+            status = fastnn_adagrad_step_f32(s.n, <float*>p, <float*>g, <float*>acc, lr, eps, &opt.c)
         else:
-            fastnn_adagrad_step_f64(s.n, <double*>p, <double*>g, <double*>acc, lr, eps)
+            status = fastnn_adagrad_step_f64(s.n, <double*>p, <double*>g, <double*>acc, lr, eps, &opt.c)
+    _raise_if_failed(status, "adagrad_step")
     s.write_back()
 
 
-def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step):
+def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, epsilon, step, amsgrad=False,
+              weight_decay=0.0, clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
     """In place: Adam as Keras 3 defines it; step counts from 1.
 
     m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
+    amsgrad: v_max = maximum(v_max, v), used in place of v below
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
+    """
+    direct = m is not None and v is not None and _direct(param, grad, (m, v, v_max))
+    if not direct:
+        _check_state(param, ("m", "v"), grad=grad, m=m, v=v, v_max=v_max)
+    if step < 1:
+        raise ValueError(f"adam_step: step counts from 1, got step={step}")
+    if amsgrad and v_max is None:
+        raise TypeError("adam_step: amsgrad=True needs v_max, a numpy.ndarray")
+    cdef _StepOptions opt = _StepOptions("adam_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
+                                         global_clipnorm, segments)
+    _require_distinct("adam_step", ("param", "grad", "m", "v", "v_max"), (param, grad, m, v, v_max), direct)
+    cdef double alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)
+    cdef double b1 = beta_1, b2 = beta_2, eps = epsilon
+    cdef int status
+    cdef _StepArrays s = _StepArrays(param, grad, m, v, v_max if amsgrad else None, direct=direct)
+    cdef void *p = s.ptr(0)
+    cdef void *pm = s.ptr(1)
+    cdef void *pv = s.ptr(2)
+    cdef void *pvm = s.ptr(3)
+    cdef void *g = s.grad_ptr()
+    with nogil:
+        if s.f32:
+            status = fastnn_adam_step_f32(s.n, <float*>p, <float*>g, <float*>pm, <float*>pv, <float*>pvm,
+                                          alpha, b1, b2, eps, &opt.c)
+        else:
+            status = fastnn_adam_step_f64(s.n, <double*>p, <double*>g, <double*>pm, <double*>pv, <double*>pvm,
+                                          alpha, b1, b2, eps, &opt.c)
+    _raise_if_failed(status, "adam_step")
+    s.write_back()
+
+
+def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step, u_product, weight_decay=0.0,
+               clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
+    """In place: Nadam as Keras 3 defines it; step counts from 1, u_product is the product of
+    u_1 ... u_(step-1) (1.0 at the first step), u_t = beta_1 * (1 - 0.5 * 0.96**t).
+
+    m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
+    m_hat = u_(t+1) * m / (1 - u_product * u_t * u_(t+1)) + (1 - u_t) * grad / (1 - u_product * u_t)
+    param -= m_hat * lr / (sqrt(v / (1 - beta_2**t)) + epsilon)
     """
     direct = m is not None and v is not None and _direct(param, grad, (m, v))
     if not direct:
         _check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
-        raise ValueError(f"adam_step: step counts from 1, got step={step}")
-    cdef double alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)
-    cdef double b1 = beta_1, b2 = beta_2, eps = epsilon
+        raise ValueError(f"nadam_step: step counts from 1, got step={step}")
+    cdef _StepOptions opt = _StepOptions("nadam_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
+                                         global_clipnorm, segments)
+    _require_distinct("nadam_step", ("param", "grad", "m", "v"), (param, grad, m, v), direct)
+    u_t, u_next = nadam_momentum_cache(beta_1, step), nadam_momentum_cache(beta_1, step + 1)
+    u_product_t = u_product * u_t
+    cdef double[7] c
+    c[0] = beta_1
+    c[1] = beta_2
+    c[2] = u_next
+    c[3] = 1 - u_product_t * u_next
+    c[4] = 1 - u_t
+    c[5] = 1 - u_product_t
+    c[6] = 1 - beta_2**step
+    cdef double lr = learning_rate, eps = epsilon
+    cdef int status
     cdef _StepArrays s = _StepArrays(param, grad, m, v, direct=direct)
     cdef void *p = s.ptr(0)
     cdef void *pm = s.ptr(1)
@@ -178,7 +333,8 @@ def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step
     cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            fastnn_adam_step_f32(s.n, <float*>p, <float*>g, <float*>pm, <float*>pv, alpha, b1, b2, eps)
+            status = fastnn_nadam_step_f32(s.n, <float*>p, <float*>g, <float*>pm, <float*>pv, lr, c, eps, &opt.c)
         else:
-            fastnn_adam_step_f64(s.n, <double*>p, <double*>g, <double*>pm, <double*>pv, alpha, b1, b2, eps)
+            status = fastnn_nadam_step_f64(s.n, <double*>p, <double*>g, <double*>pm, <double*>pv, lr, c, eps, &opt.c)
+    _raise_if_failed(status, "nadam_step")
     s.write_back()

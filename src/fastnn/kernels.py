@@ -29,6 +29,7 @@ from ._C import (
     gather_rows,
     gemm_kernel_name,
     matmul,
+    nadam_step,
     relu,
     relu_grad,
     rmsprop_step,

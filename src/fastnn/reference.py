@@ -3,9 +3,12 @@
 Each function has the same name, signature and result as its twin in fastnn.kernels,
 written for clarity rather than speed.
 """
+import math
+
 import numpy as np
 
 from ._arrays import as_float_array, as_float_arrays, check_out
+from ._step_checks import check_distinct, nadam_momentum_cache, step_options
 
 ACTIVATIONS = (None, "relu")
 
@@ -179,15 +182,49 @@ def _check_state(param, **arrays):
             raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
 
 
-def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nesterov=False):
+def _prepared_grad(owner, param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
+                   segments, **states):
+    """The gradient after clipping, as param's dtype; param decayed in place (param -= param * lr * wd).
+
+    clipvalue limits each element to [-clipvalue, clipvalue]; clipnorm scales each segment's
+    gradient to an L2 norm of at most clipnorm (a NaN norm gives NaN); global_clipnorm scales
+    the whole gradient so (a non-finite norm gives NaN). Norms are summed in float64.
+    """
+    clip, per_segment, whole, decay, ends = step_options(
+        owner, param.size, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm, segments)
+    check_distinct(owner, param=param, grad=grad, **states)
+    g = np.array(grad, dtype=param.dtype, order="C")
+    if clip != np.inf:
+        g = np.clip(g, -clip, clip)
+    if per_segment or whole:
+        flat = g.reshape(-1)
+        bounds = [0] + ([] if ends is None else [int(e) for e in ends[:-1]]) + [flat.size]
+        norms = [math.sqrt(float(np.sum(np.square(flat[lo:hi].astype(np.float64)))))
+                 for lo, hi in zip(bounds[:-1], bounds[1:])]
+        if whole:
+            norm = math.sqrt(sum(n * n for n in norms))
+            scales = [whole / max(norm, whole) if math.isfinite(norm) else math.nan] * len(norms)
+        else:
+            scales = [math.nan if math.isnan(n) else per_segment / max(n, per_segment) for n in norms]
+        for (lo, hi), scale in zip(zip(bounds[:-1], bounds[1:]), scales):
+            flat[lo:hi] *= param.dtype.type(scale)
+    if decay:
+        param -= param * param.dtype.type(decay)
+    return g
+
+
+def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nesterov=False, weight_decay=0.0,
+             clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
     """In place: SGD with optional (Nesterov) momentum, as Keras 3 defines it.
 
     velocity = momentum * velocity - lr * grad
     param += momentum * velocity - lr * grad  (nesterov)  |  param += velocity
     Without momentum (velocity None or momentum 0): param -= lr * grad.
+    Every step first clips the gradient and decays param as _prepared_grad says.
     """
     _check_state(param, grad=grad, velocity=velocity)
-    g = grad.astype(param.dtype, copy=False)
+    g = _prepared_grad("sgd_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
+                       segments, velocity=velocity)
     if momentum and velocity is not None:
         velocity[...] = momentum * velocity - learning_rate * g
         if nesterov:
@@ -198,18 +235,31 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
         param -= learning_rate * g
 
 
-def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rate, rho, momentum=0.0, epsilon):
+def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=None, *, learning_rate, rho,
+                 momentum=0.0, epsilon, centered=False, weight_decay=0.0, clipvalue=None, clipnorm=None,
+                 global_clipnorm=None, segments=None):
     """In place: RMSprop as Keras 3 defines it.
 
     mean_square = rho * mean_square + (1 - rho) * grad**2
-    increment = lr * grad / sqrt(mean_square + epsilon)
+    centered: average_grad = rho * average_grad + (1 - rho) * grad; denominator = mean_square - average_grad**2 + epsilon
+    else: denominator = mean_square + epsilon
+    increment = lr * grad / sqrt(denominator)
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer)
-    g = grad.astype(param.dtype, copy=False)
+    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
+                 average_grad=average_grad)
+    if centered and average_grad is None:
+        raise TypeError("rmsprop_step: centered=True needs average_grad, a numpy.ndarray")
+    g = _prepared_grad("rmsprop_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
+                       global_clipnorm, segments, mean_square=mean_square, momentum_buffer=momentum_buffer,
+                       average_grad=average_grad)
     mean_square[...] = rho * mean_square + (1 - rho) * g * g
-    increment = learning_rate * g / np.sqrt(mean_square + epsilon)
+    if centered:
+        average_grad[...] = rho * average_grad + (1 - rho) * g
+        increment = learning_rate * g / np.sqrt(mean_square - average_grad * average_grad + epsilon)
+    else:
+        increment = learning_rate * g / np.sqrt(mean_square + epsilon)
     if momentum and momentum_buffer is not None:
         momentum_buffer[...] = momentum * momentum_buffer + increment
         param -= momentum_buffer
@@ -217,28 +267,63 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, *, learning_rat
         param -= increment
 
 
-def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon):
+def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_decay=0.0, clipvalue=None,
+                 clipnorm=None, global_clipnorm=None, segments=None):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
     _check_state(param, grad=grad, accumulator=accumulator)
-    g = grad.astype(param.dtype, copy=False)
+    g = _prepared_grad("adagrad_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
+                       global_clipnorm, segments, accumulator=accumulator)
     accumulator += g * g
     param -= learning_rate * g / np.sqrt(accumulator + epsilon)
 
 
-def adam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step):
+def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, epsilon, step, amsgrad=False,
+              weight_decay=0.0, clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
     """In place: Adam as Keras 3 defines it; step counts from 1.
 
     m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
+    amsgrad: v_max = maximum(v_max, v), used in place of v below
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v)
+    _check_state(param, grad=grad, m=m, v=v, v_max=v_max)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
-    g = grad.astype(param.dtype, copy=False)
+    if amsgrad and v_max is None:
+        raise TypeError("adam_step: amsgrad=True needs v_max, a numpy.ndarray")
+    g = _prepared_grad("adam_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
+                       segments, m=m, v=v, v_max=v_max)
     alpha = learning_rate * np.sqrt(1 - beta_2**step) / (1 - beta_1**step)
     m += (g - m) * (1 - beta_1)
     v += (g * g - v) * (1 - beta_2)
-    param -= alpha * m / (np.sqrt(v) + epsilon)
+    if amsgrad:
+        np.maximum(v_max, v, out=v_max)
+        param -= alpha * m / (np.sqrt(v_max) + epsilon)
+    else:
+        param -= alpha * m / (np.sqrt(v) + epsilon)
+
+
+def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, step, u_product, weight_decay=0.0,
+               clipvalue=None, clipnorm=None, global_clipnorm=None, segments=None):
+    """In place: Nadam as Keras 3 defines it; step counts from 1, u_product is the product of
+    u_1 ... u_(step-1) (1.0 at the first step), u_t = beta_1 * (1 - 0.5 * 0.96**t).
+
+    m += (grad - m) * (1 - beta_1); v += (grad**2 - v) * (1 - beta_2)
+    m_hat = u_(t+1) * m / (1 - u_product * u_t * u_(t+1)) + (1 - u_t) * grad / (1 - u_product * u_t)
+    param -= m_hat * lr / (sqrt(v / (1 - beta_2**t)) + epsilon)
+    """
+    _check_state(param, grad=grad, m=m, v=v)
+    if step < 1:
+        raise ValueError(f"nadam_step: step counts from 1, got step={step}")
+    g = _prepared_grad("nadam_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
+                       global_clipnorm, segments, m=m, v=v)
+    real = param.dtype.type
+    u_t, u_next = nadam_momentum_cache(beta_1, step), nadam_momentum_cache(beta_1, step + 1)
+    u_product_t = u_product * u_t
+    m += (g - m) * real(1 - beta_1)
+    v += (g * g - v) * real(1 - beta_2)
+    m_hat = real(u_next) * m / real(1 - u_product_t * u_next) + real(1 - u_t) * g / real(1 - u_product_t)
+    v_hat = v / real(1 - beta_2**step)
+    param -= m_hat * real(learning_rate) / (np.sqrt(v_hat) + real(epsilon))
 
 
 def gather_rows(x, indices, out=None, dtype=np.float32):

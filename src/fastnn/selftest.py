@@ -121,6 +121,8 @@ CASES = {
     "adagrad_step": (_optimizer(1, dict(learning_rate=0.01, epsilon=1e-7)), (0, 2)),
     "adam_step": (_optimizer(2, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=3)),
                   (0, 2, 3)),
+    "nadam_step": (_optimizer(2, dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, step=3,
+                                      u_product=0.8)), (0, 2, 3)),
     "gather_rows": (_gather_rows, ()),
     "copy": (_map(1), ()),
     "tanh": (_map(1), ()),

@@ -1,14 +1,17 @@
 """Optimizers, looked up by name with get()."""
 from .._registry import not_understood
 from .adagrad import Adagrad
-from .adam import Adam
+from . import schedules
+from .adam import Adam, AdamW
 from .base import Optimizer
+from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam}
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adam": Adam, "adamw": AdamW, "nadam": Nadam}
 
-__all__ = ["Adagrad", "Adam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "serialize"]
+__all__ = ["Adagrad", "Adam", "AdamW", "Nadam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules",
+           "serialize"]
 
 
 def serialize(optimizer):

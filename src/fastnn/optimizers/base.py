@@ -1,11 +1,13 @@
 """The optimizer base: owns the step count, the learning rate and the slot arrays."""
 import math
 import numbers
+import warnings
 
 import numpy as np
 
 from .._arrays import cast_to_fit
 from .._registry import Configurable
+from . import schedules
 
 
 def check_number(owner, name, value, low=None, high=None, high_open=False):
@@ -23,17 +25,60 @@ def check_number(owner, name, value, low=None, high=None, high_open=False):
     return value
 
 
+class DefaultRate(float):
+    """A constructor's default learning rate: tells it apart from one the caller passed."""
+
+
+def resolve_learning_rate(owner, learning_rate, kwargs):
+    """learning_rate, or the deprecated lr= from kwargs (with a DeprecationWarning)."""
+    if "lr" not in kwargs:
+        return learning_rate
+    lr = kwargs.pop("lr")
+    if not isinstance(learning_rate, DefaultRate):
+        raise ValueError(f"{owner}: pass the learning rate once, as learning_rate (lr is its deprecated name). "
+                         f"Received: learning_rate={learning_rate!r}, lr={lr!r}")
+    warnings.warn(f"{owner}: the `lr` argument is deprecated; use `learning_rate` instead.", DeprecationWarning,
+                  stacklevel=4)
+    return lr
+
+
 class Optimizer(Configurable):
     """Updates parameter arrays in place from their gradients.
 
     A subclass writes build(params), creating its slot arrays with add_slot, and
-    update_step(grad, param, slots, learning_rate), which calls one compiled kernel.
+    update_step(grad, param, slots, learning_rate, **options), which calls one compiled
+    kernel, passing it options (gradient clipping, weight decay, segments) unchanged.
     Slots are built on the first apply() and kept per parameter position.
+
+    learning_rate is a number or a schedules.LearningRateSchedule, evaluated at the step
+    count before each step. clipnorm clips each variable's gradient by its own norm,
+    global_clipnorm all of them by their joint norm, clipvalue each element (at most one of
+    the three); weight_decay decays each parameter by lr * weight_decay before its update.
     """
 
-    def __init__(self, learning_rate, name=None):
-        self.learning_rate = learning_rate
-        self.name = name or type(self).__name__.lower()
+    def __init__(self, learning_rate, name=None, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, **kwargs):
+        owner = type(self).__name__
+        learning_rate = resolve_learning_rate(owner, learning_rate, kwargs)
+        if kwargs:
+            raise ValueError(f"{owner}: argument(s) not recognized: {', '.join(sorted(kwargs))}")
+        self._schedule = None
+        if isinstance(learning_rate, schedules.LearningRateSchedule):
+            self._schedule = learning_rate
+        else:
+            self.learning_rate = learning_rate
+        self.name = name or owner.lower()
+        self.weight_decay = None if weight_decay is None else check_number(owner, "weight_decay", weight_decay,
+                                                                            low=0.0)
+        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
+            if value is not None and not check_number(owner, arg, value, low=0.0) > 0:
+                raise ValueError(f"{owner}: {arg} must be > 0 or None. Received: {arg}={value!r}")
+        if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(f"{owner}: only one of clipnorm, clipvalue and global_clipnorm can be set. Received: "
+                             f"clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}")
+        self.clipnorm = None if clipnorm is None else float(clipnorm)
+        self.clipvalue = None if clipvalue is None else float(clipvalue)
+        self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
         self.iterations = 0
         self.built = False
         self._slots = []
@@ -42,11 +87,43 @@ class Optimizer(Configurable):
 
     @property
     def learning_rate(self):
+        """The learning rate of the next step (a schedule's value at the current step count)."""
+        if self._schedule is not None:
+            return float(self._schedule(self.iterations))
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
+        if getattr(self, "_schedule", None) is not None:
+            raise TypeError(f"{type(self).__name__} was created with a learning rate schedule "
+                            f"({type(self._schedule).__name__}); its learning rate cannot be set")
         self._learning_rate = check_number(type(self).__name__, "learning_rate", value, low=0.0)
+
+    @property
+    def learning_rate_schedule(self):
+        """The schedule given as learning_rate, or None."""
+        return self._schedule
+
+    def kernel_options(self, segments=None):
+        """The clipping and decay keywords for the step kernels; segments (the sizes of the
+        variables a flat parameter holds) matter only to clipnorm."""
+        options = {}
+        if self.weight_decay:
+            options["weight_decay"] = self.weight_decay
+        if self.clipvalue is not None:
+            options["clipvalue"] = self.clipvalue
+        elif self.clipnorm is not None:
+            options["clipnorm"] = self.clipnorm
+            if segments is not None:
+                options["segments"] = segments
+        elif self.global_clipnorm is not None:
+            options["global_clipnorm"] = self.global_clipnorm
+        return options
+
+    @property
+    def needs_segments(self):
+        """True when an update of a flat buffer of several variables must know their sizes (clipnorm)."""
+        return self.clipnorm is not None
 
     def build(self, params):
         """Creates the per-parameter slot storage; subclasses extend it with add_slot."""
@@ -61,31 +138,46 @@ class Optimizer(Configurable):
             slots[name] = np.full(param.shape, initial_value, dtype=param.dtype)
         self._slot_names.append(name)
 
-    def update_step(self, grad, param, slots, learning_rate):
-        """Updates one parameter in place; slots maps slot name -> array."""
+    def update_step(self, grad, param, slots, learning_rate, **options):
+        """Updates one parameter in place; slots maps slot name -> array; options go to the kernel."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_step")
 
-    def apply(self, grads, params):
-        """One optimization step: updates every param in place from its grad (None grads are skipped)."""
+    def finish_step(self):
+        """Called once per step after every parameter's update, before the step count advances."""
+
+    def apply(self, grads, params, segments=None):
+        """One optimization step: updates every param in place from its grad (None grads are skipped).
+
+        segments: for a single param that holds several variables end to end (a flat buffer),
+        their sizes, so that clipnorm clips each variable's gradient by its own norm.
+        """
         grads, params = list(grads), list(params)
         if len(grads) != len(params):
             raise ValueError(f"{self.name}: got {len(grads)} gradients for {len(params)} parameters")
+        if segments is not None and len(params) != 1:
+            raise ValueError(f"{self.name}: segments describe one flat parameter; received {len(params)} parameters")
         for i, param in enumerate(params):
             _check_param(self.name, i, param)
         if not self.built:
             self.build(params)
         self._check_signature(params)
         lr = self.learning_rate
+        grads = [None if grad is None else _as_grad(self.name, i, grad, param)
+                 for i, (grad, param) in enumerate(zip(grads, params))]
+        options = self.kernel_options(segments)
+        if self.global_clipnorm is not None and len(params) > 1:
+            grads = _clip_by_global_norm(grads, self.global_clipnorm)
+            options.pop("global_clipnorm")
         for i, (grad, param) in enumerate(zip(grads, params)):
             if grad is None:
                 continue
-            grad = _as_grad(self.name, i, grad, param)
             if param.flags.c_contiguous:
-                self.update_step(grad, param, self._slots[i], lr)
+                self.update_step(grad, param, self._slots[i], lr, **options)
             else:
                 work = np.ascontiguousarray(param)
-                self.update_step(grad, work, self._slots[i], lr)
+                self.update_step(grad, work, self._slots[i], lr, **options)
                 param[...] = work
+        self.finish_step()
         self.iterations += 1
         return self.iterations
 
@@ -132,7 +224,16 @@ class Optimizer(Configurable):
 
     def get_config(self):
         """The constructor arguments, enough for from_config to rebuild an equal optimizer."""
-        return {"name": self.name, "learning_rate": self.learning_rate}
+        rate = self.learning_rate if self._schedule is None else schedules.serialize(self._schedule)
+        return {"name": self.name, "learning_rate": rate, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+        return cls(**config)
 
 
 def _as_iterations(owner, value):
@@ -157,3 +258,16 @@ def _as_grad(owner, index, grad, param):
     if grad.dtype.kind not in "fiu":
         raise TypeError(f"{owner}: gradient {index} has unsupported dtype {grad.dtype}")
     return np.ascontiguousarray(grad, dtype=param.dtype)
+
+
+def _clip_by_global_norm(grads, clip):
+    """Copies of grads scaled so their joint L2 norm is at most clip (NaN for a non-finite norm);
+    each squared norm summed in float64, then added in parameter order."""
+    total = 0.0
+    for grad in grads:
+        if grad is not None:
+            flat = grad.reshape(-1).astype(np.float64)
+            total += float(np.sum(flat * flat))
+    norm = math.sqrt(total)
+    scale = clip / max(norm, clip) if math.isfinite(norm) else math.nan
+    return [None if g is None else g * g.dtype.type(scale) for g in grads]
