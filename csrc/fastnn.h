@@ -167,4 +167,51 @@ void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_
 void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
 
+/* ---- conv.c, pool.c: 2-D windows over NHWC images ------------------------ */
+
+/* The geometry of a 2-D convolution or pooling: fnn_int geometry[FASTNN_CONV_GEOMETRY],
+ * indexed by these names. Images are (N, H, W, C) and outputs (N, OH, OW, F), both
+ * C-contiguous; conv kernels are (KH, KW, C, F), C-contiguous. Window position (kh, kw)
+ * of output (oh, ow) reads input (oh*SH + kh*DH - PAD_TOP, ow*SW + kw*DW - PAD_LEFT);
+ * positions outside the image are zero padding for a convolution and absent for a pooling.
+ * Pooling takes KH x KW as the pool size and ignores F, DH and DW (F is C, DH = DW = 1). */
+enum {
+    FASTNN_CONV_N, FASTNN_CONV_H, FASTNN_CONV_W, FASTNN_CONV_C,
+    FASTNN_CONV_KH, FASTNN_CONV_KW, FASTNN_CONV_F, FASTNN_CONV_OH, FASTNN_CONV_OW,
+    FASTNN_CONV_SH, FASTNN_CONV_SW, FASTNN_CONV_DH, FASTNN_CONV_DW,
+    FASTNN_CONV_PAD_TOP, FASTNN_CONV_PAD_LEFT, FASTNN_CONV_GEOMETRY
+};
+
+/* Elements of scratch the three conv2d kernels need (0: none, scratch may be NULL). */
+fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry);
+/* y[n,oh,ow,f] := act(sum_{kh,kw,c} x[n, ih, iw, c] * kernel[kh,kw,c,f] + bias[f]); bias may be
+ * NULL, act as in fastnn_sgemm. Each y element is summed in an order that depends only on
+ * KH*KW*C. Returns 0, or -1 when out of memory. */
+int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch);
+int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch);
+/* dx := d(sum y * dy)/dx of the convolution without activation: dy (N, OH, OW, F) -> dx (N, H, W, C). */
+int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx, float *scratch);
+int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx, double *scratch);
+/* dkernel[kh,kw,c,f] := sum_{n,oh,ow} x[n, ih, iw, c] * dy[n,oh,ow,f], summed over n, oh, ow in
+ * an order fixed by N*OH*OW; dbias[f] := sum_{n,oh,ow} dy[n,oh,ow,f] in row-major order, in
+ * double (dbias may be NULL). */
+int fastnn_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias, float *scratch);
+int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias, double *scratch);
+
+/* y[n,oh,ow,c] := the largest x[n, ih, iw, c] over the window's positions inside the image; a NaN
+ * wins over numbers (the first NaN in row-major window order). */
+void fastnn_max_pool2d_f32(const fnn_int *geometry, const float *x, float *y);
+void fastnn_max_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
+/* dx := 0, then dy[n,oh,ow,c] added at the window position max_pool2d took, the FIRST maximum
+ * in row-major window order when several are equal. */
+void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dx);
+void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dx);
+/* y[n,oh,ow,c] := (sum of x over the window's positions inside the image, in row-major window
+ * order) / (their count). */
+void fastnn_avg_pool2d_f32(const fnn_int *geometry, const float *x, float *y);
+void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
+/* dx := 0, then dy[n,oh,ow,c] / count added at each of that window's positions inside the image. */
+void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, float *dx);
+void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, double *dx);
+
 #endif

@@ -338,10 +338,93 @@ def test_matmul(data, m, n, k, dtype, trans_a, trans_b):
     against_oracle("matmul", (a, b), kwargs, reduction=max(k, 1), magnitude=magnitude)
 
 
+# ---- convolution and pooling ----------------------------------------------------------------------------
+@st.composite
+def window_args(draw, conv):
+    """(x shape, window, keyword arguments): small images, windows up to 4, now and then a bad value."""
+    x_shape = (draw(st.integers(0, 3)), draw(st.integers(1, 9)), draw(st.integers(1, 9)), draw(st.integers(0, 5)))
+    window = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    kwargs = {"padding": draw(st.sampled_from(["valid", "same", "valid", "same", "full"] if draw(
+        st.integers(0, 19)) == 0 else ["valid", "same"]))}
+    strides = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    if draw(st.integers(0, 29)) == 0:
+        strides = (0, 1)
+    if conv:
+        kwargs["strides"] = strides
+        kwargs["dilation_rate"] = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    else:
+        kwargs["pool_size"] = window
+        kwargs["strides"] = draw(st.sampled_from([None, strides]))
+    return x_shape, window, kwargs
+
+
+def window_output_shape(x_shape, window, kwargs, filters):
+    """The kernel's output shape, or x_shape when the arguments are bad (the oracle then raises)."""
+    from fastnn import _windows
+
+    try:
+        if "pool_size" in kwargs:
+            geom = _windows.pool_args("fuzz", x_shape, kwargs["pool_size"], kwargs["strides"], kwargs["padding"])
+        else:
+            geom = _windows.conv_args("fuzz", x_shape, window + (x_shape[3], filters), kwargs["strides"],
+                                      kwargs["padding"], kwargs["dilation_rate"])
+    except ValueError:
+        return x_shape[:3] + (filters,)
+    return _windows.output_shape(geom)
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv2d_input_grad", "conv2d_kernel_grad"])
+@FUZZ
+@given(data=st.data(), args=window_args(conv=True), filters=st.integers(0, 6), dtype=FLOATS)
+def test_conv2d(name, data, args, filters, dtype):
+    draw = data.draw
+    x_shape, window, kwargs = args
+    kernel_shape = window + (x_shape[3], filters)
+    y_shape = window_output_shape(x_shape, window, kwargs, filters)
+    terms = {"conv2d": window[0] * window[1] * x_shape[3], "conv2d_input_grad": window[0] * window[1] * filters,
+             "conv2d_kernel_grad": y_shape[0] * y_shape[1] * y_shape[2]}[name]
+    if name == "conv2d":
+        x, kernel = draw(arrays(x_shape, dtype)), draw(arrays(kernel_shape, dtype))
+        if draw(st.booleans()):
+            kwargs["activation"] = "relu"
+        args = (x, kernel, draw(arrays((filters,), dtype))) if draw(st.booleans()) else (x, kernel)
+        kwargs.update(maybe_out(draw, y_shape, dtype))
+        magnitude = largest_input([x]) * largest_input([kernel]) + largest_input(args[2:])
+    elif name == "conv2d_input_grad":
+        dy, kernel = draw(arrays(y_shape, dtype)), draw(arrays(kernel_shape, dtype))
+        args = (dy, kernel, x_shape)
+        kwargs.update(maybe_out(draw, x_shape, dtype))
+        magnitude = largest_input([dy]) * largest_input([kernel])
+    else:
+        x, dy = draw(arrays(x_shape, dtype)), draw(arrays(y_shape, dtype))
+        args = (x, dy, window)
+        magnitude = largest_input([x]) * largest_input([dy])
+    against_oracle(name, args, kwargs, reduction=max(terms, 1), magnitude=magnitude)
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "max_pool2d_grad", "avg_pool2d", "avg_pool2d_grad"])
+@FUZZ
+@given(data=st.data(), args=window_args(conv=False), dtype=FLOATS, ties=st.booleans())
+def test_pooling(name, data, args, dtype, ties):
+    draw = data.draw
+    x_shape, window, kwargs = args
+    y_shape = window_output_shape(x_shape, window, kwargs, x_shape[3])
+    if ties:  # small integers: equal values in most windows
+        x = draw(placed(np.random.default_rng(draw(st.integers(0, 2**32 - 1))).integers(-2, 3, x_shape).astype(dtype)))
+    else:
+        x = draw(arrays(x_shape, dtype))
+    dy = draw(arrays(y_shape, dtype))
+    args = {"max_pool2d": (x,), "avg_pool2d": (x,), "max_pool2d_grad": (x, dy), "avg_pool2d_grad": (dy, x_shape)}[name]
+    out_shape = x_shape if name.endswith("grad") else y_shape
+    kwargs.update(maybe_out(draw, out_shape, dtype))
+    against_oracle(name, args, kwargs, reduction=window[0] * window[1])
+
+
 def test_every_kernel_is_fuzzed():
     fuzzed = {"add", "sum_to_shape", "relu", "relu_grad", "softmax", "softmax_grad", "softmax_cross_entropy",
               "softmax_cross_entropy_grad", "gather_rows", "matmul", *HYPERS, *UNARY_MAPS, *BINARY_MAPS,
-              "dropout"}
+              "dropout", "conv2d", "conv2d_input_grad", "conv2d_kernel_grad", "max_pool2d", "max_pool2d_grad",
+              "avg_pool2d", "avg_pool2d_grad"}
     assert fuzzed == set(RECORDS_BY_NAME)
 
 

@@ -414,3 +414,62 @@ def softmax_cross_entropy(logits, target):
     loss, probs = softmax_cross_entropy_with_probs(logits, target)
     loss.probs = probs
     return loss
+
+
+# -- convolution and pooling: channels-last images (N, H, W, C) ------------------------------------
+class Conv2D(Function):
+    """act(conv2d(x, kernel) + bias), kernel (KH, KW, C, F), bias (F,) or absent; act None or 'relu'."""
+
+    def forward(self, x, kernel, *bias, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None):
+        self.x, self.kernel, self.activation = x, kernel, activation
+        self.window = {"strides": strides, "padding": padding, "dilation_rate": dilation_rate}
+        self.y = kernels.conv2d(x, kernel, bias[0] if bias else None, activation=activation, **self.window)
+        return self.y
+
+    def backward(self, grad):
+        dz = kernels.relu_grad(grad, self.y) if self.activation == "relu" else grad
+        dx = kernels.conv2d_input_grad(dz, self.kernel, self.x.shape, **self.window) if self.needs_grad[0] else None
+        dkernel = dbias = None
+        if any(self.needs_grad[1:]):
+            dkernel, dbias = kernels.conv2d_kernel_grad(self.x, dz, self.kernel.shape[:2], **self.window)
+        return (dx, dkernel, dbias)[:len(self.parents)]
+
+
+class MaxPool2D(Function):
+    """The largest value of each pool window; its gradient goes to the first maximum of the window."""
+
+    def forward(self, x, pool_size=(2, 2), strides=None, padding="valid"):
+        self.x, self.window = x, {"pool_size": pool_size, "strides": strides, "padding": padding}
+        return kernels.max_pool2d(x, **self.window)
+
+    def backward(self, grad):
+        return (kernels.max_pool2d_grad(self.x, grad, **self.window),)
+
+
+class AvgPool2D(Function):
+    """The mean of each pool window over its positions inside the image."""
+
+    def forward(self, x, pool_size=(2, 2), strides=None, padding="valid"):
+        self.shape, self.window = x.shape, {"pool_size": pool_size, "strides": strides, "padding": padding}
+        return kernels.avg_pool2d(x, **self.window)
+
+    def backward(self, grad):
+        return (kernels.avg_pool2d_grad(grad, self.shape, **self.window),)
+
+
+def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None):
+    """act(conv2d(x, kernel) + bias) as one primitive, Keras's padding; see fastnn.kernels.conv2d."""
+    if activation not in (None, "relu"):
+        raise ValueError(f"conv2d: activation must be None or 'relu'. Received: activation={activation!r}")
+    inputs = (x, kernel) if bias is None else (x, kernel, bias)
+    return Conv2D.apply(*inputs, strides=strides, padding=padding, dilation_rate=dilation_rate, activation=activation)
+
+
+def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Max pooling of (N, H, W, C) images; strides default to pool_size."""
+    return MaxPool2D.apply(x, pool_size=pool_size, strides=strides, padding=padding)
+
+
+def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Average pooling of (N, H, W, C) images; strides default to pool_size."""
+    return AvgPool2D.apply(x, pool_size=pool_size, strides=strides, padding=padding)

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from . import _windows
 from ._arrays import as_float_array, as_float_arrays, check_out
 from ._step_checks import check_distinct, nadam_momentum_cache, step_options
 
@@ -487,3 +488,165 @@ def dropout(x, rate, state, out=None, mask=None):
     out[...] = x * mask
     state[1] += np.uint64(1)
     return out, mask
+
+# ---- convolution and pooling: NHWC images, (KH, KW, C, F) kernels ------------------------------
+def _padded(x, geom, fill):
+    """x with geom's padding added around height and width (fill value), enough for every window."""
+    n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl = geom
+    bottom = max((oh - 1) * sh + (kh - 1) * dh + 1 - h - pt, 0)
+    right = max((ow - 1) * sw + (kw - 1) * dw + 1 - w - pl, 0)
+    return np.pad(x, ((0, 0), (pt, bottom), (pl, right), (0, 0)), constant_values=fill)
+
+
+def _window_slices(geom):
+    """For each window position (a, b) in row-major order: the slice of the padded image it reads."""
+    n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl = geom
+    for a in range(kh):
+        for b in range(kw):
+            yield a, b, (slice(None), slice(a * dh, a * dh + max((oh - 1) * sh + 1, 0), sh),
+                         slice(b * dw, b * dw + max((ow - 1) * sw + 1, 0), sw))
+
+
+def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
+           out=None):
+    """y[n, i, j, f] = act(sum_{a,b,c} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, c]
+    * kernel[a, b, c, f] + bias[f]), zero outside the image; x (N, H, W, C), kernel (KH, KW, C, F)."""
+    if bias is None:
+        x, kernel = as_float_arrays(x=x, kernel=kernel)
+    else:
+        x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
+    x = _windows.image(x, "x", "conv2d")
+    geom = _windows.conv_args("conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
+    if bias is not None and bias.shape != (kernel.shape[3],):
+        raise ValueError(f"conv2d: bias has shape {bias.shape}, expected ({kernel.shape[3]},)")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"conv2d: unknown activation {activation!r}; known: {ACTIVATIONS}")
+    xp = _padded(x.astype(np.float64), geom, 0)
+    y = np.zeros(_windows.output_shape(geom))
+    for a, b, window in _window_slices(geom):
+        y += xp[window] @ kernel[a, b].astype(np.float64)
+    if bias is not None:
+        y += bias
+    if activation == "relu":
+        y = np.maximum(y, 0)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def conv2d_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1), out=None):
+    """dx = d(sum(conv2d(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "conv2d_input_grad")
+    geom = _windows.conv_args("conv2d_input_grad", input_shape, kernel.shape, strides, padding, dilation_rate)
+    _windows.check_grad(dy, geom, "conv2d_input_grad")
+    dxp = _padded(np.zeros(input_shape), geom, 0)
+    for a, b, window in _window_slices(geom):
+        dxp[window] += dy.astype(np.float64) @ kernel[a, b].astype(np.float64).T
+    n, h, w, c, *_, pt, pl = geom
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w].astype(dy.dtype), out)
+
+
+def conv2d_kernel_grad(x, dy, kernel_size, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1)):
+    """(dkernel, dbias): the gradients of sum(conv2d(x, kernel, bias) * dy) for a kernel of
+    kernel_size (KH, KW); both are sums over n, i, j."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "conv2d_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "conv2d_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"conv2d_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, x.shape[3], dy.shape[3])
+    geom = _windows.conv_args("conv2d_kernel_grad", x.shape, kernel_shape, strides, padding, dilation_rate)
+    _windows.check_grad(dy, geom, "conv2d_kernel_grad")
+    xp = _padded(x.astype(np.float64), geom, 0)
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijc,nijf->cf", xp[window], dy.astype(np.float64))
+    dbias = dy.astype(np.float64).sum(axis=(0, 1, 2))
+    return dkernel.astype(x.dtype), dbias.astype(x.dtype)
+
+
+def _takes(value, best):
+    """Where value replaces the running maximum: larger, or a NaN where best is a number."""
+    return (value > best) | (np.isnan(value) & ~np.isnan(best))
+
+
+def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", out=None):
+    """y[n, i, j, c] = max of x[n, i*sh - pad_top + a, j*sw - pad_left + b, c] over the pool's positions
+    inside the image (a NaN wins); strides default to pool_size."""
+    x = _windows.image(x, "x", "max_pool2d")
+    geom = _windows.pool_args("max_pool2d", x.shape, pool_size, strides, padding)
+    xp = _padded(x, geom, np.nan)
+    inside = _padded(np.ones(x.shape, bool), geom, False)
+    y = np.zeros(_windows.output_shape(geom), x.dtype)
+    seen = np.zeros(y.shape, bool)
+    for _, _, window in _window_slices(geom):
+        v, ok = xp[window], inside[window]
+        take = ok & (~seen | _takes(v, y))
+        y = np.where(take, v, y)
+        seen |= ok
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y, out)
+
+
+def max_pool2d_grad(x, dy, pool_size=(2, 2), strides=None, padding="valid", out=None):
+    """dx: each dy[n, i, j, c] added at the position of its window's maximum in x, the first in
+    row-major window order when several are equal."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "max_pool2d_grad")
+    geom = _windows.pool_args("max_pool2d_grad", x.shape, pool_size, strides, padding)
+    _windows.check_grad(dy, geom, "max_pool2d_grad")
+    xp = _padded(x, geom, np.nan)
+    inside = _padded(np.ones(x.shape, bool), geom, False)
+    best = np.zeros(dy.shape, x.dtype)
+    where = np.zeros(dy.shape + (2,), np.intp)  # (row, column) in the padded image
+    seen = np.zeros(dy.shape, bool)
+    n, h, w, c, *_, sh, sw, dh, dw, pt, pl = geom
+    rows = np.arange(dy.shape[1])[None, :, None, None] * sh
+    cols = np.arange(dy.shape[2])[None, None, :, None] * sw
+    for a, b, window in _window_slices(geom):
+        v, ok = xp[window], inside[window]
+        take = ok & (~seen | _takes(v, best))
+        best = np.where(take, v, best)
+        where[..., 0] = np.where(take, rows + a, where[..., 0])
+        where[..., 1] = np.where(take, cols + b, where[..., 1])
+        seen |= ok
+    dxp = np.zeros(xp.shape, x.dtype)
+    nn, _, _, cc = np.indices(dy.shape)
+    np.add.at(dxp, (nn, where[..., 0], where[..., 1], cc), dy)
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w], out)
+
+
+def _window_counts(geom):
+    """(N=1, OH, OW, 1) array: how many of each window's positions lie inside the image."""
+    inside = _padded(np.ones((1,) + tuple(geom[1:3]) + (1,)), geom, 0)
+    return sum(inside[window] for _, _, window in _window_slices(geom))
+
+
+def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid", out=None):
+    """y[n, i, j, c] = mean of x over the pool's positions inside the image (padding is not counted)."""
+    x = _windows.image(x, "x", "avg_pool2d")
+    geom = _windows.pool_args("avg_pool2d", x.shape, pool_size, strides, padding)
+    xp = _padded(x, geom, 0)
+    total = np.zeros(_windows.output_shape(geom), x.dtype)
+    for _, _, window in _window_slices(geom):
+        total = total + xp[window]
+    out = check_out(out, total.shape, x.dtype)
+    return _finish((total / _window_counts(geom).astype(x.dtype)).astype(x.dtype), out)
+
+
+def avg_pool2d_grad(dy, input_shape, pool_size=(2, 2), strides=None, padding="valid", out=None):
+    """dx for images of input_shape: each dy[n, i, j, c] / count added at its window's positions
+    inside the image."""
+    dy = as_float_array(dy, "dy")
+    input_shape = _windows.image_shape(input_shape, "input_shape", "avg_pool2d_grad")
+    geom = _windows.pool_args("avg_pool2d_grad", input_shape, pool_size, strides, padding)
+    _windows.check_grad(dy, geom, "avg_pool2d_grad")
+    share = (dy / _window_counts(geom).astype(dy.dtype)).astype(dy.dtype)
+    dxp = _padded(np.zeros(input_shape, dy.dtype), geom, 0)
+    for _, _, window in _window_slices(geom):
+        dxp[window] += share
+    n, h, w, c, *_, pt, pl = geom
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w], out)

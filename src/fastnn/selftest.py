@@ -104,6 +104,42 @@ def _dropout(rng, dtype):
     for shape, rate in [(7,), 0.5], [(128, 512), 0.2], [(33, 101), 0.9]:
         yield (rng.standard_normal(shape).astype(dtype), rate, np.array([17, 3], np.uint64)), {}, 1
 
+# The book's convnet: its three convolutions (a small batch) and its pools, plus strides, 'same'
+# padding and dilation.
+_CONV_LAYERS = [((4, 28, 28, 1), (3, 3, 1, 32), {}), ((4, 13, 13, 32), (3, 3, 32, 64), {}),
+                ((4, 5, 5, 64), (3, 3, 64, 64), {}),
+                ((2, 9, 10, 3), (3, 2, 3, 5), {"strides": (2, 1), "padding": "same", "dilation_rate": (1, 2)})]
+
+
+def _conv(name):
+    def cases(rng, dtype):
+        for x_shape, kernel_shape, kwargs in _CONV_LAYERS:
+            x = np.maximum(rng.standard_normal(x_shape), 0).astype(dtype)
+            kernel = rng.standard_normal(kernel_shape).astype(dtype)
+            y = reference.conv2d(x, kernel, **kwargs)
+            dy = rng.standard_normal(y.shape).astype(dtype)
+            if name == "conv2d":
+                bias = rng.standard_normal(kernel_shape[3]).astype(dtype)
+                yield (x, kernel, bias), dict(kwargs, activation="relu"), x.shape[3] * 9
+            elif name == "conv2d_input_grad":
+                yield (dy, kernel, x.shape), kwargs, kernel_shape[3] * 9
+            else:
+                yield (x, dy, kernel_shape[:2]), kwargs, y.shape[0] * y.shape[1] * y.shape[2]
+    return cases
+
+
+def _pool(name):
+    def cases(rng, dtype):
+        for x_shape, kwargs in [((8, 26, 26, 32), {}), ((8, 11, 11, 64), {}),
+                                ((3, 7, 9, 5), {"pool_size": 3, "strides": 2, "padding": "same"})]:
+            x = rng.integers(-3, 4, x_shape).astype(dtype)  # ties in many windows
+            y = reference.max_pool2d(x, **kwargs)
+            dy = rng.standard_normal(y.shape).astype(dtype)
+            args = {"max_pool2d": (x,), "avg_pool2d": (x,), "max_pool2d_grad": (x, dy),
+                    "avg_pool2d_grad": (dy, x.shape)}[name]
+            yield args, kwargs, 9
+    return cases
+
 
 # name -> (case generator, positions of arguments updated in place)
 CASES = {
@@ -139,6 +175,9 @@ CASES = {
     "power_grad": (_map(2, (2.5,), 0.05, 4.0), ()),
     "clip_grad": (_map(2, (-0.5, 0.5)), ()),
     "dropout": (_dropout, (2,)),
+
+    **{name: (_conv(name), ()) for name in ("conv2d", "conv2d_input_grad", "conv2d_kernel_grad")},
+    **{name: (_pool(name), ()) for name in ("max_pool2d", "max_pool2d_grad", "avg_pool2d", "avg_pool2d_grad")},
 }
 
 

@@ -1,0 +1,207 @@
+/* 2-D max and average pooling over NHWC images, and their gradients.
+ *
+ * Forward passes split the output rows (n, oh) among the threads; gradients split the
+ * images, each thread zeroing and then scattering into its own images, windows in
+ * row-major order, so every sum is made in the same order at any thread count.
+ * The part after #else is typed: this file includes itself once for float, once for double.
+ */
+#ifndef FNN_REAL
+#include <string.h>
+
+#include "dispatch.h"
+
+/* Channels handled together by max_pool2d_grad's argmax search (stack arrays). */
+#define POOL_CHANNELS 64
+
+typedef struct {
+    fnn_int n, h, w, c, ph, pw, oh, ow, sh, sw, pt, pl;
+} pool_geom;
+
+static pool_geom pool_geom_read(const fnn_int *g) {
+    pool_geom G = {g[FASTNN_CONV_N], g[FASTNN_CONV_H], g[FASTNN_CONV_W], g[FASTNN_CONV_C],
+                   g[FASTNN_CONV_KH], g[FASTNN_CONV_KW], g[FASTNN_CONV_OH], g[FASTNN_CONV_OW],
+                   g[FASTNN_CONV_SH], g[FASTNN_CONV_SW], g[FASTNN_CONV_PAD_TOP], g[FASTNN_CONV_PAD_LEFT]};
+    return G;
+}
+
+/* The window of output (oh, ow) clipped to the image: rows [*h0, *h1), columns [*w0, *w1). */
+static inline void pool_window(const pool_geom *G, fnn_int oh, fnn_int ow, fnn_int *h0, fnn_int *h1,
+                               fnn_int *w0, fnn_int *w1) {
+    fnn_int top = oh * G->sh - G->pt, left = ow * G->sw - G->pl;
+    *h0 = top < 0 ? 0 : top;
+    *h1 = top + G->ph < G->h ? top + G->ph : G->h;
+    *w0 = left < 0 ? 0 : left;
+    *w1 = left + G->pw < G->w ? left + G->pw : G->w;
+}
+
+#define FNN_REAL float
+#define FN(name) name##_f32
+#include "pool.c"
+#undef FNN_REAL
+#undef FN
+#define FNN_REAL double
+#define FN(name) name##_f64
+#include "pool.c"
+
+#else /* typed part */
+#define real FNN_REAL
+
+typedef struct {
+    pool_geom G;
+    const real *x, *dy;
+    real *out;
+} FN(pool_job);
+
+/* b replaces the running maximum a when it is larger, or a NaN where a is a number. */
+static inline int FN(pool_takes)(real b, real a) { return b > a || (b != b && a == a); }
+
+FNN_INLINE void FN(max_pool_rows_body)(void *ctx, fnn_int first, fnn_int end) {
+    const FN(pool_job) *J = ctx;
+    const pool_geom *G = &J->G;
+    const fnn_int C = G->c;
+    for (fnn_int r = first; r < end; r++) {
+        const fnn_int n = r / G->oh, oh = r % G->oh;
+        const real *image = J->x + n * G->h * G->w * C;
+        for (fnn_int ow = 0; ow < G->ow; ow++) {
+            real *restrict y = J->out + (r * G->ow + ow) * C;
+            fnn_int h0, h1, w0, w1;
+            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+            memcpy(y, image + (h0 * G->w + w0) * C, (size_t)C * sizeof(real));
+            for (fnn_int ih = h0; ih < h1; ih++) {
+                for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                    const real *restrict s = image + (ih * G->w + iw) * C;
+                    for (fnn_int c = 0; c < C; c++) y[c] = FN(pool_takes)(s[c], y[c]) ? s[c] : y[c];
+                }
+            }
+        }
+    }
+}
+
+FNN_INLINE void FN(avg_pool_rows_body)(void *ctx, fnn_int first, fnn_int end) {
+    const FN(pool_job) *J = ctx;
+    const pool_geom *G = &J->G;
+    const fnn_int C = G->c;
+    for (fnn_int r = first; r < end; r++) {
+        const fnn_int n = r / G->oh, oh = r % G->oh;
+        const real *image = J->x + n * G->h * G->w * C;
+        for (fnn_int ow = 0; ow < G->ow; ow++) {
+            real *restrict y = J->out + (r * G->ow + ow) * C;
+            fnn_int h0, h1, w0, w1;
+            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+            memcpy(y, image + (h0 * G->w + w0) * C, (size_t)C * sizeof(real));
+            for (fnn_int ih = h0; ih < h1; ih++) {
+                for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                    const real *restrict s = image + (ih * G->w + iw) * C;
+                    for (fnn_int c = 0; c < C; c++) y[c] += s[c];
+                }
+            }
+            const real count = (real)((h1 - h0) * (w1 - w0));
+            for (fnn_int c = 0; c < C; c++) y[c] /= count;
+        }
+    }
+}
+
+FNN_INLINE void FN(max_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int end) {
+    const FN(pool_job) *J = ctx;
+    const pool_geom *G = &J->G;
+    const fnn_int C = G->c, image_size = G->h * G->w * C;
+    real best[POOL_CHANNELS];
+    fnn_int where[POOL_CHANNELS];
+    for (fnn_int n = first; n < end; n++) {
+        const real *image = J->x + n * image_size;
+        real *dx = J->out + n * image_size;
+        memset(dx, 0, (size_t)image_size * sizeof(real));
+        for (fnn_int oh = 0; oh < G->oh; oh++) {
+            for (fnn_int ow = 0; ow < G->ow; ow++) {
+                const real *dy = J->dy + ((n * G->oh + oh) * G->ow + ow) * C;
+                fnn_int h0, h1, w0, w1;
+                pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+                for (fnn_int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
+                    const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
+                    const fnn_int start = (h0 * G->w + w0) * C + c0;
+                    for (fnn_int c = 0; c < cols; c++) {
+                        best[c] = image[start + c];
+                        where[c] = start + c;
+                    }
+                    for (fnn_int ih = h0; ih < h1; ih++) {
+                        for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                            const fnn_int at = (ih * G->w + iw) * C + c0;
+                            for (fnn_int c = 0; c < cols; c++) {
+                                const int take = FN(pool_takes)(image[at + c], best[c]);
+                                best[c] = take ? image[at + c] : best[c];
+                                where[c] = take ? at + c : where[c];
+                            }
+                        }
+                    }
+                    for (fnn_int c = 0; c < cols; c++) dx[where[c]] += dy[c0 + c];
+                }
+            }
+        }
+    }
+}
+
+FNN_INLINE void FN(avg_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int end) {
+    const FN(pool_job) *J = ctx;
+    const pool_geom *G = &J->G;
+    const fnn_int C = G->c, image_size = G->h * G->w * C;
+    for (fnn_int n = first; n < end; n++) {
+        real *dx = J->out + n * image_size;
+        memset(dx, 0, (size_t)image_size * sizeof(real));
+        for (fnn_int oh = 0; oh < G->oh; oh++) {
+            for (fnn_int ow = 0; ow < G->ow; ow++) {
+                const real *restrict dy = J->dy + ((n * G->oh + oh) * G->ow + ow) * C;
+                fnn_int h0, h1, w0, w1;
+                pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+                const real count = (real)((h1 - h0) * (w1 - w0));
+                for (fnn_int ih = h0; ih < h1; ih++) {
+                    for (fnn_int iw = w0; iw < w1; iw++) {
+                        real *restrict d = dx + (ih * G->w + iw) * C;
+                        for (fnn_int c = 0; c < C; c++) d[c] += dy[c] / count;
+                    }
+                }
+            }
+        }
+    }
+}
+
+FNN_BLOCK_VARIANTS(FN(max_pool_portable), FN(max_pool_avx2), FN(max_pool_rows_body))
+FNN_BLOCK_VARIANTS(FN(avg_pool_portable), FN(avg_pool_avx2), FN(avg_pool_rows_body))
+FNN_BLOCK_VARIANTS(FN(max_pool_grad_portable), FN(max_pool_grad_avx2), FN(max_pool_grad_images_body))
+FNN_BLOCK_VARIANTS(FN(avg_pool_grad_portable), FN(avg_pool_grad_avx2), FN(avg_pool_grad_images_body))
+
+/* Output rows (n, oh) among the threads; nothing to do for an empty output or image. */
+static void FN(pool_forward)(const fnn_int *geometry, const real *x, real *y, fastnn_block_fn fn) {
+    FN(pool_job) J = {.G = pool_geom_read(geometry), .x = x, .out = y};
+    const pool_geom *G = &J.G;
+    if (G->c == 0 || G->h == 0 || G->w == 0) return;
+    const fnn_int rows = G->n * G->oh;
+    fastnn_parallel_blocks(rows, fastnn_threads_for((double)rows * G->ow * G->c * G->ph * G->pw), fn, &J);
+}
+
+static void FN(pool_backward)(const fnn_int *geometry, const real *x, const real *dy, real *dx,
+                              fastnn_block_fn fn) {
+    FN(pool_job) J = {.G = pool_geom_read(geometry), .x = x, .dy = dy, .out = dx};
+    const pool_geom *G = &J.G;
+    if (G->c == 0 || G->h == 0 || G->w == 0) return;
+    fastnn_parallel_blocks(G->n, fastnn_threads_for((double)G->n * G->oh * G->ow * G->c * G->ph * G->pw),
+                           fn, &J);
+}
+
+void FN(fastnn_max_pool2d)(const fnn_int *geometry, const real *x, real *y) {
+    FN(pool_forward)(geometry, x, y, FNN_PICK(FN(max_pool_portable), FN(max_pool_avx2)));
+}
+
+void FN(fastnn_avg_pool2d)(const fnn_int *geometry, const real *x, real *y) {
+    FN(pool_forward)(geometry, x, y, FNN_PICK(FN(avg_pool_portable), FN(avg_pool_avx2)));
+}
+
+void FN(fastnn_max_pool2d_grad)(const fnn_int *geometry, const real *x, const real *dy, real *dx) {
+    FN(pool_backward)(geometry, x, dy, dx, FNN_PICK(FN(max_pool_grad_portable), FN(max_pool_grad_avx2)));
+}
+
+void FN(fastnn_avg_pool2d_grad)(const fnn_int *geometry, const real *dy, real *dx) {
+    FN(pool_backward)(geometry, NULL, dy, dx, FNN_PICK(FN(avg_pool_grad_portable), FN(avg_pool_grad_avx2)));
+}
+
+#undef real
+#endif
