@@ -7,6 +7,7 @@ cnp.import_array()
 include "_threads.pxi"
 include "_layout.pxi"
 include "_matmul.pxi"
+include "_gemm_select.pxi"
 include "_elementwise.pxi"
 include "_softmax.pxi"
 include "_optim.pxi"
