@@ -166,6 +166,9 @@ int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k, const float *a, fnn_int a_rs, 
                  const float *b, fnn_int b_rs, fnn_int b_cs, float *c, fnn_int c_rs,
                  const float *bias, int activation, const float *mask, fnn_int mask_rs) {
     const gemm_isa *isa = current_isa();
+    if (isa->narrow_s.kernel && n <= isa->narrow_s.nr)
+        return gemm_s(&isa->narrow_s, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
+                      mask, mask_rs);
     return gemm_s(&isa->s, skip_zeros ? &isa->sparse_s : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
                   bias, activation, mask, mask_rs);
 }
@@ -174,6 +177,9 @@ int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k, const double *a, fnn_int a_rs,
                  const double *b, fnn_int b_rs, fnn_int b_cs, double *c, fnn_int c_rs,
                  const double *bias, int activation, const double *mask, fnn_int mask_rs) {
     const gemm_isa *isa = current_isa();
+    if (isa->narrow_d.kernel && n <= isa->narrow_d.nr)
+        return gemm_d(&isa->narrow_d, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
+                      mask, mask_rs);
     return gemm_d(&isa->d, skip_zeros ? &isa->sparse_d : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
                   bias, activation, mask, mask_rs);
 }

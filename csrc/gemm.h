@@ -31,6 +31,14 @@
 #define GEMM_AVX512_D_KC 256
 #define GEMM_AVX512_D_NC 4096
 
+/* For C at most one vector wide: the same KC (so the same bits), a tile one vector wide. */
+#define GEMM_AVX512_NARROW_S_MR 8
+#define GEMM_AVX512_NARROW_S_NR 16
+#define GEMM_AVX512_NARROW_S_MC 128
+#define GEMM_AVX512_NARROW_D_MR 8
+#define GEMM_AVX512_NARROW_D_NR 8
+#define GEMM_AVX512_NARROW_D_MC 128
+
 #define GEMM_AVX2_S_MR 6
 #define GEMM_AVX2_S_NR 16
 #define GEMM_AVX2_S_MC 96
@@ -164,13 +172,17 @@ typedef struct {
 } gemm_sparse_config_d;
 
 /* ---- instruction sets ----------------------------------------------------- */
-/* One instruction set's kernels and blocking for both dtypes. */
+/* One instruction set's kernels and blocking for both dtypes. narrow_s/_d (kernel NULL where
+ * an ISA has none) serve C no wider than their NR, with the KC of s/d: a narrower tile that
+ * wastes less on padding and gives the same bits; they have no zero skipping. */
 typedef struct {
     const char *name;
     gemm_config_s s;
     gemm_config_d d;
     gemm_sparse_config_s sparse_s;
     gemm_sparse_config_d sparse_d;
+    gemm_config_s narrow_s;
+    gemm_config_d narrow_d;
 } gemm_isa;
 
 extern const gemm_isa gemm_isa_portable;
