@@ -1,7 +1,8 @@
 """fastnn matmul next to numpy.matmul, float32, on the shapes of the chapter's Dense layers.
 
 Run: PYTHONPATH=src python -m pytest benchmarks/bench_matmul.py --benchmark-only
-Each case reports GFLOP/s in extra_info; compare fastnn and numpy rows of the same id.
+Each case reports GFLOP/s and the GEMM kernel in extra_info; compare fastnn and numpy rows of
+the same id. For a side-by-side table in alternating rounds, run this file as a script (below).
 """
 import numpy as np
 import pytest
@@ -40,6 +41,7 @@ def test_matmul_float32(benchmark, num_threads, case, library):
     benchmark.group = f"{case} {num_threads} thread(s)"
     benchmark(fn, a, b, out=out, **kw)
     benchmark.extra_info["gflops"] = flops(shape_a, shape_b, kw) / benchmark.stats.stats.median / 1e9
+    benchmark.extra_info["kernel"] = kernels.gemm_kernel_name()
 
 
 def mnist_training_images():
