@@ -46,7 +46,7 @@ def set_num_threads(n):
     Results do not depend on it: every kernel gives bitwise identical output for any count.
     """
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_THREADS:
-        raise ValueError(f"set_num_threads expects a positive integer (at most {MAX_THREADS}), received: {n!r}")
+        raise ValueError(f"set_num_threads expects a positive integer, received: {n!r} (the most is {MAX_THREADS})")
     _C._set_num_threads(n)
 
 
