@@ -1,7 +1,8 @@
 """fastnn matmul next to numpy.matmul, float32, on the shapes of the chapter's Dense layers.
 
 Run: PYTHONPATH=src python -m pytest benchmarks/bench_matmul.py --benchmark-only
-Each case reports GFLOP/s in extra_info; compare fastnn and numpy rows of the same id.
+Each case reports GFLOP/s and the GEMM kernel in extra_info; compare fastnn and numpy rows of
+the same id. For a side-by-side table in alternating rounds, run this file as a script (below).
 """
 import numpy as np
 import pytest
@@ -40,6 +41,7 @@ def test_matmul_float32(benchmark, num_threads, case, library):
     benchmark.group = f"{case} {num_threads} thread(s)"
     benchmark(fn, a, b, out=out, **kw)
     benchmark.extra_info["gflops"] = flops(shape_a, shape_b, kw) / benchmark.stats.stats.median / 1e9
+    benchmark.extra_info["kernel"] = kernels.gemm_kernel_name()
 
 
 def mnist_training_images():
@@ -89,3 +91,85 @@ def test_matmul_mnist_batches(benchmark, num_threads, case, library):
     finally:
         kernels._skip_zeros_gemm(True)
     benchmark.extra_info["dense_gflops"] = flops((128, 784), shape_b, kw) / benchmark.stats.stats.median / 1e9
+
+
+# ---- side by side, outside pytest -----------------------------------------------------------
+# python benchmarks/bench_matmul.py --threads 1 --rounds 15
+# Every round times each contender once on each case, in turn (fastnn with each GEMM kernel
+# this CPU can run, then numpy), so a change of machine speed hits them all alike; the table
+# gives the median and best GFLOP/s over the rounds and the ratio of medians to numpy.
+
+def _time_per_call(fn, budget=0.05):
+    """Seconds per call of fn, over as many calls as fill about `budget` seconds."""
+    import time
+    calls, start = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget:
+            return elapsed / calls
+
+
+def side_by_side(threads, rounds, kernel_names, zero_skipping=False):
+    import fastnn
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        threadpool_info = threadpool_limits = None
+    fastnn.set_num_threads(threads)
+    kernels._skip_zeros_gemm(zero_skipping)
+    blas = "numpy's BLAS (threadpoolctl not installed: thread count not set)"
+    limits = None
+    if threadpool_limits is not None:
+        limits = threadpool_limits(limits=threads, user_api="blas")
+        info = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')} x{i['num_threads']}"
+                         for i in info)
+    rng = np.random.default_rng(0)
+    data = {case: (rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32), kw)
+            for case, (sa, sb, kw) in CASES.items()}
+    contenders = [f"fastnn[{name}]" for name in kernel_names] + ["numpy"]
+    times = {(case, who): [] for case in CASES for who in contenders}
+    for r in range(rounds):
+        for case, (a, b, kw) in data.items():
+            out = np.empty((a.shape[1] if kw.get("trans_a") else a.shape[0],
+                            b.shape[0] if kw.get("trans_b") else b.shape[1]), np.float32)
+            order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+            for who in order:
+                if who == "numpy":
+                    fn = lambda: numpy_matmul(a, b, out=out, **kw)  # noqa: E731
+                else:
+                    kernels._force_gemm_kernel(who[len("fastnn["):-1])
+                    fn = lambda: kernels.matmul(a, b, out=out, **kw)  # noqa: E731
+                times[case, who].append(_time_per_call(fn))
+    kernels._force_gemm_kernel(None)
+    kernels._skip_zeros_gemm(True)
+    if limits is not None:
+        limits.restore_original_limits()
+    print(f"float32 matmul, {threads} thread(s), {rounds} alternating rounds, zero skipping "
+          f"{'on' if zero_skipping else 'off'}; numpy: {blas}")
+    print(f"{'case':30s} {'contender':18s} {'median GFLOP/s':>14s} {'best':>8s} {'spread':>7s} {'vs numpy':>9s}")
+    for case, (shape_a, shape_b, kw) in CASES.items():
+        work = flops(shape_a, shape_b, kw)
+        base = float(np.median(times[case, "numpy"]))
+        for who in contenders:
+            t = np.array(times[case, who])
+            med = float(np.median(t))
+            print(f"{case:30s} {who:18s} {work / med / 1e9:14.1f} {work / t.min() / 1e9:8.1f} "
+                  f"{t.max() / t.min():6.2f}x {base / med:8.2f}x")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="fastnn matmul next to numpy, side by side")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--kernels", default=None,
+                        help="comma-separated GEMM kernels (default: every one this CPU can run but portable)")
+    parser.add_argument("--zero-skipping", action="store_true")
+    args = parser.parse_args()
+    names = (args.kernels.split(",") if args.kernels
+             else [k for k in kernels.gemm_kernels_available() if k != "portable"])
+    side_by_side(args.threads, args.rounds, names, args.zero_skipping)

@@ -2,29 +2,23 @@
  *
  * A kernel body is written once as an FNN_INLINE function and wrapped twice:
  * a portable wrapper (the build's baseline ISA) and one compiled for AVX2/FMA.
- * fnn_use_avx2() picks between them at run time.
+ * fnn_use_avx2() picks between them at run time from the CPU probe (cpu.h).
  */
 #ifndef FASTNN_DISPATCH_H
 #define FASTNN_DISPATCH_H
 
+#include "cpu.h"
 #include "fastnn.h"
 
 #define FNN_INLINE static inline __attribute__((always_inline))
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FNN_TARGET_AVX2 __attribute__((target("avx2,fma")))
-static inline int fnn_use_avx2(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
 #else
 #define FNN_TARGET_AVX2
-static inline int fnn_use_avx2(void) { return 0; }
 #endif
+
+static inline int fnn_use_avx2(void) { return fnn_cpu()->avx2_fma; }
 
 /* Defines `portable` and `avx2`, two fastnn_block_fn compiled from `body`. */
 #define FNN_BLOCK_VARIANTS(portable, avx2, body)                                    \

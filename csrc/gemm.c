@@ -1,8 +1,12 @@
-/* GEMM entry points: picks the micro-kernel for this CPU once, then runs the
- * blocked driver (gemm_driver.inc) with one OpenMP parallel region per call. */
+/* GEMM entry points: the kernel selection (the best instruction set the CPU probe found, or
+ * the one forced), the plans both drivers share, and the per-call choice between the dense
+ * driver (gemm_dense.inc) and the zero-skipping one (gemm_sparse_driver.inc). */
 #include "gemm.h"
 
+#include "cpu.h"
+
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -15,54 +19,167 @@ static inline int gemm_thread_id(void) { return 0; }
  * operation its threshold was set for, so a second thread starts from ~1 MFLOP
  * (about 12 us on one core), where it beats the cost of waking it. */
 #define GEMM_WORK(m, n, k) (2.0 * (double)(m) * (double)(n) * (double)(k) / 16.0)
+/* The zero-skipping driver packs at most this many bytes of A (one KC slice's worth of row
+ * panels, for all of k) at a time. */
+#define GEMM_SPARSE_CHUNK_BYTES (512 * 1024)
+/* Zero skipping is tried when at least this share of A's sampled values is zero. */
+#define GEMM_SPARSE_MIN_ZEROS 0.25
+/* Rows of A sampled for that share. */
+#define GEMM_SPARSE_SAMPLE_ROWS 32
+
+/* ---- thread grids and block plans (both dtypes) ---------------------------------- */
+
+/* nt threads as row parts x column parts of m_panels x n_panels tiles. */
+typedef struct {
+    int row_parts, col_parts;
+} gemm_grid;
+
+/* The split that gives the busiest thread the least work; packing a B panel costs about a
+ * third of a tile's arithmetic, and each column part packs its own. */
+static gemm_grid gemm_thread_grid(int nt, fnn_int m_panels, fnn_int n_panels) {
+    gemm_grid grid = {nt, 1};
+    double best = -1;
+    for (int cp = 1; cp <= nt; cp++) {
+        if (nt % cp) continue;
+        fnn_int rp = nt / cp;
+        fnn_int panels = (n_panels + cp - 1) / cp, tiles = (m_panels + rp - 1) / rp;
+        double cost = (double)panels * (3.0 * (double)tiles + 1.0);
+        if (best < 0 || cost <= best) {
+            best = cost;
+            grid.col_parts = cp;
+            grid.row_parts = nt / cp;
+        }
+    }
+    return grid;
+}
+
+/* Thread t's row panels [p0, p1) and column panels [q0, q1) of the grid. */
+static void gemm_grid_block(const gemm_grid *grid, int t, fnn_int m_panels, fnn_int n_panels, fnn_int *p0,
+                            fnn_int *p1, fnn_int *q0, fnn_int *q1) {
+    int cp = t % grid->col_parts, rp = t / grid->col_parts;
+    *p0 = m_panels * rp / grid->row_parts;
+    *p1 = m_panels * (rp + 1) / grid->row_parts;
+    *q0 = n_panels * cp / grid->col_parts;
+    *q1 = n_panels * (cp + 1) / grid->col_parts;
+}
+
+/* The blocked loop nest's plan: B packed NC columns (all of k) at a time; work units of
+ * row_blocks (MC rows at most) x col_groups of NR panels, nt threads. */
+typedef struct {
+    fnn_int nc, mc, row_blocks, col_groups;
+    int nt;
+} gemm_block_plan;
+
+static gemm_block_plan gemm_plan_blocks(int mr, int nr, int mc_max, int nc_max, fnn_int m, fnn_int n, fnn_int k,
+                                        int nt) {
+    gemm_block_plan plan;
+    fnn_int m_panels = (m + mr - 1) / mr, n_padded = (n + nr - 1) / nr * nr;
+    /* NC shrinks so that the packed B stays within GEMM_B_PACK_MAX elements. */
+    plan.nc = nc_max < n_padded ? nc_max : n_padded;
+    fnn_int nc_fit = GEMM_B_PACK_MAX / k / nr * nr;
+    if (plan.nc > nc_fit) plan.nc = nc_fit > nr ? nc_fit : nr;
+    /* Units are taken by the threads in any order (each C element is computed by one unit,
+     * the same way whichever thread runs it); more units than threads absorb imbalance. */
+    plan.row_blocks = (m + mc_max - 1) / mc_max;
+    if (nt > 1) plan.row_blocks = (plan.row_blocks + nt - 1) / nt * nt;
+    if (plan.row_blocks > m_panels) plan.row_blocks = m_panels;
+    /* Row block b holds MR panels [m_panels * b / row_blocks, m_panels * (b + 1) / row_blocks):
+     * sizes differ by at most one panel. */
+    plan.mc = (m_panels + plan.row_blocks - 1) / plan.row_blocks * mr;
+    plan.col_groups = 1;
+    if (nt > 1 && plan.row_blocks < GEMM_UNITS_PER_THREAD * nt)
+        plan.col_groups = (GEMM_UNITS_PER_THREAD * nt + plan.row_blocks - 1) / plan.row_blocks;
+    if (plan.col_groups > plan.nc / nr) plan.col_groups = plan.nc / nr;
+    fnn_int units = plan.row_blocks * plan.col_groups;
+    plan.nt = nt > units ? (int)units : nt;
+    return plan;
+}
+
+/* ---- the drivers, per dtype ------------------------------------------------------ */
+
+#define GEMM_CAT_(a, b) a##_##b
+#define GEMM_CAT(a, b) GEMM_CAT_(a, b)
+#define TYPED(name) GEMM_CAT(name, SUFFIX)
+#define EPILOGUE_T TYPED(gemm_epilogue)
+#define CONFIG_T TYPED(gemm_config)
+#define SPARSE_CONFIG_T TYPED(gemm_sparse_config)
 
 #define T float
 #define SUFFIX s
-#include "gemm_driver.inc"
+#include "gemm_common.inc"
+#include "gemm_dense.inc"
+#include "gemm_sparse_driver.inc"
+#include "gemm_entry.inc"
 #undef T
 #undef SUFFIX
 
 #define T double
 #define SUFFIX d
-#include "gemm_driver.inc"
+#include "gemm_common.inc"
+#include "gemm_dense.inc"
+#include "gemm_sparse_driver.inc"
+#include "gemm_entry.inc"
 #undef T
 #undef SUFFIX
 
-static int force_portable = 0;
+/* ---- kernel selection ----------------------------------------------------------- */
+
+static const gemm_isa *forced = NULL;
 static int skip_zeros = 1;
 
-static const gemm_isa *detect_isa(void) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    __builtin_cpu_init();
-    if (gemm_avx2_compiled && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return &gemm_isa_avx2;
-#endif
+/* The instruction set named `name` when this build and CPU can run it, else NULL. */
+static const gemm_isa *isa_named(const char *name) {
+    const fnn_cpu_features *cpu = fnn_cpu();
+    if (!strcmp(name, gemm_isa_portable.name)) return &gemm_isa_portable;
+    if (gemm_isa_avx2 && !strcmp(name, gemm_isa_avx2->name)) return cpu->avx2_fma ? gemm_isa_avx2 : NULL;
+    if (gemm_isa_avx512 && !strcmp(name, gemm_isa_avx512->name)) return cpu->avx512 ? gemm_isa_avx512 : NULL;
+    return NULL;
+}
+
+static const gemm_isa *best_isa(void) {
+    const fnn_cpu_features *cpu = fnn_cpu();
+    if (gemm_isa_avx512 && cpu->avx512) return gemm_isa_avx512;
+    if (gemm_isa_avx2 && cpu->avx2_fma) return gemm_isa_avx2;
     return &gemm_isa_portable;
 }
 
-static const gemm_isa *current_isa(void) {
-    static const gemm_isa *detected = NULL;
-    if (force_portable) return &gemm_isa_portable;
-    if (!detected) detected = detect_isa();
-    return detected;
-}
+static const gemm_isa *current_isa(void) { return forced ? forced : best_isa(); }
 
 const char *fastnn_gemm_kernel_name(void) { return current_isa()->name; }
 
-void fastnn_gemm_force_portable(int force) { force_portable = force != 0; }
+int fastnn_gemm_kernel_available(const char *name) { return name && isa_named(name) != NULL; }
+
+int fastnn_gemm_force_kernel(const char *name) {
+    if (!name || !*name) {
+        forced = NULL;
+        return 0;
+    }
+    const gemm_isa *isa = isa_named(name);
+    if (!isa) return -1;
+    forced = isa;
+    return 0;
+}
 
 void fastnn_gemm_skip_zeros(int skip) { skip_zeros = skip != 0; }
 
 int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k, const float *a, fnn_int a_rs, fnn_int a_cs,
                  const float *b, fnn_int b_rs, fnn_int b_cs, float *c, fnn_int c_rs,
                  const float *bias, int activation, const float *mask, fnn_int mask_rs) {
-    return gemm_s(&current_isa()->s, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias,
-                  activation, mask, mask_rs, skip_zeros);
+    const gemm_isa *isa = current_isa();
+    if (isa->narrow_s.kernel && n <= isa->narrow_s.nr)
+        return gemm_s(&isa->narrow_s, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
+                      mask, mask_rs);
+    return gemm_s(&isa->s, skip_zeros ? &isa->sparse_s : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
+                  bias, activation, mask, mask_rs);
 }
 
 int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k, const double *a, fnn_int a_rs, fnn_int a_cs,
                  const double *b, fnn_int b_rs, fnn_int b_cs, double *c, fnn_int c_rs,
                  const double *bias, int activation, const double *mask, fnn_int mask_rs) {
-    return gemm_d(&current_isa()->d, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias,
-                  activation, mask, mask_rs, skip_zeros);
+    const gemm_isa *isa = current_isa();
+    if (isa->narrow_d.kernel && n <= isa->narrow_d.nr)
+        return gemm_d(&isa->narrow_d, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
+                      mask, mask_rs);
+    return gemm_d(&isa->d, skip_zeros ? &isa->sparse_d : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
+                  bias, activation, mask, mask_rs);
 }

@@ -7,8 +7,11 @@ import fastnn
 from fastnn import kernels
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-HAS_AVX2 = kernels.gemm_kernel_name() == "avx2-fma"
-GEMM_KERNELS = ["portable", pytest.param("avx2-fma", marks=pytest.mark.skipif(not HAS_AVX2, reason="no AVX2/FMA"))]
+GEMM_KERNELS = [
+    pytest.param(name, marks=pytest.mark.skipif(name not in kernels.gemm_kernels_available(),
+                                                reason=f"this CPU or build cannot run {name}"))
+    for name in kernels.GEMM_KERNELS
+]
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +38,14 @@ def mnist_dir():
 
 @pytest.fixture(params=GEMM_KERNELS)
 def kernel(request):
-    """Runs the test with each GEMM micro-kernel this CPU has, the portable one included."""
-    kernels._force_portable_gemm(request.param == "portable")
+    """Runs the test with each GEMM micro-kernel this CPU can run (AVX-512, AVX2/FMA, portable)."""
+    before = kernels.gemm_kernel_name()
+    kernels._force_gemm_kernel(request.param)
     assert kernels.gemm_kernel_name() == request.param
     yield request.param
-    kernels._force_portable_gemm(False)
+    kernels._force_gemm_kernel(None)
+    if kernels.gemm_kernel_name() != before:  # FASTNN_GEMM_KERNEL chose it
+        kernels._force_gemm_kernel(before)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, os.path.dirname(__file__))
 from kernel_records import RECORDS_BY_NAME  # noqa: E402
 
+from fastnn import kernels  # noqa: E402
 from fastnn.datasets.idx import IDX_DTYPES, read_idx  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
@@ -335,7 +336,12 @@ def test_matmul(data, m, n, k, dtype, trans_a, trans_b):
         kwargs["relu_mask"] = draw(arrays((m, n), out_dtype))
     kwargs.update(maybe_out(draw, (m, n), out_dtype))
     magnitude = largest_input([a]) * largest_input([b]) + largest_input([kwargs.get("bias", np.zeros(0))])
-    against_oracle("matmul", (a, b), kwargs, reduction=max(k, 1), magnitude=magnitude)
+    # every ISA path this CPU can run: AVX-512, AVX2/FMA, portable
+    kernels._force_gemm_kernel(draw(st.sampled_from(kernels.gemm_kernels_available())))
+    try:
+        against_oracle("matmul", (a, b), kwargs, reduction=max(k, 1), magnitude=magnitude)
+    finally:
+        kernels._force_gemm_kernel(None)
 
 
 # ---- convolution and pooling ----------------------------------------------------------------------------

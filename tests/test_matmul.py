@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastnn
@@ -327,11 +327,45 @@ def test_concurrent_calls_from_python_threads():
         np.testing.assert_array_equal(got, kernels.matmul(a, b))
 
 
-def test_environment_variable_selects_the_portable_kernel():
-    env = dict(os.environ, FASTNN_GEMM_KERNEL="portable")
+def _kernel_in_fresh_process(value):
+    env = dict(os.environ, FASTNN_GEMM_KERNEL=value)
     code = "import fastnn.kernels as k; print(k.gemm_kernel_name())"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "portable"
+    return result.stdout.strip(), result.stderr
+
+
+@pytest.mark.parametrize("value", ["avx512", "avx2", "portable", " Portable "])
+def test_environment_variable_selects_a_kernel(value):
+    wanted = {"avx2": "avx2-fma"}.get(value.strip().lower(), value.strip().lower())
+    name, stderr = _kernel_in_fresh_process(value)
+    if wanted in kernels.gemm_kernels_available():
+        assert name == wanted and stderr == ""
+    else:
+        assert name == kernels.gemm_kernels_available()[0] and "FASTNN_GEMM_KERNEL" in stderr
+
+
+def test_unknown_kernel_in_environment_warns_and_keeps_the_automatic_choice():
+    name, stderr = _kernel_in_fresh_process("sse9")
+    assert name == kernels.gemm_kernels_available()[0]
+    assert "FASTNN_GEMM_KERNEL='sse9'" in stderr and "avx512, avx2, portable" in stderr
+    assert "this CPU can run " + ", ".join(kernels.gemm_kernels_available()) in stderr
+
+
+def test_force_gemm_kernel_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown GEMM kernel 'sse9'"):
+        kernels._force_gemm_kernel("sse9")
+    assert kernels.gemm_kernel_name() == kernels.gemm_kernels_available()[0]
+
+
+def test_every_isa_gives_its_own_name_and_the_portable_one_is_always_there():
+    available = kernels.gemm_kernels_available()
+    assert available[-1] == "portable" and set(available) <= set(kernels.GEMM_KERNELS)
+    try:
+        for name in available:
+            kernels._force_gemm_kernel(name)
+            assert kernels.gemm_kernel_name() == name
+    finally:
+        kernels._force_gemm_kernel(None)
 
 
 @st.composite
@@ -359,12 +393,8 @@ def strided_problem(draw):
     return a, b, kw
 
 
-@settings(max_examples=150, deadline=None)
-@given(strided_problem(), st.booleans())
-def test_hypothesis_shapes_and_strides(problem, portable):
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(strided_problem())
+def test_hypothesis_shapes_and_strides(kernel, problem):
     a, b, kw = problem
-    kernels._force_portable_gemm(portable)
-    try:
-        check(a, b, **kw)
-    finally:
-        kernels._force_portable_gemm(False)
+    check(a, b, **kw)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastnn
@@ -153,12 +153,8 @@ def sparse_problem(draw):
     return (np.ascontiguousarray(a.T) if trans_a else a), b, trans_a
 
 
-@settings(max_examples=100, deadline=None)
-@given(sparse_problem(), st.booleans())
-def test_hypothesis_same_bits_as_without_skipping(problem, portable):
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sparse_problem())
+def test_hypothesis_same_bits_as_without_skipping(kernel, problem):
     a, b, trans_a = problem
-    kernels._force_portable_gemm(portable)
-    try:
-        assert_same_bits(*matmul_both_ways(a, b, trans_a=trans_a))
-    finally:
-        kernels._force_portable_gemm(False)
+    assert_same_bits(*matmul_both_ways(a, b, trans_a=trans_a))

@@ -66,7 +66,7 @@ def test_clipnorm_per_variable_in_a_flat_buffer_equals_separate_variables(cls, k
     flat = np.concatenate(params)
     for step in grads:
         separate.apply(step, params)
-        flat_opt.apply_flat(np.concatenate(step), flat, segments=sizes)
+        flat_opt.apply([np.concatenate(step)], [flat], segments=sizes)
     np.testing.assert_array_equal(flat, np.concatenate(params))
 
 
@@ -89,7 +89,7 @@ def test_global_clipnorm_flat_and_separate_agree():
     separate, flat_opt = Adam(global_clipnorm=2.0), Adam(global_clipnorm=2.0)
     for step in grads:
         separate.apply(step, params)
-        flat_opt.apply_flat(np.concatenate(step), flat)
+        flat_opt.apply([np.concatenate(step)], [flat])
     np.testing.assert_allclose(flat, np.concatenate(params), rtol=1e-13)
     p, g = np.zeros(2), np.array([3.0, 4.0])
     SGD(learning_rate=1.0, global_clipnorm=1.0).apply([g], [p])

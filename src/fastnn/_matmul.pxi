@@ -2,28 +2,7 @@ import numpy as np
 
 from fastnn._arrays import as_float_array, as_float_arrays, check_out
 
-cdef extern from "fastnn.h":
-    const char *fastnn_gemm_kernel_name() nogil
-    void fastnn_gemm_force_portable(int force_portable) nogil
-    void fastnn_gemm_skip_zeros(int skip) nogil
-
 _MATMUL_ACTIVATIONS = (None, "relu")
-
-
-def gemm_kernel_name():
-    """The GEMM micro-kernel in use: 'avx2-fma' or 'portable'."""
-    return fastnn_gemm_kernel_name().decode()
-
-
-def _force_portable_gemm(force):
-    """Selects the portable GEMM micro-kernel (True) or the best one this CPU has (False)."""
-    fastnn_gemm_force_portable(1 if force else 0)
-
-
-def _skip_zeros_gemm(skip):
-    """Lets matmul drop the k steps where a block of rows of its left operand is all zero
-    (True, the default) or makes it multiply every step (False)."""
-    fastnn_gemm_skip_zeros(1 if skip else 0)
 
 
 cdef bint _rows_contiguous(cnp.ndarray x):

@@ -232,7 +232,11 @@ def main():
     threads = get_num_threads()
     gemm_name = getattr(kernels, "gemm_kernel_name", None)
     print("fastnn self-test")
-    print(f"GEMM micro-kernel: {gemm_name() if gemm_name else 'none (no matmul kernel in this build)'}")
+    if gemm_name:
+        runnable = ", ".join(kernels.gemm_kernels_available())
+        print(f"GEMM micro-kernel: {gemm_name()} (this CPU can run: {runnable}; FASTNN_GEMM_KERNEL chooses)")
+    else:
+        print("GEMM micro-kernel: none (no matmul kernel in this build)")
     print(f"OpenMP: {'on' if openmp_enabled() else 'off'}, threads: {threads}")
     names = compiled_kernels()
     failed = []

@@ -1,43 +1,19 @@
-"""How many threads the compiled kernels use, and how long idle ones spin."""
+"""How many threads the compiled kernels use.
+
+Importing fastnn changes nothing outside fastnn: it reads FASTNN_NUM_THREADS / OMP_NUM_THREADS
+but never writes the environment, so how long OpenMP's idle threads spin before they sleep is
+the OpenMP runtime's own setting. With libgomp (GCC) that is OMP_WAIT_POLICY or GOMP_SPINCOUNT,
+read once when libgomp loads: to have idle threads sleep soon (on a machine shared with other
+work), start Python with e.g. GOMP_SPINCOUNT=1000 in its environment.
+"""
 import os
 import warnings
 
+from . import _C
+
 ENV_VARS = ("FASTNN_NUM_THREADS", "OMP_NUM_THREADS")
-
-# libgomp's idle threads spin 300,000 times (milliseconds) before sleeping. A training step
-# leaves only microseconds between kernel calls, so a short spin keeps the threads awake
-# through a step; on a busy machine the long default has a waiting thread burn its time
-# slice while its partner is descheduled, and a 1 s epoch takes 10 s or more.
-SPIN_COUNT = 1000
-WAIT_ENV_VARS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
-
-
-def _openmp_loaded():
-    try:
-        with open("/proc/self/maps") as maps:
-            return "libgomp" in maps.read()
-    except OSError:
-        return False
-
-
-def _load_kernels_with_short_spin():
-    """Imports the compiled kernels with GOMP_SPINCOUNT=SPIN_COUNT in effect unless the user set
-    OMP_WAIT_POLICY or GOMP_SPINCOUNT, or libgomp was already loaded (then nothing can change it).
-    The environment is left as it was. Returns the setting applied, or None."""
-    if any(var in os.environ for var in WAIT_ENV_VARS) or _openmp_loaded():
-        from . import _C  # noqa: F401
-        return None
-    os.environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
-    try:
-        from . import _C  # noqa: F401  (libgomp reads its environment when it is loaded)
-    finally:
-        del os.environ["GOMP_SPINCOUNT"]
-    return {"GOMP_SPINCOUNT": str(SPIN_COUNT)}
-
-
-wait_setting = _load_kernels_with_short_spin()
-
-from . import _C  # noqa: E402
+# More threads than this are refused: no machine fastnn runs on has that many cores.
+MAX_THREADS = 65536
 
 
 def available_cpus():
@@ -58,19 +34,19 @@ def default_num_threads():
             n = int(value)
         except ValueError:
             n = 0
-        if n >= 1:
+        if 1 <= n <= MAX_THREADS:
             return n
-        warnings.warn(f"fastnn: ignoring {var}={os.environ[var]!r}: expected a positive integer")
+        warnings.warn(f"fastnn: ignoring {var}={os.environ[var]!r}: expected a positive integer (at most {MAX_THREADS})")
     return available_cpus()
 
 
 def set_num_threads(n):
-    """Sets the number of threads the kernels may use (a positive integer).
+    """Sets the number of threads the kernels may use (a positive integer, at most MAX_THREADS).
 
     Results do not depend on it: every kernel gives bitwise identical output for any count.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads expects a positive integer, received: {n!r}")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"set_num_threads expects a positive integer, received: {n!r} (the most is {MAX_THREADS})")
     _C._set_num_threads(n)
 
 
