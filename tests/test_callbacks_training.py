@@ -245,7 +245,6 @@ def test_resume_contract_with_a_minimal_loop(tmp_path):
     assert not os.path.exists(tmp_path / "b")
 
 
-@pytest.mark.xfail(strict=True, reason="fit does not yet start at the model._initial_epoch BackupAndRestore sets")
 def test_interrupted_and_resumed_fit_equals_an_uninterrupted_one(tmp_path):
     x, y = data()
     whole = classifier(optimizer="adam")

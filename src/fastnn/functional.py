@@ -110,8 +110,14 @@ def minimum(x, y):
 
 
 def abs(x):
+    """|x|; the gradient is sign(x) (0 at 0, as in Keras and PyTorch).
+
+    For floats it is relu(x) + relu(-x): exact, and made of kernel calls that step plans record.
+    """
     x = as_tensor(x)
-    return where(x.data >= 0, x, negative(x))
+    if x.dtype.kind != "f":
+        return where(x.data >= 0, x, negative(x))
+    return add(relu(x), relu(negative(x)))
 
 
 def clip(x, lo=None, hi=None):

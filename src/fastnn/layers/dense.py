@@ -1,7 +1,7 @@
 """Dense: activation(inputs . kernel + bias), one fused GEMM on the last axis."""
 import numpy as np
 
-from .. import activations, initializers, ops
+from .. import activations, initializers, ops, regularizers
 from .layer import Layer, batch_shape
 
 
@@ -18,6 +18,8 @@ class Dense(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -30,6 +32,8 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel = self.bias = None
 
     def build(self, input_shape):
@@ -38,9 +42,10 @@ class Dense(Layer):
                 f"Layer {self.name!r} (Dense) needs inputs of rank >= 2 with a known last axis. "
                 f"Received: input_shape={input_shape}"
             )
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                                      self.kernel_regularizer)
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -75,4 +80,7 @@ class Dense(Layer):
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
         )
+        for name in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, name) is not None:
+                config[name] = regularizers.serialize(getattr(self, name))
         return config

@@ -10,7 +10,7 @@ from collections import Counter
 
 import numpy as np
 
-from .. import initializers
+from .. import initializers, regularizers
 from .._arrays import cast_to_fit
 from ..tensor import Tensor
 
@@ -62,7 +62,7 @@ def batch_shape(shape):
 class Layer:
     """Base class of layers. Subclasses override build, call, compute_output_shape, get_config."""
 
-    def __init__(self, name=None, trainable=True, input_shape=None, dtype=None):
+    def __init__(self, name=None, trainable=True, input_shape=None, dtype=None, activity_regularizer=None):
         if dtype not in (None, "float32", np.float32):
             raise ValueError(f"fastnn layers compute in float32. Received: dtype={dtype!r}")
         if name is not None and not isinstance(name, str):
@@ -74,15 +74,26 @@ class Layer:
         self.input_shape = None
         self._weights = []
         self._weight_names = []
+        self._weight_penalties = []  # (weight, regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._activity_penalties = []  # from the last call
 
     # Weights ---------------------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="zeros"):
-        """Creates a float32 weight tensor that gradients flow into, and returns it."""
+    def add_weight(self, name, shape, initializer="zeros", regularizer=None):
+        """Creates a float32 weight tensor that gradients flow into, and returns it; a regularizer's
+        penalty of it joins the layer's `losses`."""
         values = np.asarray(initializers.get(initializer)(tuple(shape), dtype="float32"), dtype=np.float32)
         weight = Tensor(np.ascontiguousarray(values), requires_grad=True)
         self._weights.append(weight)
         self._weight_names.append(name)
+        if regularizer is not None:
+            self._weight_penalties.append((weight, regularizer))
         return weight
+
+    @property
+    def losses(self):
+        """Regularization penalties as scalar Tensors: of the weights now, of the outputs of the last call."""
+        return [regularizer(weight) for weight, regularizer in self._weight_penalties] + self._activity_penalties
 
     @property
     def weights(self):
@@ -165,13 +176,18 @@ class Layer:
         if not self.built:
             self.build_for(inputs.shape)
         self.check_input_shape(inputs.shape)
-        return self.call(inputs, training=training)
+        outputs = self.call(inputs, training=training)
+        if self.activity_regularizer is not None:
+            self._activity_penalties = [self.activity_regularizer(outputs)]
+        return outputs
 
     # Configuration -------------------------------------------------------------------------
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable}
         if self.input_shape_arg is not None:
             config["input_shape"] = list(self.input_shape_arg)
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
     @classmethod

@@ -95,10 +95,11 @@ class BatchGatherer:
     converted as a whole); y keeps its dtype, float32 or int64 class labels.
     """
 
-    def __init__(self, x, y, batch_size, buffers=None):
+    def __init__(self, x, y, batch_size, buffers=None, weights=None):
         """buffers: a dict in which the buffers are looked up by shape and dtype (and left for
-        the next gatherer of the same shapes), or None for buffers of this gatherer's own."""
-        self.x, self.y = x, y
+        the next gatherer of the same shapes), or None for buffers of this gatherer's own.
+        weights: per-sample weights (float32, (n,)) gathered with x and y, or None."""
+        self.x, self.y, self.weights = x, y, weights
         self.sample_shape = x.shape[1:]
         buffers = {} if buffers is None else buffers
         self.x_buffer = _buffer(buffers, (batch_size, math.prod(self.sample_shape)), np.float32)
@@ -108,6 +109,7 @@ class BatchGatherer:
                 self.y_buffer = _buffer(buffers, (batch_size,), np.int64)
             else:
                 self.y_buffer = _buffer(buffers, (batch_size, math.prod(y.shape[1:])), np.float32)
+        self.w_buffer = None if weights is None else _buffer(buffers, (batch_size, "weights"), np.float32)
         self._x_rows = _row_gather(x, self.x_buffer)
         self._y_rows = None if y is None else _row_gather(y, self.y_buffer)
 
@@ -116,6 +118,8 @@ class BatchGatherer:
         m = len(indices)
         if self._x_rows is None or self._x_rows.take(indices) < 0:
             kernels.gather_rows(self.x, indices, out=self.x_buffer[:m])
+        if self.weights is not None:
+            np.take(self.weights, indices, out=self.w_buffer[:m])
         if self.y is None:
             return m
         if self._y_rows is None or self._y_rows.take(indices) < 0:
@@ -127,18 +131,23 @@ class BatchGatherer:
 
     def gather(self, indices):
         """(x rows, y rows) for these indices; the arrays are views of the buffers."""
+        return self.batch(indices)[:2]
+
+    def batch(self, indices):
+        """(x rows, y rows, weights) for these indices (y, weights None when absent); views of the buffers."""
         m = self.load(indices)
         xb = self.x_buffer[:m].reshape((m,) + self.sample_shape)
+        wb = None if self.weights is None else self.w_buffer[:m]
         if self.y is None:
-            return xb, None
+            return xb, None, wb
         yb = self.y_buffer[:m] if self.y_buffer.ndim == 1 else self.y_buffer[:m].reshape((m,) + self.y.shape[1:])
-        return xb, yb
+        return xb, yb, wb
 
 
 def _buffer(buffers, shape, dtype):
     key = (shape, np.dtype(dtype).str)
     if key not in buffers:
-        buffers[key] = np.empty(shape, dtype=dtype)
+        buffers[key] = np.empty(tuple(d for d in shape if not isinstance(d, str)), dtype=dtype)
     return buffers[key]
 
 

@@ -18,14 +18,15 @@ def check_shuffle(shuffle):
 
 
 class EpochIterator:
-    """Yields (step, x batch, y batch) for the samples at `indices` of (x, y), batch by batch."""
+    """Yields (step, x batch, y batch, weights batch) for the samples at `indices` of (x, y) and
+    their sample weights (None without), batch by batch."""
 
-    def __init__(self, x, y, batch_size, indices=None, shuffle=False, buffers=None):
+    def __init__(self, x, y, batch_size, indices=None, shuffle=False, buffers=None, weights=None):
         self.indices = np.arange(len(x), dtype=np.int64) if indices is None else indices
         self.batch_size = batch_size
         self.shuffle = check_shuffle(shuffle)
         self.steps = math.ceil(len(self.indices) / batch_size)
-        self.gatherer = BatchGatherer(x, y, max(1, min(batch_size, len(self.indices))), buffers)
+        self.gatherer = BatchGatherer(x, y, max(1, min(batch_size, len(self.indices))), buffers, weights)
 
     def _order(self):
         if self.shuffle is True:
@@ -38,5 +39,4 @@ class EpochIterator:
     def __iter__(self):
         order, size = self._order(), self.batch_size
         for step in range(self.steps):
-            x, y = self.gatherer.gather(order[step * size:(step + 1) * size])
-            yield step, x, y
+            yield (step,) + self.gatherer.batch(order[step * size:(step + 1) * size])

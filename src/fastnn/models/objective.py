@@ -21,10 +21,15 @@ class Objective:
         """Per-sample losses as a Tensor (or a scalar Tensor for a loss that gives one)."""
         return self.fn(targets, predictions, **self.options)
 
-    def __call__(self, targets, predictions):
-        """Scalar loss Tensor: mean over samples of the loss function."""
+    def __call__(self, targets, predictions, sample_weight=None):
+        """Scalar loss Tensor: mean over samples of the loss function, each sample's value times
+        its weight when sample weights are given (Keras's sum over the batch / batch size)."""
         values = self.values(targets, predictions)
-        return values.mean() if getattr(values, "ndim", 0) else values
+        if not getattr(values, "ndim", 0):
+            return values
+        if sample_weight is not None:
+            values = values * sample_weight.reshape(sample_weight.shape + (1,) * (values.ndim - 1))
+        return values.mean()
 
     def serialize(self):
         return losses.serialize(self.identifier)

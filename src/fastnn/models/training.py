@@ -13,6 +13,7 @@ A model class mixing this in provides `layers`, `build(input_shape)`, `built`,
 import math
 import numbers
 import threading
+import warnings
 
 import numpy as np
 
@@ -23,8 +24,10 @@ from .. import optimizers
 from ..layers.layer import as_float32_inputs, batch_shape
 from ..tensor import Tensor, is_grad_enabled, no_grad
 from ..utils import random
+from .batch_stream import check_sample_weight, is_batch_source
 from .data import as_samples, check_batch_size, check_same_length, prepare_targets
-from .epoch_iterator import EpochIterator, check_shuffle
+from .data_sources import batches_of, check_steps, sample_weights
+from .epoch_iterator import check_shuffle
 from .objective import Objective
 
 
@@ -47,6 +50,7 @@ class Trainer:
         self._compile_config = None
         self._per_thread = threading.local()  # each thread's compiled steps and batch buffers
         self.run_eagerly = False
+        self._initial_epoch = None  # where a restoring callback (BackupAndRestore) makes fit start
 
     # compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, run_eagerly=False):
@@ -141,32 +145,53 @@ class Trainer:
         return self.call(inputs, training=training)
 
     # the steps ---------------------------------------------------------------------------
-    def compute_gradients(self, x, y):
+    @property
+    def losses(self):
+        """The regularization penalties as scalar Tensors: every layer's weights' and outputs'."""
+        return [loss for layer in self.layers for loss in layer.losses]
+
+    def _loss(self, y, outputs, sample_weight):
+        """The training loss: the objective's (weighted) mean plus the regularization penalties."""
+        loss = self.objective(y, outputs, sample_weight)
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
+    def compute_gradients(self, x, y, sample_weight=None):
         """Forward and backward on one batch: the gradients land in the trainable parameters'
         flat gradient buffer. Returns (loss, predictions, gradient buffer, parameter buffer)."""
         parameters = self.trainable_parameters()
         parameters.zero_grads()
         outputs = self.call(Tensor(x), training=True)
-        loss = self.objective(y, outputs)
+        loss = self._loss(y, outputs, sample_weight)
         if loss.requires_grad:
             loss.backward()
         return loss.data, outputs.data, parameters.gathered_grads(), parameters.values
 
-    def train_step(self, x, y):
+    def train_step(self, x, y, sample_weight=None):
         """One gradient step on a batch; returns (loss, predictions) as arrays."""
-        loss, predictions, grads, values = self.compute_gradients(x, y)
+        loss, predictions, grads, values = self.compute_gradients(x, y, sample_weight)
         self._apply_gradients(grads, values)
         return loss, predictions
 
     def _apply_gradients(self, grads, values):
-        if values.size:
+        if not values.size:
+            return
+        if self.optimizer.needs_segments:  # per-variable clipping needs the variables' sizes
+            sizes = [t.data.size for t in self.trainable_parameters().tensors]
+            self.optimizer.apply([grads], [values], segments=sizes)
+        else:
             self.optimizer.apply([grads], [values])
 
-    def test_step(self, x, y):
-        """(per-sample losses, predictions) for one batch, as arrays, without gradients."""
+    def test_step(self, x, y, sample_weight=None):
+        """(per-sample losses with the penalties, predictions) for one batch, as arrays."""
         with no_grad():
             outputs = self.call(Tensor(x))
             losses = self.objective.values(y, outputs)
+            if sample_weight is not None and losses.ndim:
+                losses = losses * sample_weight
+            for penalty in self.losses:
+                losses = losses + penalty
         return np.broadcast_to(losses.data, (len(x),)), outputs.data
 
     def predict_step(self, x):
@@ -185,16 +210,16 @@ class Trainer:
                 random.seedings())
 
     def _compiled(self, step):
-        """step(x, y) -> arrays, as a function of the same arguments that runs it as a step plan
-        per batch shape (eagerly with run_eagerly or while NaN debugging is on)."""
+        """step(x, y, sample_weight) -> arrays, as a function of the same arguments that runs it
+        as a step plan per batch shape (eagerly with run_eagerly or while NaN debugging is on)."""
         plans = engine.PlanCache(self._plan_signature)
 
-        def run(x, y=None):
+        def run(x, y=None, sample_weight=None):
             if debug.enabled or self.run_eagerly:
-                return step(x, y)
-            key = (x.shape, x.__array_interface__["data"][0],
-                   None if y is None else (y.shape, y.__array_interface__["data"][0]))
-            return plans.get(key, lambda: lambda: step(x, y))()
+                return step(x, y, sample_weight)
+            key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0])
+                        for a in (x, y, sample_weight))
+            return plans.get(key, lambda: lambda: step(x, y, sample_weight))()
 
         run.plans = plans
         return run
@@ -204,8 +229,8 @@ class Trainer:
         (outside the plan, so that callbacks may change the learning rate between steps)."""
         gradients = self._compiled(self.compute_gradients)
 
-        def train_function(x, y):
-            loss, predictions, grads, values = gradients(x, y)
+        def train_function(x, y, sample_weight=None):
+            loss, predictions, grads, values = gradients(x, y, sample_weight)
             self._apply_gradients(grads, values)
             return loss, predictions
 
@@ -218,50 +243,50 @@ class Trainer:
         return self.test_function
 
     def make_predict_function(self):
-        compiled = self._compiled(lambda x, y: (self.predict_step(x),))
+        compiled = self._compiled(lambda x, y, sample_weight: (self.predict_step(x),))
         self.predict_function = lambda x: compiled(x)[0]
         self.predict_function.plans = compiled.plans
         return self.predict_function
 
     # fit ---------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
-        """Trains for `epochs` passes over (x, y); returns the History of per-epoch logs."""
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None):
+        """Trains for `epochs` passes over (x, y) (or `steps_per_epoch` batches of a generator of
+        (x, y[, sample_weight]) tuples); returns the History of per-epoch logs."""
         self._require_compiled("fit")
         if not is_grad_enabled():
             raise RuntimeError("fit() cannot train while gradients are disabled (inside fastnn.no_grad())")
         batch_size, verbose, shuffle = check_batch_size(batch_size), _verbosity(verbose), check_shuffle(shuffle)
         _check_epochs(epochs, initial_epoch)
-        x, targets = self._check_data(x, y)
-        train, validation = self._split(x, targets, validation_split, validation_data)
-        batches = EpochIterator(x, targets, batch_size, train, shuffle, self._batch_buffers())
+        batches, validation, metric_fns = self._training_data(
+            x, y, batch_size, shuffle, sample_weight, class_weight, validation_split, validation_data,
+            check_steps(steps_per_epoch, "steps_per_epoch"), check_steps(validation_steps, "validation_steps"))
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_history=True, add_progbar=verbose != 0, verbose=verbose,
             epochs=epochs, steps=batches.steps)
-        metric_fns = self._resolve_metrics(targets)
-        names = ["loss"] + [name for name, _ in metric_fns]
         train_function = self.train_function or self.make_train_function()
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
-        self.stop_training, epoch_logs = False, {}
+        self.stop_training, self._initial_epoch, epoch_logs = False, None, {}
         callback_list.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            trackers = [metrics_module.Mean(name) for name in names]
+        for epoch in range(initial_epoch if self._initial_epoch is None else self._initial_epoch, epochs):
+            trackers = _trackers(metric_fns)
             callback_list.on_epoch_begin(epoch)
-            for step, xb, yb in batches:
+            for step, xb, yb, swb in batches:
                 for callback in batch_begin:
                     callback.on_train_batch_begin(step)
-                loss, predictions = train_function(xb, yb)
+                loss, predictions = train_function(xb, yb, swb)
                 _track(trackers, metric_fns, float(loss), yb, predictions)
-                if batch_end:
-                    logs = _results(trackers)
-                    for callback in batch_end:
-                        callback.on_train_batch_end(step, logs)
+                for callback in batch_end:
+                    callback.on_train_batch_end(step, _results(trackers))
                 if self.stop_training:
                     break
+            if _ran_out(batches, trackers):
+                break
             epoch_logs = _results(trackers)
             if validation is not None:
-                val_logs = self._test_loop(*validation, batch_size, callback_list)
+                val_logs = self._test_loop(validation, callback_list)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -270,24 +295,61 @@ class Trainer:
         self.history = callback_list.history
         return self.history
 
-    def _split(self, x, targets, validation_split, validation_data):
-        """(training indices, validation (x, y, indices) or None), as Keras splits them."""
-        n = len(x)
+    def _prepare_batch(self, x, y, sample_weight, where):
+        """One batch of a generator, checked like whole data: (x, targets, weights)."""
+        x = self._check_inputs(x, f"x of {where}")
+        if y is None:
+            return x, None, None
+        x, targets = self._check_data(x, y, f"x of {where}", f"y of {where}")
+        return x, targets, check_sample_weight(sample_weight, len(x), f"sample_weight of {where}")
+
+    def _training_data(self, x, y, batch_size, shuffle, sample_weight, class_weight, validation_split,
+                       validation_data, steps, validation_steps):
+        """(training batches, validation batches or None, metric functions) for fit."""
+        if is_batch_source(x):
+            if sample_weight is not None or class_weight is not None or validation_split:
+                raise ValueError("sample_weight, class_weight and validation_split take arrays; a generator "
+                                 "yields (x, y, sample_weight) batches itself")
+            batches = batches_of(self, x, y, batch_size, steps=steps, prepare=self._prepare_batch)
+            first = batches.peek()
+            if first is None:
+                raise ValueError("fit() received a generator that yields no batches")
+            targets = first[1]
+        else:
+            x, targets = self._check_data(x, y)
+            weights = sample_weights(sample_weight, class_weight, targets, self.output_shape[-1])
+            train, validation_indices = self._split(len(x), validation_split, validation_data)
+            batches = batches_of(self, x, targets, batch_size, indices=train, shuffle=shuffle, weights=weights)
+            if validation_indices is not None:  # the last samples, unweighted as in Keras
+                validation = ((x, targets, validation_indices, None), batch_size)
+                return batches, validation, self._resolve_metrics(targets)
+        return batches, self._validation(validation_data, batch_size, validation_steps), self._resolve_metrics(targets)
+
+    def _validation(self, validation_data, batch_size, steps):
+        """The validation batches' source: (x, targets, indices), or a generator with its steps."""
+        if validation_data is None:
+            return None
+        if is_batch_source(validation_data):
+            return (validation_data, steps)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val). "
+                f"Received: a {type(validation_data).__name__} of length "
+                f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
+            )
+        x_val, y_val = self._check_data(*validation_data[:2], x_name="x_val", y_name="y_val")
+        weights = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(x_val),
+                                      "sample_weight_val")
+        return ((x_val, y_val, None, weights), batch_size)
+
+    def _split(self, n, validation_split, validation_data):
+        """(training indices, validation indices or None), as Keras splits the last samples off."""
         if n == 0:
             raise ValueError("fit() received no samples: x is empty")
         if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) \
                 or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1). Received: validation_split={validation_split!r}")
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError(
-                    "validation_data must be a tuple (x_val, y_val). "
-                    f"Received: a {type(validation_data).__name__} of length "
-                    f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
-                )
-            x_val, y_val = self._check_data(*validation_data, x_name="x_val", y_name="y_val")
-            return np.arange(n, dtype=np.int64), (x_val, y_val, np.arange(len(x_val), dtype=np.int64))
-        if not validation_split:
+        if validation_data is not None or not validation_split:
             return np.arange(n, dtype=np.int64), None
         train_count = int(math.floor(n * (1.0 - validation_split)))
         if train_count == 0 or train_count == n:
@@ -295,70 +357,117 @@ class Trainer:
                 f"validation_split={validation_split} of {n} samples leaves "
                 f"{train_count} for training and {n - train_count} for validation; both must be non-empty"
             )
-        return np.arange(train_count, dtype=np.int64), (x, targets, np.arange(train_count, n, dtype=np.int64))
+        return np.arange(train_count, dtype=np.int64), np.arange(train_count, n, dtype=np.int64)
 
     # evaluate ----------------------------------------------------------------------------
-    def _test_loop(self, x, targets, indices, batch_size, callback_list):
-        """{'loss': ..., metric: ...} over the samples of x picked by indices."""
-        metric_fns = self._resolve_metrics(targets)
-        trackers = [metrics_module.Mean(name) for name in ["loss"] + [name for name, _ in metric_fns]]
+    def _test_batches(self, validation):
+        """Batches and their metric functions for a validation/evaluation source made by _validation."""
+        source, size = validation
+        if is_batch_source(source):
+            batches = batches_of(self, source, None, None, steps=size, prepare=self._prepare_batch)
+            first = batches.peek()
+            if first is None:
+                raise ValueError("received a generator that yields no batches")
+            return batches, self._resolve_metrics(first[1])
+        x, targets, indices, weights = source
+        return batches_of(self, x, targets, size, indices=indices, weights=weights), self._resolve_metrics(targets)
+
+    def _test_loop(self, validation, callback_list):
+        """{'loss': ..., metric: ...} over the batches of a source made by _validation."""
+        batches, metric_fns = self._test_batches(validation)
+        trackers = _trackers(metric_fns)
         test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
         logs = _results(trackers)
-        for step, xb, yb in EpochIterator(x, targets, batch_size, indices, buffers=self._batch_buffers()):
+        for step, xb, yb, swb in batches:
             callback_list.on_test_batch_begin(step)
-            losses, predictions = test_function(xb, yb)
+            losses, predictions = test_function(xb, yb, swb)
             _track(trackers, metric_fns, float(np.mean(losses)), yb, predictions)
             logs = _results(trackers)
             callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", callbacks=None, return_dict=False):
-        """The loss and metrics on (x, y): [loss, metric...], a scalar loss without metrics,
-        or a dict with return_dict=True."""
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss and metrics on (x, y) (or `steps` batches of a generator): [loss, metric...],
+        a scalar loss without metrics, or a dict with return_dict=True."""
         self._require_compiled("evaluate")
-        batch_size = check_batch_size(batch_size)
-        verbose = _verbosity(verbose)
-        x, targets = self._check_data(x, y)
-        if len(x) == 0:
-            raise ValueError("evaluate() received no samples: x is empty")
-        steps = math.ceil(len(x) / batch_size)
+        batch_size, verbose, steps = check_batch_size(batch_size), _verbosity(verbose), check_steps(steps, "steps")
+        if is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("y and sample_weight must not be given when x is a generator of batches")
+            source = (x, steps)
+        else:
+            x, targets = self._check_data(x, y)
+            if len(x) == 0:
+                raise ValueError("evaluate() received no samples: x is empty")
+            source = ((x, targets, None, check_sample_weight(sample_weight, len(x))), batch_size)
+            steps = math.ceil(len(x) / batch_size)
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=steps
         )
-        logs = self._test_loop(x, targets, np.arange(len(x), dtype=np.int64), batch_size, callback_list)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _returned(self._test_loop(source, callback_list), return_dict)
 
     # predict -----------------------------------------------------------------------------
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
-        """The model's outputs for x, computed batch by batch, as a float32 array."""
-        batch_size = check_batch_size(batch_size)
-        verbose = _verbosity(verbose)
-        x = self._check_inputs(x)
-        batches = EpochIterator(x, None, batch_size, buffers=self._batch_buffers())
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for x (or for `steps` batches of a generator), batch by batch, as a
+        float32 array."""
+        batch_size, verbose, steps = check_batch_size(batch_size), _verbosity(verbose), check_steps(steps, "steps")
+        if not is_batch_source(x):
+            x = self._check_inputs(x)
+        batches = batches_of(self, x, None, batch_size, steps=steps, with_targets=False, prepare=self._prepare_batch)
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=batches.steps
         )
-        outputs = np.empty((len(x),) + tuple(self.output_shape[1:]), dtype=np.float32)
         predict_function = self.predict_function or self.make_predict_function()
+        parts = []
         callback_list.on_predict_begin()
-        for step, xb, _ in batches:
+        for step, xb, _, _ in batches:
             callback_list.on_predict_batch_begin(step)
-            batch_outputs = outputs[step * batch_size:step * batch_size + len(xb)]
-            batch_outputs[...] = predict_function(xb)
+            batch_outputs = np.array(predict_function(xb), dtype=np.float32)
+            parts.append(batch_outputs)
             callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
-        return outputs
+        if not parts:
+            return np.empty((0,) + tuple(self.output_shape[1:]), dtype=np.float32)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    # one batch ---------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on exactly this batch; returns its loss and metrics."""
+        self._require_compiled("train_on_batch")
+        x, targets = self._check_data(x, y)
+        weights = sample_weights(sample_weight, class_weight, targets, self.output_shape[-1])
+        metric_fns = self._resolve_metrics(targets)
+        _, xb, yb, swb = next(iter(batches_of(self, x, targets, max(1, len(x)), weights=weights)))
+        loss, predictions = (self.train_function or self.make_train_function())(xb, yb, swb)
+        trackers = _trackers(metric_fns)
+        _track(trackers, metric_fns, float(loss), yb, predictions)
+        return _returned(_results(trackers), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics on exactly this batch."""
+        self._require_compiled("test_on_batch")
+        x, targets = self._check_data(x, y)
+        source = ((x, targets, None, check_sample_weight(sample_weight, len(x))), max(1, len(x)))
+        return _returned(self._test_loop(source, callbacks_module.CallbackList()), return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for exactly this batch."""
+        x = self._check_inputs(x)
+        _, xb, _, _ = next(iter(batches_of(self, x, None, max(1, len(x)))))
+        return np.array((self.predict_function or self.make_predict_function())(xb), dtype=np.float32)
 
 
 def _check_epochs(epochs, initial_epoch):
     for arg, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"{arg} must be a non-negative integer. Received: {arg}={value!r}")
+
+
+def _trackers(metric_fns):
+    return [metrics_module.Mean(name) for name in ["loss"] + [name for name, _ in metric_fns]]
 
 
 def _track(trackers, metric_fns, loss, targets, predictions):
@@ -371,3 +480,19 @@ def _track(trackers, metric_fns, loss, targets, predictions):
 
 def _results(trackers):
     return {tracker.name: tracker.result() for tracker in trackers}
+
+
+def _ran_out(batches, trackers):
+    """True when a generator had no batch left for this epoch (fit then stops, as Keras does)."""
+    if trackers[0].count or not getattr(batches, "exhausted", False):
+        return False
+    warnings.warn("fit(): the generator ran out of batches; stopping training. Give steps_per_epoch and a "
+                  "generator that yields steps_per_epoch * epochs batches.", stacklevel=3)
+    return True
+
+
+def _returned(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
