@@ -80,7 +80,7 @@ def one_hot(labels):
 def load(folder):
     """Training and test sets as chapter 2 prepares them: (n, 784) float32 in [0, 1], one-hot float32 labels.
 
-    Returns a dict with x_train, y_train, x_test, y_test and the integer test labels as labels_test.
+    Returns a dict with x_train, y_train, x_test, y_test and the integer labels as labels_train and labels_test.
     """
     arrays = {}
     for key, stem in FILES.items():
@@ -92,5 +92,6 @@ def load(folder):
         images = images.reshape((len(images), 28 * 28))
         out["x_" + split] = images.astype("float32") / 255
         out["y_" + split] = one_hot(arrays["y_" + split])
+    out["labels_train"] = arrays["y_train"].astype(np.int64)
     out["labels_test"] = arrays["y_test"].astype(np.int64)
     return out
