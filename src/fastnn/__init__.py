@@ -4,6 +4,7 @@ from . import kernels, reference
 from . import functional, ops, testing
 from .autodiff import gradient
 from .debug import debug_nans, is_debugging_nans
+from .engine import function
 from .functional import *  # noqa: F401,F403  (add, multiply, dot, relu, softmax, ...)
 from .tensor import Tensor, no_grad, zero_grad
 from . import callbacks, datasets, metrics, optimizers, utils

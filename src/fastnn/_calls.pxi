@@ -74,6 +74,7 @@ cdef enum KernelId:
     K_MAP1
     K_MAP2
     K_DROPOUT
+    K_HOST
 
 # p: operand pointers; i: sizes and row strides; k: scalars; shape/st: n-d layouts
 # (st[j] are the element strides of the j-th n-d operand); reduce: sum_to_shape's axes.
@@ -186,12 +187,13 @@ cdef class Tape:
     cdef readonly list reads
     cdef readonly list writes
     cdef readonly list states
+    cdef readonly list hosts
     cdef public object problem
 
     def __cinit__(self):
         self.calls = NULL
         self.count = self.capacity = 0
-        self.arrays, self.reads, self.writes, self.states = [], [], [], []
+        self.arrays, self.reads, self.writes, self.states, self.hosts = [], [], [], [], []
         self.problem = None
 
     def __dealloc__(self):
@@ -218,6 +220,15 @@ cdef class Tape:
             self.states.append(reads[1])
         return 0
 
+    def add_host(self, action):
+        """Appends a call back into Python: replays run `action()` at this point (with the GIL),
+        e.g. an optimizer's update, whose hyper-parameters are read when it runs."""
+        cdef KernelCall c
+        c.kernel = K_HOST
+        c.i[0] = len(self.hosts)
+        self.hosts.append(action)
+        self._append(&c, (), ())
+
     def kinds(self):
         """The kernel of each call, by name."""
         return [_KERNEL_NAMES[self.calls[j].kernel] for j in range(self.count)]
@@ -226,15 +237,20 @@ cdef class Tape:
         """Replays calls start..stop-1 (all by default) in order, without the GIL."""
         if self.problem is not None:
             raise RuntimeError(f"this step plan cannot be replayed: {self.problem}")
-        cdef Py_ssize_t j, n = self.count if stop is None else min(<Py_ssize_t>stop, self.count)
+        cdef Py_ssize_t j = start, n = self.count if stop is None else min(<Py_ssize_t>stop, self.count)
         cdef int status = 0
-        with nogil:
-            for j in range(start, n):
-                status = _execute(&self.calls[j])
-                if status != 0:
-                    break
-        if status != 0:
-            raise MemoryError("step plan: a kernel ran out of memory")
+        while j < n:
+            with nogil:
+                while j < n and self.calls[j].kernel != K_HOST:
+                    status = _execute(&self.calls[j])
+                    if status != 0:
+                        break
+                    j += 1
+            if status != 0:
+                raise MemoryError("step plan: a kernel ran out of memory")
+            if j < n:
+                self.hosts[self.calls[j].i[0]]()
+                j += 1
 
     def remove(self, Py_ssize_t j):
         """Drops call j."""
@@ -287,7 +303,7 @@ cdef class Tape:
 _KERNEL_NAMES = {K_GEMM: "gemm", K_ADD: "add", K_RELU: "relu", K_RELU_GRAD: "relu_grad",
                  K_SUM_TO_SHAPE: "sum_to_shape", K_SOFTMAX: "softmax", K_SOFTMAX_GRAD: "softmax_grad",
                  K_XENT: "softmax_cross_entropy", K_XENT_GRAD: "softmax_cross_entropy_grad",
-                 K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout"}
+                 K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host"}
 
 cdef Tape _tape = None
 cdef unsigned long _tape_thread = 0

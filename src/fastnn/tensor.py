@@ -109,6 +109,7 @@ def _assign_data(tensor, value):
     (`t.data -= step`, which Python ends with an assignment), are modifications. Each raises
     the tensor's version, shared with its views and detached copies, to a new count."""
     tensor._data = value
+    _C._unreplayable("a tensor's .data was assigned (NumPy work that a step plan cannot replay)")
     _modifications[0] += 1
     if tensor._version is None:
         tensor._version = [_modifications[0]]

@@ -56,18 +56,33 @@ class StepPlan:
         return outputs
 
     def _check(self):
-        states = [s.copy() for s in self.tape.states]
-        eager = [np.array(a, copy=True) for a in self.step()]
-        for state, saved in zip(self.tape.states, states):
-            state[...] = saved
+        """Runs the step eagerly and then its tape from the same state (random keys, and what host
+        calls such as an optimizer's update change); both must give the same bits."""
+        before = self._state()
+        eager = [np.array(a, copy=True) for a in self.step()] + self._state()
+        self._restore(before)
         self.tape.run()
-        if all(_same_bits(a, b) for a, b in zip(self.outputs, eager)):
+        replayed = list(self.outputs) + self._state()
+        if len(eager) == len(replayed) and all(_same_bits(a, b) for a, b in zip(replayed, eager)):
             self.state = REPLAY
             return self.outputs
-        for state, saved in zip(self.tape.states, states):
-            state[...] = saved
+        self._restore(before)
         self._stay_eager("its replay differed from the eager step")
         return self.step()
+
+    def _state(self):
+        """Copies of everything a step changes besides its outputs: dropout keys, host calls' state."""
+        state = [s.copy() for s in self.tape.states]
+        for host in self.tape.hosts:
+            state.extend(np.array(a, copy=True) for a in host.state())
+        return state
+
+    def _restore(self, saved):
+        saved = iter(saved)
+        for s in self.tape.states:
+            s[...] = next(saved)
+        for host in self.tape.hosts:
+            host.restore([next(saved) for _ in host.state()])
 
     def _stay_eager(self, reason):
         self.state, self.reason, self.tape, self.outputs = EAGER, reason, None, None

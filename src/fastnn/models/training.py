@@ -265,6 +265,7 @@ class Trainer:
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_history=True, add_progbar=verbose != 0, verbose=verbose,
             epochs=epochs, steps=batches.steps)
+        self.trainable_parameters()  # gathered into their flat buffers now, not inside a recorded step
         train_function = self.train_function or self.make_train_function()
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._arrays import cast_to_fit
 from .._registry import Configurable
+from ..engine import host_calls
 from . import schedules
 
 
@@ -154,6 +155,7 @@ class Optimizer(Configurable):
         grads, params = list(grads), list(params)
         if len(grads) != len(params):
             raise ValueError(f"{self.name}: got {len(grads)} gradients for {len(params)} parameters")
+        host_calls.record_optimizer_update(self, grads, params, segments)
         if segments is not None and len(params) != 1:
             raise ValueError(f"{self.name}: segments describe one flat parameter; received {len(params)} parameters")
         for i, param in enumerate(params):
