@@ -260,3 +260,17 @@ def test_progbar_logger_shows_steps_done_when_stopped_early(monkeypatch):
         cbs.on_train_batch_end(batch, {"loss": 1.0})
     cbs.on_epoch_end(0, {"loss": 1.0})
     assert re.fullmatch(rf" 3/10 \[========>\.{{21}}\] - {TIME} - loss: 1\.0000\n", pipe.text)
+
+
+@pytest.mark.parametrize("columns", [80, 60, 40])
+def test_redraws_fit_the_terminal_width(columns, monkeypatch):
+    import os
+    import shutil
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((columns, 24)))
+    terminal = use_stdout(monkeypatch, tty=True)
+    bar = Progbar(469, interval=0)
+    run_epoch(bar, 469, values=lambda step: [("loss", 0.2583), ("accuracy", 0.9255), ("val_accuracy", 0.9)])
+    *frames, last = terminal.text.split("\r")[1:]
+    assert all(len(frame) < columns for frame in frames)  # no frame wraps onto a second row
+    assert " 10/469 [" in "".join(frames) and "loss: 0.2583" in last and last.endswith("\n")

@@ -3,10 +3,12 @@
     469/469 [==============================] - 1s 2ms/step - loss: 0.2583 - accuracy: 0.9255
 
 On a terminal the line is redrawn in place with '\\r', at most once per `interval`
-seconds; elsewhere (files, pipes, logs) only the finished line is written, with no
+seconds, narrowed to the terminal's width (a line that wrapped would leave a trail of
+stale lines); elsewhere (files, pipes, logs) only the finished line is written, with no
 control characters.
 """
 import numbers
+import shutil
 import sys
 import time
 
@@ -95,6 +97,8 @@ class Progbar:
         self._last_draw = now
         if self.verbose == 1:
             line = self._bar(current) + self._timing(current, now, finalize) + self._metrics()
+            if dynamic and not finalize:
+                line = self._fitted(line, current)
         else:
             line = self._count(current) + self._timing(current, now, finalize=True) + self._metrics()
         if dynamic:
@@ -104,6 +108,19 @@ class Progbar:
         else:
             stream.write(line + "\n")
         stream.flush()
+
+    def _fitted(self, line, current):
+        """line within the terminal's width: the bar narrowed first, then the end cut."""
+        columns = shutil.get_terminal_size(fallback=(80, 24)).columns - 1
+        excess = len(line) - columns
+        if excess <= 0:
+            return line
+        narrower = max(self.width - excess, 0)
+        if narrower != self.width:
+            width, self.width = self.width, narrower
+            line = self._bar(current) + line[len(self._bar(current)) + (width - narrower):]
+            self.width = width
+        return line[:columns]
 
     def add(self, n, values=None):
         """Advances by n units."""
