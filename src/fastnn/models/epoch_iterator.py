@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .. import distribution
 from ..utils.random import generator
 from .data import BatchGatherer
 
@@ -36,7 +37,7 @@ class EpochIterator:
         return self.indices
 
     def __iter__(self):
-        order, size = self._order(), self.batch_size
+        order, size = distribution.shared_order(self._order(), self.shuffle), self.batch_size
         for step in range(self.steps):
-            x, y = self.gatherer.gather(order[step * size:(step + 1) * size])
+            x, y = self.gatherer.gather(distribution.local_rows(order[step * size:(step + 1) * size]))
             yield step, x, y

@@ -15,7 +15,7 @@ import zipfile
 
 import numpy as np
 
-from .. import losses, optimizers
+from .. import distribution, losses, optimizers
 
 FORMAT = "fastnn.model"
 FORMAT_VERSION = 1
@@ -26,7 +26,10 @@ LAYERS_KEY = "__layers__"
 
 
 def atomic_write(filepath, write):
-    """Calls write(file) on a temporary file next to filepath, then renames it to filepath."""
+    """Calls write(file) on a temporary file next to filepath, then renames it to filepath
+    (on process 0 only when several processes train together)."""
+    if not distribution.is_chief():
+        return
     filepath = os.fspath(filepath)
     folder = os.path.dirname(os.path.abspath(filepath))
     fd, tmp_path = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(filepath) + ".", suffix=".tmp")

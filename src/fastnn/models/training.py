@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 from .. import callbacks as callbacks_module
-from .. import debug, engine
+from .. import debug, distribution, engine
 from .. import metrics as metrics_module
 from .. import optimizers
 from ..layers.layer import as_float32_inputs, batch_shape
@@ -205,7 +205,7 @@ class Trainer:
         gradients = self._compiled(self.compute_gradients)
 
         def train_function(x, y):
-            loss, predictions, grads, values = gradients(x, y)
+            loss, predictions, grads, values = distribution.compute_gradients(self, gradients, x, y)
             self._apply_gradients(grads, values)
             return loss, predictions
 
@@ -241,6 +241,7 @@ class Trainer:
         metric_fns = self._resolve_metrics(targets)
         names = ["loss"] + [name for name, _ in metric_fns]
         train_function = self.train_function or self.make_train_function()
+        distribution.begin_fit(self, batches, epochs)
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
         self.stop_training, epoch_logs = False, {}
@@ -346,13 +347,15 @@ class Trainer:
         outputs = np.empty((len(x),) + tuple(self.output_shape[1:]), dtype=np.float32)
         predict_function = self.predict_function or self.make_predict_function()
         callback_list.on_predict_begin()
+        done = 0
         for step, xb, _ in batches:
             callback_list.on_predict_batch_begin(step)
-            batch_outputs = outputs[step * batch_size:step * batch_size + len(xb)]
+            batch_outputs = outputs[done:done + len(xb)]
+            done += len(xb)
             batch_outputs[...] = predict_function(xb)
             callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
-        return outputs
+        return distribution.gather_predictions(outputs, done, batch_size)
 
 
 def _check_epochs(epochs, initial_epoch):
@@ -364,10 +367,12 @@ def _check_epochs(epochs, initial_epoch):
 def _track(trackers, metric_fns, loss, targets, predictions):
     """Adds one batch's loss and metric values to the running means, weighted by its size."""
     count = len(targets)
+    if count == 0:  # a process's empty share of a small last batch
+        return
     trackers[0].update(loss, weight=count)
     for tracker, (_, fn) in zip(trackers[1:], metric_fns):
         tracker.update(float(np.mean(fn(targets, predictions))), weight=count)
 
 
 def _results(trackers):
-    return {tracker.name: tracker.result() for tracker in trackers}
+    return {tracker.name: tracker.result() for tracker in distribution.global_trackers(trackers)}
