@@ -7,13 +7,15 @@ def _without_name(config):
 
 def training_description(model, batches, epochs):
     """(what, value) pairs every process must agree on before training starts: each layer's
-    class, settings and weight shapes, the compile settings, the optimizer and its state, and
+    class, settings (but its name and initializers) and weight shapes, the compile settings, the optimizer and its state, and
     the data and loop settings."""
     items = []
     for i, layer in enumerate(model.layers):
         label = f"layer {i} ({layer.name!r})"
         items.append((f"{label} class", type(layer).__name__))
-        items.append((f"{label} settings", repr(sorted(_without_name(layer.get_config()).items()))))
+        for key, value in sorted(layer.get_config().items()):
+            if key != "name" and not key.endswith("_initializer"):  # the weights come from process 0
+                items.append((f"{label} {key}", repr(value)))
         items.append((f"{label} weight shapes", repr([tuple(w.data.shape) for w in layer.weights])))
     items.append(("number of layers", len(model.layers)))
     optimizer = model.optimizer
