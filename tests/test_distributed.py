@@ -56,6 +56,8 @@ def test_deterministic_mode_gives_the_same_bits_on_1_2_and_4_processes(tmp_path)
         np.testing.assert_array_equal(results[processes]["predicted"], results[1]["predicted"])
         np.testing.assert_allclose(results[processes]["evaluated"], results[1]["evaluated"], rtol=1e-6)
         assert results[processes]["steps"] == results[1]["steps"] == 14  # 2 epochs of ceil(203 / 32)
+    written = sorted(path.name.split(".")[-3] for path in tmp_path.glob("*.weights.npz"))
+    assert written == ["process0"] * 3, written  # one file per job, from process 0
 
 
 def test_allreduce_mode_over_tcp_matches_one_process_within_rounding(tmp_path):

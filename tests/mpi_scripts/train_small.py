@@ -48,7 +48,7 @@ def rank_step(text):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--deterministic", type=int, default=1)
+    parser.add_argument("--deterministic", type=int, default=0)
     parser.add_argument("--local", action="store_true", help="no distribution: one process, plain fit")
     parser.add_argument("--fail-on", type=rank_step)
     parser.add_argument("--kill", type=rank_step)
@@ -77,6 +77,7 @@ def main():
                         validation_data=(x_test, y_test), callbacks=[checker])
     evaluated = model.evaluate(x_test, y_test, batch_size=16, verbose=0)
     predicted = model.predict(x_test, batch_size=16, verbose=0)
+    model.save_weights(f"{args.out}.process{rank}.weights.npz")  # written by process 0 only
     if rank == 0:
         np.savez(args.out, *model.get_weights(), loss=np.array(history.history["loss"]),
                  val_accuracy=np.array(history.history["val_accuracy"]), evaluated=np.array(evaluated),
