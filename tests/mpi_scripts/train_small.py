@@ -3,7 +3,7 @@ the same weights; process 0 writes the final weights, the history, evaluate's an
 results to OUT (.npz).
 
     mpiexec -n P python train_small.py OUT [--deterministic 0|1] [--fail-on RANK:STEP]
-        [--kill RANK:STEP] [--mismatch RANK] [--local]
+        [--kill RANK:STEP] [--mismatch RANK] [--overlap] [--local]
 """
 import argparse
 import os
@@ -15,6 +15,7 @@ import numpy as np
 
 import fastnn
 from fastnn import callbacks, distribution, layers, models
+from fastnn.distribution.overlap import OverlappedTape
 
 
 class SameWeightsEverywhere(callbacks.Callback):
@@ -49,6 +50,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--deterministic", type=int, default=0)
+    parser.add_argument("--overlap", action="store_true", help="bucketed allreduce during backward")
     parser.add_argument("--local", action="store_true", help="no distribution: one process, plain fit")
     parser.add_argument("--fail-on", type=rank_step)
     parser.add_argument("--kill", type=rank_step)
@@ -57,7 +59,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
     if not args.local:
-        distribution.set_distribution(distribution.DataParallel(deterministic=bool(args.deterministic)))
+        distribution.set_distribution(distribution.DataParallel(
+            deterministic=bool(args.deterministic), overlap=args.overlap, bucket_bytes=256))
     rank = distribution.process_id()
 
     rng = np.random.default_rng(7)
@@ -77,11 +80,12 @@ def main():
                         validation_data=(x_test, y_test), callbacks=[checker])
     evaluated = model.evaluate(x_test, y_test, batch_size=16, verbose=0)
     predicted = model.predict(x_test, batch_size=16, verbose=0)
+    overlapped = sum(isinstance(plan.tape, OverlappedTape) for plan in model.train_function.plans.plans.values())
     model.save_weights(f"{args.out}.process{rank}.weights.npz")  # written by process 0 only
     if rank == 0:
         np.savez(args.out, *model.get_weights(), loss=np.array(history.history["loss"]),
                  val_accuracy=np.array(history.history["val_accuracy"]), evaluated=np.array(evaluated),
-                 predicted=predicted, steps=np.array(checker.steps))
+                 predicted=predicted, steps=np.array(checker.steps), overlapped=np.array(overlapped))
     print(f"process {rank}: done after {checker.steps} steps", file=sys.stderr)
 
 
