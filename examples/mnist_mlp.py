@@ -2,8 +2,10 @@
 
     python examples/mnist_mlp.py [--epochs 5] [--batch-size 128] [--threads N]
                                  [--data-dir DIR] [--plot curves.png]
+    mpirun -n 2 python examples/mnist_mlp.py --distributed     (data-parallel over 2 processes)
 """
 import argparse
+import os
 import sys
 import time
 
@@ -41,6 +43,8 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None, help="folder holding the four MNIST IDX files")
     parser.add_argument("--plot", metavar="FILE", default=None, help="save training curves to this PNG")
     parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train data-parallel over the processes of `mpirun -n P` (batch size is global)")
     return parser.parse_args(argv)
 
 
@@ -71,6 +75,12 @@ def plot_history(plt, history, path):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.distributed:
+        from fastnn import distribution
+
+        distribution.set_distribution(distribution.DataParallel())
+        if not distribution.is_chief():  # one copy of the output and of the plot
+            sys.stdout, args.plot = open(os.devnull, "w"), None
     if args.threads is not None:
         fastnn.set_num_threads(args.threads)
     if args.seed is not None:

@@ -34,6 +34,15 @@ class FakeClock:
         return self.t
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """A terminal wide enough for the full line (test_redraws_fit_the_terminal_width narrows it)."""
+    import os
+    import shutil
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((200, 24)))
+
+
 @pytest.fixture
 def clock(monkeypatch):
     fake = FakeClock()

@@ -1,9 +1,13 @@
 """The Callback base class."""
 import sys
 
+from .. import distribution
+
 
 def print_line(message):
-    """Writes one line to sys.stdout as it is at call time."""
+    """Writes one line to sys.stdout as it is at call time (on process 0 only)."""
+    if not distribution.is_chief():
+        return
     sys.stdout.write(message + "\n")
     sys.stdout.flush()
 

@@ -1,4 +1,5 @@
 """ProgbarLogger: prints fit/evaluate/predict progress."""
+from .. import distribution
 from ..utils.progbar import Progbar
 from .callback import Callback, print_line
 
@@ -22,7 +23,7 @@ class ProgbarLogger(Callback):
     def set_params(self, params):
         super().set_params(params)
         verbose = params.get("verbose", 1)
-        self.verbose = 1 if verbose == "auto" else min(int(verbose), 2)
+        self.verbose = (1 if verbose == "auto" else min(int(verbose), 2)) if distribution.is_chief() else 0
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 

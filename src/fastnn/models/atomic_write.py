@@ -11,6 +11,8 @@ import os
 import re
 import tempfile
 
+from .. import distribution
+
 try:
     import fcntl
 except ImportError:  # no flock: leftovers cannot be told from saves in progress, so none are removed
@@ -23,7 +25,10 @@ def atomic_write(filepath, write):
     """Calls write(file) on a temporary file next to filepath's target, then renames it to the target.
 
     OSErrors name filepath (and the target when filepath is a link), never the temporary file.
+    When several processes train together, only process 0 writes.
     """
+    if not distribution.is_chief():
+        return
     filepath = os.fspath(filepath)
     target = os.path.realpath(filepath)
     try:

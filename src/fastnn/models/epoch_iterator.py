@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .. import distribution
 from ..utils.random import generator
 from .data import BatchGatherer
 
@@ -37,6 +38,6 @@ class EpochIterator:
         return self.indices
 
     def __iter__(self):
-        order, size = self._order(), self.batch_size
+        order, size = distribution.shared_order(self._order(), self.shuffle), self.batch_size
         for step in range(self.steps):
-            yield (step,) + self.gatherer.batch(order[step * size:(step + 1) * size])
+            yield (step,) + self.gatherer.batch(distribution.local_rows(order[step * size:(step + 1) * size]))

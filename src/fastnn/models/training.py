@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .. import callbacks as callbacks_module
-from .. import debug, engine
+from .. import debug, distribution, engine
 from .. import metrics as metrics_module
 from .. import optimizers
 from ..layers.layer import as_float32_inputs, batch_shape
@@ -230,7 +230,7 @@ class Trainer:
         gradients = self._compiled(self.compute_gradients)
 
         def train_function(x, y, sample_weight=None):
-            loss, predictions, grads, values = gradients(x, y, sample_weight)
+            loss, predictions, grads, values = distribution.compute_gradients(self, gradients, x, y, sample_weight)
             self._apply_gradients(grads, values)
             return loss, predictions
 
@@ -267,6 +267,7 @@ class Trainer:
             epochs=epochs, steps=batches.steps)
         self.trainable_parameters()  # gathered into their flat buffers now, not inside a recorded step
         train_function = self.train_function or self.make_train_function()
+        distribution.begin_fit(self, batches, epochs)
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
         self.stop_training, self._initial_epoch, epoch_logs = False, None, {}
@@ -430,9 +431,12 @@ class Trainer:
             parts.append(batch_outputs)
             callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
-        if not parts:
-            return np.empty((0,) + tuple(self.output_shape[1:]), dtype=np.float32)
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        local = np.concatenate(parts) if parts else np.empty((0,) + tuple(self.output_shape[1:]), np.float32)
+        if is_batch_source(x):
+            return local
+        outputs = np.empty((len(x),) + local.shape[1:], np.float32)  # this process's rows first
+        outputs[:len(local)] = local
+        return distribution.gather_predictions(outputs, len(local), batch_size)
 
     # one batch ---------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -474,13 +478,15 @@ def _trackers(metric_fns):
 def _track(trackers, metric_fns, loss, targets, predictions):
     """Adds one batch's loss and metric values to the running means, weighted by its size."""
     count = len(targets)
+    if count == 0:  # a process's empty share of a small last batch
+        return
     trackers[0].update(loss, weight=count)
     for tracker, (_, fn) in zip(trackers[1:], metric_fns):
         tracker.update(float(np.mean(fn(targets, predictions))), weight=count)
 
 
 def _results(trackers):
-    return {tracker.name: tracker.result() for tracker in trackers}
+    return {tracker.name: tracker.result() for tracker in distribution.global_trackers(trackers)}
 
 
 def _ran_out(batches, trackers):
