@@ -35,6 +35,9 @@ BASE_FLAGS = {
 
 SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"]
 
+# The release build carries no debug information (Python's own CFLAGS ask for -g).
+STRIP_FLAGS = {"unix": (["-g0"], ["-Wl,--strip-debug"])}
+
 
 def compiler_accepts(compiler, compile_args, link_args):
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,6 +69,10 @@ class BuildExt(build_ext):
         if os.environ.get("FASTNN_SANITIZE") == "1":
             compile_args += SANITIZER_FLAGS
             link_args += ["-fsanitize=address,undefined"]
+        else:
+            strip_compile, strip_link = STRIP_FLAGS.get(kind, ([], []))
+            compile_args += strip_compile
+            link_args += strip_link
         for ext in self.extensions:
             ext.extra_compile_args = compile_args + ext.extra_compile_args
             ext.extra_link_args = link_args + ext.extra_link_args
@@ -76,6 +83,7 @@ kernels = Extension(
     "fastnn._C",
     sources=["src/fastnn/_C.pyx"] + sorted(glob("csrc/*.c")),
     include_dirs=["csrc", numpy.get_include()],
+    depends=sorted(glob("csrc/*.h") + glob("csrc/*.inc") + glob("src/fastnn/*.pxi")),
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
 )
 

@@ -222,3 +222,12 @@ def test_model_file_holds_no_pickles(tmp_path):
                 with archive.open(name) as member, np.load(member, allow_pickle=False) as npz:
                     for key in npz.files:
                         assert npz[key].dtype != object
+
+
+@pytest.mark.parametrize("name", ["model.h5", "model.hdf5", "model.keras", "weights.H5"])
+def test_saving_under_another_formats_name_is_refused(tmp_path, name):
+    model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    for save in (model.save, model.save_weights):
+        with pytest.raises(ValueError, match=r"does not write the .*\.fastnn.*\.npz"):
+            save(tmp_path / name)
+    assert not list(tmp_path.iterdir())

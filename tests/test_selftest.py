@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import fastnn
 from fastnn import selftest
 
@@ -29,3 +31,13 @@ def test_selftest_reports_a_wrong_kernel(monkeypatch):
     monkeypatch.setattr(fastnn.kernels, "relu", lambda x, out=None: fastnn.reference.relu(x) + 1e-3)
     assert selftest.check_kernel("relu", fastnn.get_num_threads()) is not None
     assert selftest.main() == 1
+
+
+def test_the_built_extension_carries_no_debug_information():
+    import fastnn._C
+
+    with open(fastnn._C.__file__, "rb") as f:
+        image = f.read()
+    if b"__asan" in image:
+        pytest.skip("a sanitizer build keeps its debug information")
+    assert b".debug_info" not in image

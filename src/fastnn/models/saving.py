@@ -47,7 +47,23 @@ def _require_built(model, action):
         )
 
 
+_HDF5_SUFFIXES = (".h5", ".hdf5", ".keras")
+
+
+def _refuse_other_formats(filepath, what):
+    """fastnn writes zip archives: a name that promises HDF5 or a Keras archive is refused, so
+    that no file claims a format it is not in."""
+    suffix = os.path.splitext(os.fspath(filepath))[1].lower()
+    if suffix in _HDF5_SUFFIXES:
+        raise ValueError(
+            f"Cannot save {what} to {os.fspath(filepath)!r}: fastnn does not write the {suffix} format. "
+            "It writes a zip archive of JSON and .npy files: use a name ending in .fastnn (model.save) "
+            "or .npz (model.save_weights)."
+        )
+
+
 def save_weights(model, filepath):
+    _refuse_other_formats(filepath, "the weights")
     _require_built(model, "save the weights of")
     arrays = weights_archive(model)
     atomic_write(filepath, lambda file: np.savez(file, **arrays))
@@ -185,6 +201,7 @@ def compile_config(model):
 
 
 def save_model(model, filepath):
+    _refuse_other_formats(filepath, "the model")
     _require_built(model, "save")
     document = {
         "format": FORMAT,
