@@ -197,7 +197,7 @@ def test_save_and_load_round_trip(tmp_path):
     ])
     model.compile(optimizer="rmsprop", loss="mse")
     x = np.random.default_rng(7).standard_normal((5, 9, 8, 2)).astype(np.float32)
-    path = tmp_path / "convnet.keras"
+    path = tmp_path / "convnet.fastnn"
     model.save(path)
     loaded = models.load_model(path)
     assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]

@@ -351,3 +351,25 @@ def test_a_decorated_step_that_edits_data_in_numpy_is_refused():
 
     with pytest.raises(RuntimeError, match="cannot be replayed.*data was assigned"):
         step(x[:25], y[:25])
+
+
+def _base(array):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def test_a_plan_holds_about_twice_one_batchs_activations():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((300, 784)).astype(np.float32), rng.integers(0, 10, 300)
+    model = models.Sequential([layers.Dense(512, activation="relu", input_shape=(784,)), layers.Dropout(0.2),
+                               layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=100, epochs=3, verbose=0)
+    plan = next(iter(model.train_function.plans.plans.values()))
+    parameters = model.trainable_parameters()
+    outside = {id(parameters.values), id(parameters.grads)} | {id(b) for b in model._batch_buffers().values()}
+    owned = {id(_base(a)): _base(a) for a in plan.tape.arrays if isinstance(a, np.ndarray)}
+    held = sum(b.nbytes for key, b in owned.items() if key not in outside)
+    activations = 100 * (512 + 512 + 10 + 10) * 4  # hidden, dropout output, logits, probabilities
+    assert plan.state == "replay" and held <= 2.1 * activations, (held, activations)

@@ -263,6 +263,28 @@ cdef class Tape:
         del self.reads[j]
         del self.writes[j]
 
+    def move(self, size_t lo, size_t hi, new_base):
+        """Points every operand inside bytes [lo, hi) at the same offset of the array new_base
+        instead (which the tape then keeps alive), and updates the calls' byte extents."""
+        cdef size_t to = <size_t> cnp.PyArray_DATA(<cnp.ndarray> new_base)
+        cdef Py_ssize_t j
+        cdef int o
+        cdef size_t ptr
+        for j in range(self.count):
+            for o in range(6):
+                ptr = <size_t> self.calls[j].p[o]
+                if lo <= ptr < hi:
+                    self.calls[j].p[o] = <void *> (to + (ptr - lo))
+        moved = lambda e: (to + e[0] - lo, to + e[1] - lo) if lo <= e[0] < hi else e
+        for extents in (self.reads, self.writes):
+            for j in range(len(extents)):
+                extents[j] = [moved(e) for e in extents[j]]
+        self.arrays.append(new_base)
+
+    def release(self, keep):
+        """Drops the tape's references to arrays for which keep(array) is false."""
+        self.arrays[:] = [a for a in self.arrays if a is None or keep(a)]
+
     def relu_grad_operands(self, Py_ssize_t j):
         """(dy, y, out, elements) addresses of relu_grad call j when all three are dense
         row-major arrays of one layout, else None."""

@@ -14,6 +14,10 @@ class OptimizerUpdate:
     def __call__(self):
         self.optimizer.apply(self.grads, self.params, segments=self.segments)
 
+    def arrays(self):
+        """Every array the update reads or writes."""
+        return [g for g in self.grads if g is not None] + list(self.params)
+
     def state(self):
         """The arrays the update changes: the parameters, then the optimizer's variables."""
         return list(self.params) + [np.asarray(v) for v in self.optimizer.variables()]

@@ -50,7 +50,8 @@ class StepPlan:
         if tape.problem is not None:
             self._stay_eager(tape.problem)
             return outputs
-        self.tape = rewrites.fold_relu_grads(tape, [_extent(a) for a in outputs])
+        kept = [_extent(a) for a in outputs] + [_extent(a) for host in tape.hosts for a in host.arrays()]
+        self.tape = rewrites.share_buffers(rewrites.fold_relu_grads(tape, kept), kept)
         self.outputs = outputs
         self.state = CHECK
         return outputs

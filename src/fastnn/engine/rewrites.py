@@ -1,5 +1,6 @@
 """Rewrites of a recorded tape: each finds a pattern wherever it occurs and replaces it by
-fewer kernel calls that give the same bits."""
+fewer kernel calls, or less memory, giving the same bits."""
+import numpy as np
 
 
 def _overlaps(ranges, extent):
@@ -42,3 +43,45 @@ def _foldable(tape, gemm, j, operands, kept):
             return False
     out_extent = tape.writes[j][0]
     return not _overlaps(tape.reads[gemm], out_extent)
+
+
+def _base(array):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def share_buffers(tape, kept):
+    """Intermediate arrays whose lifetimes do not overlap share memory: each array the tape
+    writes in whole before any read, that is not among `kept` and not read or written after
+    another's last use, moves into a slab freed by an earlier one (best fit), else a new one.
+    Only arrays the tape writes whole first are moved, so no value survives from one to the next."""
+    spans = {}
+    for base in {id(_base(a)): _base(a) for a in tape.arrays if isinstance(a, np.ndarray)}.values():
+        start = base.__array_interface__["data"][0]
+        extent = (start, start + base.nbytes)
+        if base.nbytes == 0 or _overlaps(kept, extent):
+            continue
+        touched = [i for i in range(len(tape)) if _overlaps(tape.reads[i], extent) or _overlaps(tape.writes[i], extent)]
+        if not touched or not _writes_whole(tape, touched[0], extent) or _overlaps(tape.reads[touched[0]], extent):
+            continue
+        spans[extent] = (touched[0], touched[-1], base)
+    free, slabs = [], []  # free: (size, last use, slab)
+    for extent, (first, last, base) in sorted(spans.items(), key=lambda item: item[1][0]):
+        fits = [f for f in free if f[0] >= base.nbytes and f[1] < first]
+        if fits:
+            chosen = min(fits, key=lambda f: f[0])
+            free.remove(chosen)
+            slab = chosen[2]
+        else:
+            slab = np.empty(base.nbytes, dtype=np.uint8)
+            slabs.append(slab)
+        tape.move(extent[0], extent[1], slab)
+        free.append((slab.nbytes, last, slab))
+    moved = {id(base) for _, _, base in spans.values()}
+    tape.release(lambda a: id(_base(a)) not in moved)
+    return tape
+
+
+def _writes_whole(tape, i, extent):
+    return any(lo <= extent[0] and extent[1] <= hi for lo, hi in tape.writes[i])
