@@ -1,8 +1,8 @@
 /* Keras's activation functions and their derivatives, one element at a time.
  *
- * Built on expmath.h so that loops over them vectorise; erfc (GELU) and float64's
- * log1p (softplus) are libm calls. float32 versions compute in double where a
- * subtraction would otherwise cancel, then round once. NaN stays NaN.
+ * Built on expmath.h so that loops over them vectorise; only the exact GELU calls libm
+ * (erfc). float32 versions compute in double where a subtraction would otherwise cancel,
+ * then round once. NaN stays NaN.
  */
 #ifndef FASTNN_ACTIVATION_MATH_H
 #define FASTNN_ACTIVATION_MATH_H
@@ -31,11 +31,19 @@ FNN_INLINE double expm1_nonpositive_f64(double y) {
     return y > -0.34657359027997264 ? near_zero : far;
 }
 
-/* log(1 + e) for 0 <= e <= 1 to double precision relative 1e-10 (enough for float):
- * 2 atanh(z) with z = e / (2 + e) <= 1/3, by its odd series. */
-FNN_INLINE double log1p_unit_for_f32(double e) {
+/* log(1 + e) for 0 <= e <= 1: 2 atanh(z), z = e / (2 + e) <= 1/3, by its odd series
+ * (the first omitted term is below 2e-18 relative). */
+FNN_INLINE double log1p_unit_f64(double e) {
     double z = e / (2.0 + e), z2 = z * z;
-    double p = 1.0 / 19;
+    double p = 1.0 / 35;
+    p = p * z2 + 1.0 / 33;
+    p = p * z2 + 1.0 / 31;
+    p = p * z2 + 1.0 / 29;
+    p = p * z2 + 1.0 / 27;
+    p = p * z2 + 1.0 / 25;
+    p = p * z2 + 1.0 / 23;
+    p = p * z2 + 1.0 / 21;
+    p = p * z2 + 1.0 / 19;
     p = p * z2 + 1.0 / 17;
     p = p * z2 + 1.0 / 15;
     p = p * z2 + 1.0 / 13;
@@ -71,11 +79,11 @@ FNN_INLINE double elu_slope_f64(double x, double alpha, double scale) {
 /* log(1 + exp(x)) = max(x, 0) + log(1 + exp(-|x|)), never overflowing. */
 FNN_INLINE float softplus_f32(float x) {
     double e = exp_nonpositive_f64(x < 0 ? (double)x : -(double)x);
-    return (float)((x > 0 ? (double)x : 0.0) + log1p_unit_for_f32(e));
+    return (float)((x > 0 ? (double)x : 0.0) + log1p_unit_f64(e));
 }
 
 FNN_INLINE double softplus_f64(double x) {
-    return (x > 0 ? x : 0.0) + log1p(exp_nonpositive_f64(x < 0 ? x : -x));
+    return (x > 0 ? x : 0.0) + log1p_unit_f64(exp_nonpositive_f64(x < 0 ? x : -x));
 }
 
 /* 0.5 x (1 + erf(x / sqrt(2))), written with erfc so that it keeps its precision for x < 0. */
