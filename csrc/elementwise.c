@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "activation_math.h"
 #include "expmath.h"
 
 #define MAX_OPERANDS 3
@@ -365,6 +366,14 @@ DEFINE_MAP1(log, REAL_LOG(x))
 DEFINE_MAP1(square, x * x)
 DEFINE_MAP1(pow, REAL_POW(x, k0))
 DEFINE_MAP1(clip, x < k0 ? k0 : (x > k1 ? k1 : x))
+DEFINE_MAP1(elu, FN(elu)(x, k0, k1))
+DEFINE_MAP1(leaky_relu, x >= 0 ? x : k0 * x)
+DEFINE_MAP1(softplus, FN(softplus)(x))
+DEFINE_MAP1(softsign, x / ((real)1 + (x < 0 ? -x : x)))
+DEFINE_MAP1(gelu, FN(gelu)(x))
+DEFINE_MAP1(gelu_approximate, FN(gelu_approximate)(x))
+DEFINE_MAP1(silu, x * REAL_SIGMOID(x))
+DEFINE_MAP1(hard_sigmoid, FN(hard_sigmoid)(x))
 
 DEFINE_MAP2(mul, a * b)
 DEFINE_MAP2(div, a / b)
@@ -373,6 +382,14 @@ DEFINE_MAP2(tanh_grad, a * ((real)1 - b * b))
 DEFINE_MAP2(sigmoid_grad, a * (b * ((real)1 - b)))
 DEFINE_MAP2(pow_grad, a * (k0 * REAL_POW(b, k0 - (real)1)))
 DEFINE_MAP2(clip_grad, (b >= k0 && b <= k1) ? a : (real)0)
+DEFINE_MAP2(elu_grad, a * FN(elu_slope)(b, k0, k1))
+DEFINE_MAP2(leaky_relu_grad, b >= 0 ? a : k0 * a)
+DEFINE_MAP2(softplus_grad, a * REAL_SIGMOID(b))
+DEFINE_MAP2(softsign_grad, a / (((real)1 + (b < 0 ? -b : b)) * ((real)1 + (b < 0 ? -b : b))))
+DEFINE_MAP2(gelu_grad, a * FN(gelu_slope)(b))
+DEFINE_MAP2(gelu_approximate_grad, a * FN(gelu_approximate_slope)(b))
+DEFINE_MAP2(silu_grad, a * FN(silu_slope)(b))
+DEFINE_MAP2(hard_sigmoid_grad, FN(hard_sigmoid_passes)(b) ? a / (real)6 : (real)0)
 
 #define MAP_ENTRY(name, cost) {FN(name##_portable), FN(name##_avx2), cost}
 typedef struct { row_fn portable, avx2; double cost; } FN(map_entry);
@@ -383,6 +400,10 @@ static const FN(map_entry) FN(map1_table)[FASTNN_MAP1_COUNT] = {
     [FASTNN_MAP_EXP] = MAP_ENTRY(exp, 8.0),         [FASTNN_MAP_LOG] = MAP_ENTRY(log, 8.0),
     [FASTNN_MAP_SQUARE] = MAP_ENTRY(square, 1.0),   [FASTNN_MAP_POW] = MAP_ENTRY(pow, 16.0),
     [FASTNN_MAP_CLIP] = MAP_ENTRY(clip, 1.0),
+    [FASTNN_MAP_ELU] = MAP_ENTRY(elu, 10.0),        [FASTNN_MAP_LEAKY_RELU] = MAP_ENTRY(leaky_relu, 1.0),
+    [FASTNN_MAP_SOFTPLUS] = MAP_ENTRY(softplus, 16.0), [FASTNN_MAP_SOFTSIGN] = MAP_ENTRY(softsign, 2.0),
+    [FASTNN_MAP_GELU] = MAP_ENTRY(gelu, 24.0),      [FASTNN_MAP_GELU_APPROXIMATE] = MAP_ENTRY(gelu_approximate, 10.0),
+    [FASTNN_MAP_SILU] = MAP_ENTRY(silu, 6.0),       [FASTNN_MAP_HARD_SIGMOID] = MAP_ENTRY(hard_sigmoid, 1.0),
 };
 
 static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
@@ -390,6 +411,11 @@ static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
     [FASTNN_MAP_SUB] = MAP_ENTRY(sub, 1.0),         [FASTNN_MAP_TANH_GRAD] = MAP_ENTRY(tanh_grad, 1.0),
     [FASTNN_MAP_SIGMOID_GRAD] = MAP_ENTRY(sigmoid_grad, 1.0),
     [FASTNN_MAP_POW_GRAD] = MAP_ENTRY(pow_grad, 16.0), [FASTNN_MAP_CLIP_GRAD] = MAP_ENTRY(clip_grad, 1.0),
+    [FASTNN_MAP_ELU_GRAD] = MAP_ENTRY(elu_grad, 8.0), [FASTNN_MAP_LEAKY_RELU_GRAD] = MAP_ENTRY(leaky_relu_grad, 1.0),
+    [FASTNN_MAP_SOFTPLUS_GRAD] = MAP_ENTRY(softplus_grad, 6.0), [FASTNN_MAP_SOFTSIGN_GRAD] = MAP_ENTRY(softsign_grad, 2.0),
+    [FASTNN_MAP_GELU_GRAD] = MAP_ENTRY(gelu_grad, 32.0),
+    [FASTNN_MAP_GELU_APPROXIMATE_GRAD] = MAP_ENTRY(gelu_approximate_grad, 12.0),
+    [FASTNN_MAP_SILU_GRAD] = MAP_ENTRY(silu_grad, 8.0), [FASTNN_MAP_HARD_SIGMOID_GRAD] = MAP_ENTRY(hard_sigmoid_grad, 1.0),
 };
 #undef MAP_ENTRY
 

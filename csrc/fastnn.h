@@ -86,26 +86,43 @@ void fastnn_relu_grad_f64(int ndim, const fnn_int *shape, const double *dy, cons
 
 /* One-operand maps, out := f(x; k[0], k[1]); out may be x. */
 enum fastnn_map1 {
-    FASTNN_MAP_COPY,    /* x */
-    FASTNN_MAP_SCALE,   /* x * k0 */
-    FASTNN_MAP_TANH,    /* tanh(x) */
-    FASTNN_MAP_SIGMOID, /* 1 / (1 + exp(-x)), never overflowing */
-    FASTNN_MAP_EXP,     /* exp(x) */
-    FASTNN_MAP_LOG,     /* log(x) */
-    FASTNN_MAP_SQUARE,  /* x * x */
-    FASTNN_MAP_POW,     /* pow(x, k0) */
-    FASTNN_MAP_CLIP,    /* x below k0 -> k0, above k1 -> k1 (NaN stays NaN) */
+    FASTNN_MAP_COPY,             /* x */
+    FASTNN_MAP_SCALE,            /* x * k0 */
+    FASTNN_MAP_TANH,             /* tanh(x) */
+    FASTNN_MAP_SIGMOID,          /* 1 / (1 + exp(-x)), never overflowing */
+    FASTNN_MAP_EXP,              /* exp(x) */
+    FASTNN_MAP_LOG,              /* log(x) */
+    FASTNN_MAP_SQUARE,           /* x * x */
+    FASTNN_MAP_POW,              /* pow(x, k0) */
+    FASTNN_MAP_CLIP,             /* x below k0 -> k0, above k1 -> k1 (NaN stays NaN) */
+    FASTNN_MAP_ELU,              /* k1 * (x >= 0 ? x : k0 * (exp(x) - 1)): ELU (k1 = 1), SELU */
+    FASTNN_MAP_LEAKY_RELU,       /* x >= 0 ? x : k0 * x */
+    FASTNN_MAP_SOFTPLUS,         /* log(1 + exp(x)), never overflowing */
+    FASTNN_MAP_SOFTSIGN,         /* x / (1 + |x|) */
+    FASTNN_MAP_GELU,             /* 0.5 x (1 + erf(x / sqrt(2))) */
+    FASTNN_MAP_GELU_APPROXIMATE, /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
+    FASTNN_MAP_SILU,             /* x / (1 + exp(-x)) */
+    FASTNN_MAP_HARD_SIGMOID,     /* min(max(x + 3, 0), 6) / 6 */
     FASTNN_MAP1_COUNT
 };
 /* Two-operand maps, out := f(a, b; k[0], k[1]); out may be a or b exactly. */
 enum fastnn_map2 {
-    FASTNN_MAP_MUL,          /* a * b */
-    FASTNN_MAP_DIV,          /* a / b */
-    FASTNN_MAP_SUB,          /* a - b */
-    FASTNN_MAP_TANH_GRAD,    /* a * (1 - b * b): dy = a, y = tanh(x) = b */
-    FASTNN_MAP_SIGMOID_GRAD, /* a * (b * (1 - b)): dy = a, y = sigmoid(x) = b */
-    FASTNN_MAP_POW_GRAD,     /* a * (k0 * pow(b, k0 - 1)): dy = a, x = b */
-    FASTNN_MAP_CLIP_GRAD,    /* k0 <= b <= k1 ? a : 0: dy = a, x = b */
+    FASTNN_MAP_MUL,                   /* a * b */
+    FASTNN_MAP_DIV,                   /* a / b */
+    FASTNN_MAP_SUB,                   /* a - b */
+    FASTNN_MAP_TANH_GRAD,             /* a * (1 - b * b): dy = a, y = tanh(x) = b */
+    FASTNN_MAP_SIGMOID_GRAD,          /* a * (b * (1 - b)): dy = a, y = sigmoid(x) = b */
+    FASTNN_MAP_POW_GRAD,              /* a * (k0 * pow(b, k0 - 1)): dy = a, x = b */
+    FASTNN_MAP_CLIP_GRAD,             /* k0 <= b <= k1 ? a : 0: dy = a, x = b */
+    /* The activations' gradients, dy = a times the derivative at x = b (k0, k1 as above). */
+    FASTNN_MAP_ELU_GRAD,              /* a * k1 * (b >= 0 ? 1 : k0 * exp(b)) */
+    FASTNN_MAP_LEAKY_RELU_GRAD,       /* b >= 0 ? a : k0 * a */
+    FASTNN_MAP_SOFTPLUS_GRAD,         /* a * sigmoid(b) */
+    FASTNN_MAP_SOFTSIGN_GRAD,         /* a / (1 + |b|)^2 */
+    FASTNN_MAP_GELU_GRAD,             /* a * (Phi(b) + b phi(b)), Phi, phi: the normal cdf, pdf */
+    FASTNN_MAP_GELU_APPROXIMATE_GRAD, /* a times the derivative of the tanh form */
+    FASTNN_MAP_SILU_GRAD,             /* a * s (1 + b (1 - s)), s = sigmoid(b) */
+    FASTNN_MAP_HARD_SIGMOID_GRAD,     /* 0 < b + 3 < 6 ? a / 6 : 0 */
     FASTNN_MAP2_COUNT
 };
 /* k points at two scalars; shapes and strides as for fastnn_add. */

@@ -175,9 +175,13 @@ def test_relu_and_relu_grad(name, data, shape, dtype):
 
 MAP_RANGES = {"log": (0.0, 4.0), "power_grad": (0.0, 4.0), "divide": (0.25, 4.0)}
 MAP_SCALARS = {"power": st.sampled_from([2.0, 3.0, -1.0]), "power_grad": st.sampled_from([2.0, 2.5, 0.5]),
-               "clip": st.tuples(st.floats(-2, 0), st.floats(0, 2)), "clip_grad": st.tuples(st.floats(-2, 0), st.floats(0, 2))}
-UNARY_MAPS = ["copy", "tanh", "sigmoid", "exp", "log", "power", "clip"]
-BINARY_MAPS = ["multiply", "subtract", "divide", "tanh_grad", "sigmoid_grad", "power_grad", "clip_grad"]
+               "clip": st.tuples(st.floats(-2, 0), st.floats(0, 2)), "clip_grad": st.tuples(st.floats(-2, 0), st.floats(0, 2)),
+               "elu": st.floats(0, 3), "elu_grad": st.floats(0, 3),
+               "leaky_relu": st.floats(0, 1), "leaky_relu_grad": st.floats(0, 1)}
+ACTIVATIONS = ["elu", "selu", "leaky_relu", "softplus", "softsign", "gelu", "gelu_approximate", "silu", "hard_sigmoid"]
+UNARY_MAPS = ["copy", "tanh", "sigmoid", "exp", "log", "power", "clip", *ACTIVATIONS]
+BINARY_MAPS = ["multiply", "subtract", "divide", "tanh_grad", "sigmoid_grad", "power_grad", "clip_grad",
+               *(name + "_grad" for name in ACTIVATIONS)]
 
 
 @pytest.mark.parametrize("name", UNARY_MAPS + BINARY_MAPS)

@@ -1,5 +1,6 @@
 """One record per differentiable op; generic tests check every record against NumPy,
 finite differences (float64) and the analytic gradient."""
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -29,6 +30,41 @@ def _softmax(x, axis):
 def _log_softmax(x, axis):
     s = x - x.max(axis=axis, keepdims=True)
     return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+
+_erf = np.vectorize(math.erf)
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _gelu_tanh(x):
+    return np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
+
+
+# (name, activation, keyword arguments, value, derivative, low, high) of Keras's activations
+_ACTIVATIONS = [
+    ("elu", fn.activations.elu, {"alpha": 0.8}, lambda x: np.where(x >= 0, x, 0.8 * np.expm1(x)),
+     lambda x: np.where(x >= 0, 1, 0.8 * np.exp(x)), -3.0, 2.0),
+    ("selu", fn.activations.selu, {}, lambda x: _SELU_SCALE * np.where(x >= 0, x, _SELU_ALPHA * np.expm1(x)),
+     lambda x: _SELU_SCALE * np.where(x >= 0, 1, _SELU_ALPHA * np.exp(x)), -3.0, 2.0),
+    ("leaky_relu", fn.activations.leaky_relu, {}, lambda x: np.maximum(x, 0.2 * x),
+     lambda x: np.where(x >= 0, 1, 0.2), -2.0, 2.0),
+    ("softplus", fn.activations.softplus, {}, lambda x: np.log1p(np.exp(x)), _sigmoid, -4.0, 4.0),
+    ("softsign", fn.activations.softsign, {}, lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2,
+     -3.0, 3.0),
+    ("gelu", fn.activations.gelu, {}, lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))),
+     lambda x: 0.5 * (1 + _erf(x / np.sqrt(2))) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi), -4.0, 4.0),
+    ("gelu-tanh", fn.activations.gelu, {"approximate": True}, lambda x: 0.5 * x * (1 + _gelu_tanh(x)),
+     lambda x: 0.5 * (1 + _gelu_tanh(x)) + 0.5 * x * (1 - _gelu_tanh(x) ** 2) * np.sqrt(2 / np.pi)
+     * (1 + 3 * 0.044715 * x * x), -4.0, 4.0),
+    ("silu", fn.activations.silu, {}, lambda x: x * _sigmoid(x),
+     lambda x: _sigmoid(x) * (1 + x * (1 - _sigmoid(x))), -5.0, 5.0),
+    ("hard_sigmoid", fn.activations.hard_sigmoid, {}, lambda x: np.clip(x / 6 + 0.5, 0, 1),
+     lambda x: np.where(np.abs(x) < 3, 1 / 6, 0), -2.9, 2.9),
+]
 
 
 def _sum_grad(axis, keepdims):
@@ -73,6 +109,8 @@ RECORDS = [
     Op("sigmoid", fn.sigmoid, lambda x: 1 / (1 + np.exp(-x)), [(3, 4)],
        analytic=lambda g, x: (g * np.exp(-x) / (1 + np.exp(-x)) ** 2,)),
     Op("tanh", fn.tanh, np.tanh, [(3, 4)], analytic=lambda g, x: (g / np.cosh(x) ** 2,)),
+    *[Op(name, lambda x, f=f, k=k: f(x, **k), value, [(3, 5)], low, high, analytic=lambda g, x, d=slope: (g * d(x),))
+      for name, f, k, value, slope, low, high in _ACTIVATIONS],
     Op("clip", lambda x: fn.clip(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7), [(4, 5)],
        analytic=lambda g, x: (g * ((x >= -0.5) & (x <= 0.7)),)),
     *[Op(f"sum-axis{a}-keep{k}", lambda x, a=a, k=k: fn.sum(x, axis=a, keepdims=k),

@@ -28,6 +28,13 @@ MODELS = {
     "regression": (lambda: [layers.Dense(8, activation="tanh"), layers.Dense(1)], "mse"),
     "logits": (lambda: [layers.Dense(16, activation="relu"), layers.Dense(CLASSES)],
                fastnn.losses.SparseCategoricalCrossentropy(from_logits=True)),
+    "activations": (lambda: [layers.Dense(16, activation="gelu"), layers.Dense(12, activation="swish"),
+                             layers.Dense(12), layers.LeakyReLU(), layers.Dense(12, activation="elu"),
+                             layers.Activation("selu"), layers.Dense(10, activation="softplus"),
+                             layers.Activation("softsign"), layers.Dense(10, activation="hard_sigmoid"),
+                             layers.Dense(8, activation=lambda t: fastnn.activations.gelu(t, approximate=True)),
+                             layers.ELU(alpha=0.5), layers.Dense(CLASSES, activation="softmax")],
+                    "categorical_crossentropy"),
     "linear-softmax-output": (lambda: [layers.Dense(CLASSES, activation="linear"), layers.Activation("softmax")],
                               "sparse_categorical_crossentropy"),
 }

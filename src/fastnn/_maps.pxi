@@ -27,6 +27,11 @@ cdef int _map2(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, double k0,
     return _run(&c, (a, b), (out,))
 
 
+# SELU's constants (Klambauer et al., 2017), as Keras writes them.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
 def _unary(int op, x, out, double k0=0.0, double k1=0.0):
     x = as_float_array(x, "x")
     out = check_out(out, x.shape, x.dtype)
@@ -125,6 +130,99 @@ def power_grad(dy, x, exponent, out=None):
 def clip_grad(dy, x, lo, hi, out=None):
     """out = dy where lo <= x <= hi, else 0: clip's gradient given its input x."""
     return _binary_map(FASTNN_MAP_CLIP_GRAD, "clip_grad", dy, x, out, float(lo), float(hi), same_shape=True)
+
+
+# ---- activations: out = f(x), and out = dy * f'(x) given the input x ----
+
+def elu(x, alpha=1.0, out=None):
+    """out = x where x >= 0, else alpha * (exp(x) - 1)."""
+    return _unary(FASTNN_MAP_ELU, x, out, float(alpha), 1.0)
+
+
+def elu_grad(dy, x, alpha=1.0, out=None):
+    """out = dy where x >= 0, else dy * alpha * exp(x): elu's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_ELU_GRAD, "elu_grad", dy, x, out, float(alpha), 1.0, same_shape=True)
+
+
+def selu(x, out=None):
+    """out = SELU_SCALE * elu(x, SELU_ALPHA)."""
+    return _unary(FASTNN_MAP_ELU, x, out, SELU_ALPHA, SELU_SCALE)
+
+
+def selu_grad(dy, x, out=None):
+    """out = dy * SELU_SCALE * (1 where x >= 0, else SELU_ALPHA * exp(x)): selu's gradient."""
+    return _binary_map(FASTNN_MAP_ELU_GRAD, "selu_grad", dy, x, out, SELU_ALPHA, SELU_SCALE, same_shape=True)
+
+
+def leaky_relu(x, negative_slope=0.2, out=None):
+    """out = x where x >= 0, else negative_slope * x."""
+    return _unary(FASTNN_MAP_LEAKY_RELU, x, out, float(negative_slope))
+
+
+def leaky_relu_grad(dy, x, negative_slope=0.2, out=None):
+    """out = dy where x >= 0, else negative_slope * dy: leaky_relu's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_LEAKY_RELU_GRAD, "leaky_relu_grad", dy, x, out, float(negative_slope),
+                       same_shape=True)
+
+
+def softplus(x, out=None):
+    """out = log(1 + exp(x)), never overflowing."""
+    return _unary(FASTNN_MAP_SOFTPLUS, x, out)
+
+
+def softplus_grad(dy, x, out=None):
+    """out = dy * sigmoid(x): softplus's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_SOFTPLUS_GRAD, "softplus_grad", dy, x, out, same_shape=True)
+
+
+def softsign(x, out=None):
+    """out = x / (1 + |x|)."""
+    return _unary(FASTNN_MAP_SOFTSIGN, x, out)
+
+
+def softsign_grad(dy, x, out=None):
+    """out = dy / (1 + |x|) ** 2: softsign's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_SOFTSIGN_GRAD, "softsign_grad", dy, x, out, same_shape=True)
+
+
+def gelu(x, out=None):
+    """out = 0.5 * x * (1 + erf(x / sqrt(2))), the exact GELU."""
+    return _unary(FASTNN_MAP_GELU, x, out)
+
+
+def gelu_grad(dy, x, out=None):
+    """out = dy * (Phi(x) + x * phi(x)), Phi and phi the standard normal cdf and pdf: gelu's gradient."""
+    return _binary_map(FASTNN_MAP_GELU_GRAD, "gelu_grad", dy, x, out, same_shape=True)
+
+
+def gelu_approximate(x, out=None):
+    """out = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3))), GELU's tanh form."""
+    return _unary(FASTNN_MAP_GELU_APPROXIMATE, x, out)
+
+
+def gelu_approximate_grad(dy, x, out=None):
+    """out = dy times the derivative of gelu_approximate at its input x."""
+    return _binary_map(FASTNN_MAP_GELU_APPROXIMATE_GRAD, "gelu_approximate_grad", dy, x, out, same_shape=True)
+
+
+def silu(x, out=None):
+    """out = x * sigmoid(x) (also called swish)."""
+    return _unary(FASTNN_MAP_SILU, x, out)
+
+
+def silu_grad(dy, x, out=None):
+    """out = dy * s * (1 + x * (1 - s)), s = sigmoid(x): silu's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_SILU_GRAD, "silu_grad", dy, x, out, same_shape=True)
+
+
+def hard_sigmoid(x, out=None):
+    """out = min(max(x + 3, 0), 6) / 6."""
+    return _unary(FASTNN_MAP_HARD_SIGMOID, x, out)
+
+
+def hard_sigmoid_grad(dy, x, out=None):
+    """out = dy / 6 where 0 < x + 3 < 6, else 0: hard_sigmoid's gradient given its input x."""
+    return _binary_map(FASTNN_MAP_HARD_SIGMOID_GRAD, "hard_sigmoid_grad", dy, x, out, same_shape=True)
 
 
 def dropout(x, rate, state, out=None, mask=None):

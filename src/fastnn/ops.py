@@ -170,6 +170,75 @@ class Clip(Function):
         return (kernels.clip_grad(grad, self.x, self.lo, self.hi),)
 
 
+class _OfInput(Function):
+    """f(x) by the kernel named `kernel` and its gradient by `kernel + '_grad'` from (dy, x),
+    both given the op's options (an activation's parameters)."""
+
+    replayable = True
+    kernel = None
+
+    def forward(self, x, **options):
+        self.x, self.options = x, options
+        return getattr(kernels, self.kernel)(x, **options)
+
+    def backward(self, grad):
+        return (getattr(kernels, self.kernel + "_grad")(grad, self.x, **self.options),)
+
+
+class Elu(_OfInput):
+    """x where x >= 0, else alpha * (exp(x) - 1)."""
+
+    kernel = "elu"
+
+
+class Selu(_OfInput):
+    """scale * elu(x, alpha) with SELU's constants."""
+
+    kernel = "selu"
+
+
+class LeakyRelu(_OfInput):
+    """x where x >= 0, else negative_slope * x."""
+
+    kernel = "leaky_relu"
+
+
+class Softplus(_OfInput):
+    """log(1 + exp(x)), never overflowing."""
+
+    kernel = "softplus"
+
+
+class Softsign(_OfInput):
+    """x / (1 + |x|)."""
+
+    kernel = "softsign"
+
+
+class Gelu(_OfInput):
+    """0.5 * x * (1 + erf(x / sqrt(2)))."""
+
+    kernel = "gelu"
+
+
+class GeluApproximate(_OfInput):
+    """0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3)))."""
+
+    kernel = "gelu_approximate"
+
+
+class Silu(_OfInput):
+    """x * sigmoid(x)."""
+
+    kernel = "silu"
+
+
+class HardSigmoid(_OfInput):
+    """relu6(x + 3) / 6."""
+
+    kernel = "hard_sigmoid"
+
+
 class Dropout(Function):
     """x * mask, mask = 1 / (1 - rate) for the kept elements and 0 for the others, drawn by
     the dropout kernel from `state` (seed, counter), which each call advances."""

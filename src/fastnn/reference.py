@@ -446,6 +446,139 @@ def clip_grad(dy, x, lo, hi, out=None):
     return _map2(lambda d, v: np.where((v >= lo) & (v <= hi), d, 0), "clip_grad", dy, x, out, same_shape=True)
 
 
+# ---- activations: f(x), and dy * f'(x) given the input x -----------------------
+# Computed in float64 and rounded to the input's dtype once; scalars rounded to the dtype first,
+# as Keras casts them.
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _wide(fn, *scalars):
+    """fn on float64 copies of the arrays, with scalars rounded to the arrays' dtype first."""
+    def run(*arrays):
+        rounded = [float(arrays[0].dtype.type(k)) for k in scalars]
+        return fn(*(a.astype(np.float64) for a in arrays), *rounded)
+    return run
+
+
+def _normal_cdf(v):
+    return 0.5 * np.asarray(_erfc(-v / math.sqrt(2)), dtype=np.float64)
+
+
+def elu(x, alpha=1.0, out=None):
+    """x where x >= 0, else alpha * (exp(x) - 1)."""
+    return _map1(_wide(lambda v, a: np.where(v >= 0, v, a * np.expm1(v)), float(alpha)), x, out)
+
+
+def elu_grad(dy, x, alpha=1.0, out=None):
+    """dy where x >= 0, else dy * alpha * exp(x)."""
+    return _map2(_wide(lambda d, v, a: d * np.where(v >= 0, 1.0, a * np.exp(v)), float(alpha)),
+                 "elu_grad", dy, x, out, same_shape=True)
+
+
+def selu(x, out=None):
+    """SELU_SCALE * elu(x, SELU_ALPHA)."""
+    return _map1(_wide(lambda v, a, s: s * np.where(v >= 0, v, a * np.expm1(v)), SELU_ALPHA, SELU_SCALE), x, out)
+
+
+def selu_grad(dy, x, out=None):
+    """dy * SELU_SCALE * (1 where x >= 0, else SELU_ALPHA * exp(x))."""
+    return _map2(_wide(lambda d, v, a, s: d * s * np.where(v >= 0, 1.0, a * np.exp(v)), SELU_ALPHA, SELU_SCALE),
+                 "selu_grad", dy, x, out, same_shape=True)
+
+
+def leaky_relu(x, negative_slope=0.2, out=None):
+    """x where x >= 0, else negative_slope * x."""
+    return _map1(_wide(lambda v, k: np.where(v >= 0, v, k * v), float(negative_slope)), x, out)
+
+
+def leaky_relu_grad(dy, x, negative_slope=0.2, out=None):
+    """dy where x >= 0, else negative_slope * dy."""
+    return _map2(_wide(lambda d, v, k: np.where(v >= 0, d, k * d), float(negative_slope)),
+                 "leaky_relu_grad", dy, x, out, same_shape=True)
+
+
+def softplus(x, out=None):
+    """log(exp(x) + 1)."""
+    return _map1(_wide(lambda v: np.logaddexp(v, 0.0)), x, out)
+
+
+def softplus_grad(dy, x, out=None):
+    """dy * sigmoid(x)."""
+    return _map2(_wide(lambda d, v: d / (1 + np.exp(-v))), "softplus_grad", dy, x, out, same_shape=True)
+
+
+def softsign(x, out=None):
+    """x / (abs(x) + 1)."""
+    return _map1(_wide(lambda v: v / (np.abs(v) + 1)), x, out)
+
+
+def softsign_grad(dy, x, out=None):
+    """dy / (abs(x) + 1) ** 2."""
+    return _map2(_wide(lambda d, v: d / (np.abs(v) + 1) ** 2), "softsign_grad", dy, x, out, same_shape=True)
+
+
+def gelu(x, out=None):
+    """0.5 * x * (1 + erf(x / sqrt(2))), i.e. x * Phi(x), Phi the standard normal cdf."""
+    return _map1(_wide(lambda v: v * _normal_cdf(v)), x, out)
+
+
+def gelu_grad(dy, x, out=None):
+    """dy * (Phi(x) + x * phi(x)), phi the standard normal density."""
+    return _map2(_wide(lambda d, v: d * (_normal_cdf(v) + v * np.exp(-0.5 * v * v) / math.sqrt(2 * math.pi))),
+                 "gelu_grad", dy, x, out, same_shape=True)
+
+
+_GELU_C = math.sqrt(2 / math.pi)
+
+
+def _gelu_tanh_argument(v):
+    return _GELU_C * (v + 0.044715 * v**3)
+
+
+def gelu_approximate(x, out=None):
+    """0.5 * x * (1 + tanh(u)), u = sqrt(2 / pi) * (x + 0.044715 * x ** 3), as x / (1 + exp(-2 u))."""
+    return _map1(_wide(lambda v: v / (1 + np.exp(-2 * _gelu_tanh_argument(v)))), x, out)
+
+
+def _gelu_approximate_slope(v):
+    """0.5 * (1 + tanh(u)) + 0.5 * x * (1 - tanh(u) ** 2) * du/dx, with 1 - tanh(u) ** 2 = cosh(u) ** -2."""
+    u = _gelu_tanh_argument(v)
+    return 1 / (1 + np.exp(-2 * u)) + 0.5 * v * _GELU_C * (1 + 3 * 0.044715 * v * v) / np.cosh(u) ** 2
+
+
+def gelu_approximate_grad(dy, x, out=None):
+    """dy times the derivative of gelu_approximate at x."""
+    return _map2(_wide(lambda d, v: d * _gelu_approximate_slope(v)), "gelu_approximate_grad", dy, x, out,
+                 same_shape=True)
+
+
+def silu(x, out=None):
+    """x * sigmoid(x)."""
+    return _map1(_wide(lambda v: v / (1 + np.exp(-v))), x, out)
+
+
+def silu_grad(dy, x, out=None):
+    """dy * s * (1 + x * (1 - s)), s = sigmoid(x)."""
+    return _map2(_wide(lambda d, v: d * (1 + v / (1 + np.exp(v))) / (1 + np.exp(-v))),
+                 "silu_grad", dy, x, out, same_shape=True)
+
+
+def hard_sigmoid(x, out=None):
+    """relu6(x + 3) / 6 = min(max(x + 3, 0), 6) / 6."""
+    return _map1(lambda v: np.clip(v + v.dtype.type(3), 0, 6) / v.dtype.type(6), x, out)
+
+
+def hard_sigmoid_grad(dy, x, out=None):
+    """dy / 6 where 0 < x + 3 < 6 (x + 3 rounded to x's dtype), else 0."""
+    def grad(d, v):
+        t = v + v.dtype.type(3)
+        return np.where((t > 0) & (t < 6), d / d.dtype.type(6), 0)
+    return _map2(grad, "hard_sigmoid_grad", dy, x, out, same_shape=True)
+
+
 # ---- dropout -------------------------------------------------------------------
 
 _M64 = (1 << 64) - 1

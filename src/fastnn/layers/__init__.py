@@ -4,17 +4,19 @@ from .average_pooling2d import AveragePooling2D
 from .conv2d import Conv2D
 from .dense import Dense
 from .dropout import Dropout
+from .elu import ELU
 from .flatten import Flatten
 from .global_average_pooling2d import GlobalAveragePooling2D
 from .global_max_pooling2d import GlobalMaxPooling2D
 from .input_layer import Input, InputLayer
 from .layer import Layer
+from .leaky_relu import LeakyReLU
 from .max_pooling2d import MaxPooling2D
 from .reshape import Reshape
 
 BUILT_IN = {cls.__name__: cls for cls in (
-    Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
-    InputLayer, MaxPooling2D, Reshape)}
+    Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
+    InputLayer, LeakyReLU, MaxPooling2D, Reshape)}
 
 
 def serialize(layer):
