@@ -152,7 +152,7 @@ def test_layers_take_activations_by_name_and_save_them(tmp_path):
     configs = [layer.get_config() for layer in model.layers]
     assert configs[0]["activation"] == "gelu" and configs[1]["activation"] == "silu"
     assert configs[3]["negative_slope"] == 0.1 and configs[5]["alpha"] == 0.5
-    path = tmp_path / "model.keras"
+    path = tmp_path / "model.fastnn"
     model.save(path)
     loaded = models.load_model(path)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
