@@ -46,7 +46,7 @@ if [ $# -eq 0 ]; then
     set -- tests/test_kernels.py tests/test_matmul.py tests/test_matmul_zero_skip.py tests/test_dot.py tests/test_broadcasting.py \
         tests/test_softmax_numerics.py tests/test_optimizer_steps.py tests/test_thread_invariance.py \
         tests/test_threads.py tests/test_fork.py tests/test_selftest.py tests/test_bad_input.py \
-        tests/test_datasets.py
+        tests/test_datasets.py tests/test_step_plans.py tests/test_conv_layers.py tests/test_activations.py
 fi
 
 cd "$work"
