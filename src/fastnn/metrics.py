@@ -12,6 +12,8 @@ EPSILON = 1e-7
 
 
 def _as_array(x, name):
+    if type(x) is np.ndarray and x.dtype.kind in "biuf":  # what fit passes, checked at no cost
+        return x
     arr = np.asarray(getattr(x, "data", x) if _is_tensor(x) else x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
@@ -124,7 +126,8 @@ def _pair(y_true, y_pred, metric):
     if y_pred.dtype.kind != "f":
         y_pred = y_pred.astype(np.float32)
     given = y_true.shape
-    y_true = y_true.astype(y_pred.dtype, copy=False)
+    if y_true.dtype != y_pred.dtype:
+        y_true = y_true.astype(y_pred.dtype)
     if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1:] == (1,):
         y_true = y_true[..., None]
     elif y_pred.ndim == y_true.ndim - 1 and y_true.shape[-1:] == (1,):
@@ -137,7 +140,9 @@ def _pair(y_true, y_pred, metric):
 
 def _per_sample(values):
     """The mean over the last axis; 0-d and 1-D values are one value per sample already."""
-    return values if values.ndim <= 1 else values.mean(axis=-1, dtype=values.dtype)
+    if values.ndim <= 1:
+        return values
+    return values[..., 0] if values.shape[-1] == 1 else values.mean(axis=-1, dtype=values.dtype)
 
 
 def mean_absolute_error(y_true, y_pred):

@@ -104,6 +104,12 @@ class Function:
         return out
 
 
+def data_assignments():
+    """How many times any tensor's .data has been assigned: step plans, which hold the arrays
+    they were recorded with, are made again when it changes."""
+    return _modifications[0]
+
+
 def _assign_data(tensor, value):
     """Tensor.data's setter: `t.data = other`, and in-place arithmetic through the attribute
     (`t.data -= step`, which Python ends with an assignment), are modifications. Each raises

@@ -22,6 +22,7 @@ from .. import debug, distribution, engine
 from .. import metrics as metrics_module
 from .. import optimizers
 from ..layers.layer import as_float32_inputs, batch_shape
+from .. import tensor as tensor_module
 from ..tensor import Tensor, is_grad_enabled, no_grad
 from ..utils import random
 from .batch_stream import check_sample_weight, is_batch_source
@@ -202,12 +203,11 @@ class Trainer:
     # compiled steps ------------------------------------------------------------------------
     def _plan_signature(self):
         """What a step plan depends on besides its batch: the layers, their trainable flags, the
-        arrays holding the weights, the loss, whether NaN debugging (eager only) is on, and the
-        global seeding (which dropout layers draw their keys from again)."""
+        arrays holding the weights (any assignment to a tensor's .data counts), the loss, whether
+        NaN debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
         layers = self._layers
-        return (tuple(map(id, layers)), tuple(layer.trainable for layer in layers),
-                tuple(id(w.data) for layer in layers for w in layer._weights), id(self.objective), debug.enabled,
-                random.seedings())
+        return (tuple(map(id, layers)), tuple(layer.trainable for layer in layers), tensor_module.data_assignments(),
+                id(self.objective), debug.enabled, random.seedings())
 
     def _compiled(self, step):
         """step(x, y, sample_weight) -> arrays, as a function of the same arguments that runs it
