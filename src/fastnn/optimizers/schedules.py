@@ -6,7 +6,7 @@ before each step.
 import math
 import numbers
 
-from .._registry import from_class_config, not_understood
+from .._registry import Configurable, from_class_config, not_understood
 
 
 def _number(owner, name, value, positive=False):
@@ -17,7 +17,7 @@ def _number(owner, name, value, positive=False):
     return value
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: __call__(step) -> learning rate; get_config() -> constructor arguments."""
 
     def __call__(self, step):
@@ -25,13 +25,6 @@ class LearningRateSchedule:
 
     def get_config(self):
         raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 class _StepDecay(LearningRateSchedule):
