@@ -162,24 +162,20 @@ int fastnn_gemm_force_kernel(const char *name) {
 
 void fastnn_gemm_skip_zeros(int skip) { skip_zeros = skip != 0; }
 
-int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k, const float *a, fnn_int a_rs, fnn_int a_cs,
-                 const float *b, fnn_int b_rs, fnn_int b_cs, float *c, fnn_int c_rs,
-                 const float *bias, int activation, const float *mask, fnn_int mask_rs) {
-    const gemm_isa *isa = current_isa();
-    if (isa->narrow_s.kernel && n <= isa->narrow_s.nr)
-        return gemm_s(&isa->narrow_s, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
-                      mask, mask_rs);
-    return gemm_s(&isa->s, skip_zeros ? &isa->sparse_s : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
-                  bias, activation, mask, mask_rs);
-}
+/* fastnn_sgemm and fastnn_dgemm: the ISA's narrow kernel when C is at most its width, else
+ * the wide one, with zero skipping when it is on. */
+#define GEMM_ENTRY(public_name, T, SUFFIX)                                                              \
+    int public_name(fnn_int m, fnn_int n, fnn_int k, const T *a, fnn_int a_rs, fnn_int a_cs, const T *b,  \
+                    fnn_int b_rs, fnn_int b_cs, T *c, fnn_int c_rs, const T *bias, int activation,       \
+                    const T *mask, fnn_int mask_rs) {                                                    \
+        const gemm_isa *isa = current_isa();                                                             \
+        if (isa->narrow_##SUFFIX.kernel && n <= isa->narrow_##SUFFIX.nr)                                 \
+            return gemm_##SUFFIX(&isa->narrow_##SUFFIX, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c,  \
+                                 c_rs, bias, activation, mask, mask_rs);                                 \
+        return gemm_##SUFFIX(&isa->SUFFIX, skip_zeros ? &isa->sparse_##SUFFIX : NULL, m, n, k, a, a_rs,  \
+                             a_cs, b, b_rs, b_cs, c, c_rs, bias, activation, mask, mask_rs);             \
+    }
 
-int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k, const double *a, fnn_int a_rs, fnn_int a_cs,
-                 const double *b, fnn_int b_rs, fnn_int b_cs, double *c, fnn_int c_rs,
-                 const double *bias, int activation, const double *mask, fnn_int mask_rs) {
-    const gemm_isa *isa = current_isa();
-    if (isa->narrow_d.kernel && n <= isa->narrow_d.nr)
-        return gemm_d(&isa->narrow_d, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation,
-                      mask, mask_rs);
-    return gemm_d(&isa->d, skip_zeros ? &isa->sparse_d : NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs,
-                  bias, activation, mask, mask_rs);
-}
+GEMM_ENTRY(fastnn_sgemm, float, s)
+GEMM_ENTRY(fastnn_dgemm, double, d)
+#undef GEMM_ENTRY

@@ -25,19 +25,7 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #define VAND _mm256_and_ps
 #define VGT(x, y) _mm256_cmp_ps(x, y, _CMP_GT_OQ)
 #include "gemm_kernel_avx2.inc"
-#undef T
-#undef SUFFIX
-#undef VT
-#undef VLEN
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VMAX
-#undef VAND
-#undef VGT
+#include "gemm_template_end.h"
 
 #define T double
 #define SUFFIX d
@@ -53,19 +41,7 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #define VAND _mm256_and_pd
 #define VGT(x, y) _mm256_cmp_pd(x, y, _CMP_GT_OQ)
 #include "gemm_kernel_avx2.inc"
-#undef T
-#undef SUFFIX
-#undef VT
-#undef VLEN
-#undef VZERO
-#undef VLOAD
-#undef VSTORE
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VMAX
-#undef VAND
-#undef VGT
+#include "gemm_template_end.h"
 
 #define ISA avx2
 #define PACK_FN AVX2_FN
@@ -74,19 +50,13 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #define MR GEMM_AVX2_S_MR
 #define NR GEMM_AVX2_S_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #define T double
 #define SUFFIX d
 #define MR GEMM_AVX2_D_MR
 #define NR GEMM_AVX2_D_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #undef ISA
 #undef PACK_FN
 

@@ -39,25 +39,7 @@ _Static_assert(GEMM_AVX512_NARROW_S_NR == 16 && GEMM_AVX512_NARROW_D_NR == 8, "t
 #define NAME avx512_narrow_s
 #define NV 1
 #include "gemm_kernel_avx512.inc"
-#undef NAME
-#undef NV
-#undef T
-#undef SUFFIX
-#undef MR
-#undef VT
-#undef MASK_T
-#undef VLEN
-#undef VZERO
-#undef VLOAD
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VMAX
-#undef VGT
-#undef VMASKMOV
-#undef VMASKLOAD
-#undef VMASKSTORE
-#undef VLIVE
+#include "gemm_template_end.h"
 
 #define T double
 #define SUFFIX d
@@ -86,69 +68,38 @@ _Static_assert(GEMM_AVX512_NARROW_S_NR == 16 && GEMM_AVX512_NARROW_D_NR == 8, "t
 #define NAME avx512_narrow_d
 #define NV 1
 #include "gemm_kernel_avx512.inc"
-#undef NAME
-#undef NV
-#undef T
-#undef SUFFIX
-#undef MR
-#undef VT
-#undef MASK_T
-#undef VLEN
-#undef VZERO
-#undef VLOAD
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VMAX
-#undef VGT
-#undef VMASKMOV
-#undef VMASKLOAD
-#undef VMASKSTORE
-#undef VLIVE
+#include "gemm_template_end.h"
+
+#define PACK_FN AVX512_FN
 
 #define ISA avx512
-#define PACK_FN AVX512_FN
 #define T float
 #define SUFFIX s
 #define MR GEMM_AVX512_S_MR
 #define NR GEMM_AVX512_S_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #define T double
 #define SUFFIX d
 #define MR GEMM_AVX512_D_MR
 #define NR GEMM_AVX512_D_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #undef ISA
-#undef PACK_FN
 
 #define ISA avx512_narrow
-#define PACK_FN AVX512_FN
 #define T float
 #define SUFFIX s
 #define MR GEMM_AVX512_NARROW_S_MR
 #define NR GEMM_AVX512_NARROW_S_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #define T double
 #define SUFFIX d
 #define MR GEMM_AVX512_NARROW_D_MR
 #define NR GEMM_AVX512_NARROW_D_NR
 #include "gemm_pack_x86.inc"
-#undef T
-#undef SUFFIX
-#undef MR
-#undef NR
+#include "gemm_template_end.h"
 #undef ISA
 #undef PACK_FN
 

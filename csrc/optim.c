@@ -275,26 +275,20 @@ FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end, const int 
 }
 
 FNN_BLOCK_VARIANTS(FN(sumsq_portable), FN(sumsq_avx2), FN(sumsq_body))
-FNN_INLINE void FN(sgd_plain)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 1); }
-FNN_INLINE void FN(sgd_full)(void *ctx, fnn_int first, fnn_int end) { FN(sgd_body)(ctx, first, end, 0); }
-FNN_BLOCK_VARIANTS(FN(sgd_plain_portable), FN(sgd_plain_avx2), FN(sgd_plain))
-FNN_BLOCK_VARIANTS(FN(sgd_full_portable), FN(sgd_full_avx2), FN(sgd_full))
-FNN_INLINE void FN(rmsprop_plain)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 1); }
-FNN_INLINE void FN(rmsprop_full)(void *ctx, fnn_int first, fnn_int end) { FN(rmsprop_body)(ctx, first, end, 0); }
-FNN_BLOCK_VARIANTS(FN(rmsprop_plain_portable), FN(rmsprop_plain_avx2), FN(rmsprop_plain))
-FNN_BLOCK_VARIANTS(FN(rmsprop_full_portable), FN(rmsprop_full_avx2), FN(rmsprop_full))
-FNN_INLINE void FN(adagrad_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 1); }
-FNN_INLINE void FN(adagrad_full)(void *ctx, fnn_int first, fnn_int end) { FN(adagrad_body)(ctx, first, end, 0); }
-FNN_BLOCK_VARIANTS(FN(adagrad_plain_portable), FN(adagrad_plain_avx2), FN(adagrad_plain))
-FNN_BLOCK_VARIANTS(FN(adagrad_full_portable), FN(adagrad_full_avx2), FN(adagrad_full))
-FNN_INLINE void FN(adam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 1); }
-FNN_INLINE void FN(adam_full)(void *ctx, fnn_int first, fnn_int end) { FN(adam_body)(ctx, first, end, 0); }
-FNN_BLOCK_VARIANTS(FN(adam_plain_portable), FN(adam_plain_avx2), FN(adam_plain))
-FNN_BLOCK_VARIANTS(FN(adam_full_portable), FN(adam_full_avx2), FN(adam_full))
-FNN_INLINE void FN(nadam_plain)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 1); }
-FNN_INLINE void FN(nadam_full)(void *ctx, fnn_int first, fnn_int end) { FN(nadam_body)(ctx, first, end, 0); }
-FNN_BLOCK_VARIANTS(FN(nadam_plain_portable), FN(nadam_plain_avx2), FN(nadam_plain))
-FNN_BLOCK_VARIANTS(FN(nadam_full_portable), FN(nadam_full_avx2), FN(nadam_full))
+
+/* k's block functions: k_plain (no clipping, no decay) and k_full, each portable and AVX2. */
+#define STEP_VARIANTS(k)                                                                              \
+    FNN_INLINE void FN(k##_plain)(void *ctx, fnn_int first, fnn_int end) { FN(k##_body)(ctx, first, end, 1); } \
+    FNN_INLINE void FN(k##_full)(void *ctx, fnn_int first, fnn_int end) { FN(k##_body)(ctx, first, end, 0); }  \
+    FNN_BLOCK_VARIANTS(FN(k##_plain_portable), FN(k##_plain_avx2), FN(k##_plain))                     \
+    FNN_BLOCK_VARIANTS(FN(k##_full_portable), FN(k##_full_avx2), FN(k##_full))
+
+STEP_VARIANTS(sgd)
+STEP_VARIANTS(rmsprop)
+STEP_VARIANTS(adagrad)
+STEP_VARIANTS(adam)
+STEP_VARIANTS(nadam)
+#undef STEP_VARIANTS
 
 /* Runs `update` over the job's elements; first, for norm clipping, the squared-gradient pass
  * and the scales. Returns 0, or -1 when memory for the chunk plan could not be had. */

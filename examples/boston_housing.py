@@ -6,42 +6,19 @@
 five times as many (500) and the final model 80 % as many (80), as in the book.
 --data-dir is a folder holding Keras's boston_housing.npz.
 """
-import argparse
-import sys
-
 import numpy as np
 
-import fastnn
 from fastnn import layers, models
-from fastnn.datasets import DatasetNotFoundError, boston_housing
+from fastnn.datasets import boston_housing
 
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+import _cli
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=100, help="epochs per fold of the scoring run")
-    parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
-    parser.add_argument("--data-dir", default=None, help="folder holding boston_housing.npz")
-    parser.add_argument("--plot", metavar="FILE", default=None, help="save the validation MAE curve to this PNG")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    parser = _cli.make_parser(__doc__, epochs=100, epochs_help="epochs per fold of the scoring run",
+                              data_help="folder holding boston_housing.npz",
+                              plot_help="save the validation MAE curve to this PNG")
     return parser.parse_args(argv)
-
-
-def load_pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
 
 
 # Listing 3.26: model definition
@@ -108,22 +85,12 @@ def plot_mae(plt, average_mae_history, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads is not None:
-        fastnn.set_num_threads(args.threads)
-    if args.seed is not None:
-        fastnn.utils.set_random_seed(args.seed)
-    plt = load_pyplot() if args.plot else None
-    if args.plot and plt is None:
-        print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
-              "training without plotting.", file=sys.stderr)
+    plt = _cli.start(args)
 
     # Listing 3.24: loading the Boston housing dataset
-    try:
+    with _cli.exit_without_data("boston_housing.npz"):
         (train_data, train_targets), (test_data, test_targets) = boston_housing.load_data(
             path=args.data_dir or "boston_housing.npz")
-    except (DatasetNotFoundError, ValueError) as error:
-        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR "
-                 "(the folder holding boston_housing.npz)")
     print(f"training data {train_data.shape}, test data {test_data.shape}")
 
     # Listing 3.25: normalizing the data with the training set's statistics

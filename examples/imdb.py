@@ -6,42 +6,19 @@
 decode a review); without it the files are looked up and downloaded as
 fastnn.datasets.imdb.load_data does.
 """
-import argparse
-import sys
-
 import numpy as np
 
-import fastnn
 from fastnn import layers, models, optimizers
 from fastnn.datasets import DatasetNotFoundError, imdb
 
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+import _cli
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=20, help="epochs of the validation run")
-    parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
-    parser.add_argument("--data-dir", default=None, help="folder holding imdb.npz")
-    parser.add_argument("--plot", metavar="FILE", default=None, help="save the loss and accuracy curves to this PNG")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    parser = _cli.make_parser(__doc__, epochs=20, epochs_help="epochs of the validation run",
+                              data_help="folder holding imdb.npz",
+                              plot_help="save the loss and accuracy curves to this PNG")
     return parser.parse_args(argv)
-
-
-def load_pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
 
 
 # Listing 3.2: encoding the integer sequences into a binary matrix
@@ -92,21 +69,12 @@ def plot_history(plt, history_dict, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads is not None:
-        fastnn.set_num_threads(args.threads)
-    if args.seed is not None:
-        fastnn.utils.set_random_seed(args.seed)
-    plt = load_pyplot() if args.plot else None
-    if args.plot and plt is None:
-        print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
-              "training without plotting.", file=sys.stderr)
+    plt = _cli.start(args)
 
     # Listing 3.1: loading the IMDB dataset
-    try:
+    with _cli.exit_without_data("imdb.npz"):
         (train_data, train_labels), (test_data, test_labels) = imdb.load_data(
             path=args.data_dir or "imdb.npz", num_words=10000)
-    except (DatasetNotFoundError, ValueError) as error:
-        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR (the folder holding imdb.npz)")
     print(f"{len(train_data)} training and {len(test_data)} test reviews; first label {train_labels[0]}, "
           f"largest word index {max([max(sequence) for sequence in train_data])}")
     try:

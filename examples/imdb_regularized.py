@@ -6,49 +6,19 @@ Trains the chapter-3 model, the same with L2 regularization (listing 4.6) and
 with dropout (listing 4.8), each validated on the test reviews, and compares
 their validation loss.
 """
-import argparse
-import sys
-
 import numpy as np
 
-import fastnn
 from fastnn import layers, models, regularizers
-from fastnn.datasets import DatasetNotFoundError, imdb
+from fastnn.datasets import imdb
 
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+import _cli
+from imdb import vectorize_sequences  # listing 3.2, as chapter 3 wrote it
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=20)
-    parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
-    parser.add_argument("--data-dir", default=None, help="folder holding imdb.npz")
-    parser.add_argument("--plot", metavar="FILE", default=None, help="save the validation loss curves to this PNG")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    parser = _cli.make_parser(__doc__, epochs=20, data_help="folder holding imdb.npz",
+                              plot_help="save the validation loss curves to this PNG")
     return parser.parse_args(argv)
-
-
-def load_pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
-
-
-def vectorize_sequences(sequences, dimension=10000):
-    results = np.zeros((len(sequences), dimension), dtype="float32")
-    for i, sequence in enumerate(sequences):
-        results[i, sequence] = 1.
-    return results
 
 
 # Listing 4.3: the original model
@@ -83,20 +53,11 @@ def dpt_model():
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads is not None:
-        fastnn.set_num_threads(args.threads)
-    if args.seed is not None:
-        fastnn.utils.set_random_seed(args.seed)
-    plt = load_pyplot() if args.plot else None
-    if args.plot and plt is None:
-        print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
-              "training without plotting.", file=sys.stderr)
+    plt = _cli.start(args)
 
-    try:
+    with _cli.exit_without_data("imdb.npz"):
         (train_data, train_labels), (test_data, test_labels) = imdb.load_data(
             path=args.data_dir or "imdb.npz", num_words=10000)
-    except (DatasetNotFoundError, ValueError) as error:
-        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR (the folder holding imdb.npz)")
     x_train = vectorize_sequences(train_data)
     x_test = vectorize_sequences(test_data)
     y_train = np.asarray(train_labels).astype("float32")

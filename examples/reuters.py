@@ -6,44 +6,22 @@
 to decode a newswire); without it the files are looked up and downloaded as
 fastnn.datasets.reuters.load_data does.
 """
-import argparse
 import copy
-import sys
 
 import numpy as np
 
-import fastnn
 from fastnn import layers, models
 from fastnn.datasets import DatasetNotFoundError, reuters
 from fastnn.utils.np_utils import to_categorical
 
-
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value
+import _cli
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=positive_int, default=20, help="epochs of the validation run")
-    parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
-    parser.add_argument("--data-dir", default=None, help="folder holding reuters.npz")
-    parser.add_argument("--plot", metavar="FILE", default=None, help="save the loss and accuracy curves to this PNG")
-    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    parser = _cli.make_parser(__doc__, epochs=20, epochs_help="epochs of the validation run",
+                              data_help="folder holding reuters.npz",
+                              plot_help="save the loss and accuracy curves to this PNG")
     return parser.parse_args(argv)
-
-
-def load_pyplot():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
 
 
 # Listing 3.14: encoding the data
@@ -100,21 +78,12 @@ def plot_history(plt, history, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads is not None:
-        fastnn.set_num_threads(args.threads)
-    if args.seed is not None:
-        fastnn.utils.set_random_seed(args.seed)
-    plt = load_pyplot() if args.plot else None
-    if args.plot and plt is None:
-        print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
-              "training without plotting.", file=sys.stderr)
+    plt = _cli.start(args)
 
     # Listing 3.12: loading the Reuters dataset
-    try:
+    with _cli.exit_without_data("reuters.npz"):
         (train_data, train_labels), (test_data, test_labels) = reuters.load_data(
             path=args.data_dir or "reuters.npz", num_words=10000)
-    except (DatasetNotFoundError, ValueError) as error:
-        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR (the folder holding reuters.npz)")
     print(f"{len(train_data)} training and {len(test_data)} test newswires; "
           f"first topic {train_labels[0]} ({reuters.get_label_names()[train_labels[0]]})")
     try:

@@ -32,6 +32,18 @@ def from_class_config(kind, config, classes):
     return cls.from_config(config.get("config", {}))
 
 
+def get_instance(kind, identifier, names, classes, known=None):
+    """An object from a name (names[name.lower()] or classes[name], called with no arguments),
+    a {'class_name', 'config'} dict of one of classes, or a callable, returned as it is."""
+    if isinstance(identifier, str):
+        return lookup(kind, identifier, names, exact=classes, known=known)()
+    if isinstance(identifier, dict):
+        return from_class_config(kind, identifier, classes)
+    if callable(identifier):
+        return identifier
+    raise not_understood(kind, identifier)
+
+
 def not_understood(kind, identifier, argument=None):
     """The ValueError for an identifier of an unusable type; argument names it as 'argument=value'."""
     received = repr(identifier) if argument is None else f"{argument}={identifier!r}"

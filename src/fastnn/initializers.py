@@ -187,15 +187,7 @@ ALIASES = {
 
 def get(identifier):
     """An Initializer from a name ('glorot_uniform'), a {'class_name', 'config'} dict or an instance."""
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        return _registry.lookup("initializer", identifier, ALIASES, exact=CLASSES)()
-    if isinstance(identifier, dict):
-        return _registry.from_class_config("initializer", identifier, CLASSES)
-    if callable(identifier):
-        return identifier
-    raise _registry.not_understood("initializer", identifier)
+    return _registry.get_instance("initializer", identifier, ALIASES, CLASSES)
 
 
 def serialize(initializer):

@@ -8,6 +8,8 @@ import numbers
 
 import numpy as np
 
+from ._registry import Configurable
+
 EPSILON = 1e-7
 
 
@@ -248,7 +250,7 @@ class Mean:
         return f"Mean(name={self.name!r}, result={self.result():.6g})"
 
 
-class MeanMetricWrapper(Mean):
+class MeanMetricWrapper(Configurable, Mean):  # Configurable's repr (the config), not Mean's
     """A metric object: the running mean of fn(y_true, y_pred) over every sample seen.
 
     update_state(y_true, y_pred, sample_weight=None) adds a batch; calling the object adds
@@ -281,14 +283,6 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         return {"name": self.name, **self.options}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _metric_class(class_name, fn, default_name, doc):

@@ -84,14 +84,8 @@ def get(identifier):
     """A regularizer from None, a name ('l1', 'l2', 'l1_l2'), a config dict or a callable."""
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        return _registry.lookup("regularizer", identifier, _BY_NAME, exact=CLASSES,
-                                known=["l1", "l2", "l1_l2", "L1", "L2", "L1L2"])()
-    if isinstance(identifier, dict):
-        return _registry.from_class_config("regularizer", identifier, CLASSES)
-    if callable(identifier):
-        return identifier
-    raise _registry.not_understood("regularizer", identifier)
+    return _registry.get_instance("regularizer", identifier, _BY_NAME, CLASSES,
+                                  known=["l1", "l2", "l1_l2", "L1", "L2", "L1L2"])
 
 
 def deserialize(config):

@@ -1,13 +1,12 @@
 """BackupAndRestore: resumes an interrupted fit from its last completed epoch."""
 import io
 import json
-import numbers
 import os
 import zipfile
 
 import numpy as np
 
-from .callback import Callback
+from .periodic_saver import PeriodicSaver
 
 BACKUP_NAME = "backup.fastnn"
 STATE_NAME = "state.json"
@@ -15,7 +14,7 @@ WEIGHTS_NAME = "model.weights.npz"
 OPTIMIZER_NAME = "optimizer.npz"
 
 
-class BackupAndRestore(Callback):
+class BackupAndRestore(PeriodicSaver):
     """Saves the model's weights, the optimizer's state and the epoch reached to
     backup_dir/backup.fastnn (one file, replaced atomically) at the end of every epoch, or
     every save_freq batches. When fit starts and that file exists, puts it all back and sets
@@ -25,18 +24,11 @@ class BackupAndRestore(Callback):
     """
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
-        super().__init__()
         if not backup_dir:
             raise ValueError(f"BackupAndRestore: backup_dir must be a folder path. Received: backup_dir={backup_dir!r}")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
-                                     or save_freq < 1):
-            raise ValueError("BackupAndRestore: save_freq must be 'epoch' or a positive integer. "
-                             f"Received: save_freq={save_freq!r}")
+        super().__init__(save_freq)
         self.backup_dir = os.fspath(backup_dir)
-        self.save_freq = save_freq
         self.delete_checkpoint = bool(delete_checkpoint)
-        self._current_epoch = 0
-        self._batches_since_save = 0
 
     @property
     def backup_path(self):
@@ -64,16 +56,8 @@ class BackupAndRestore(Callback):
         self.model._initial_epoch = self._current_epoch
 
     # saving -------------------------------------------------------------------------------
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
-            self._save(self._current_epoch)  # resumes at the start of this epoch
+    def _save_mid_epoch(self, batch, logs):
+        self._save(self._current_epoch)  # resumes at the start of this epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1

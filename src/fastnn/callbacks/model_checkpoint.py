@@ -1,15 +1,15 @@
 """ModelCheckpoint: saves the model or its weights during training."""
 import math
-import numbers
 import os
 import re
 import string
 
-from .callback import Callback, print_line
+from .callback import print_line
 from .monitoring import monitor_direction, monitored_value
+from .periodic_saver import PeriodicSaver
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(PeriodicSaver):
     """Saves the model (or its weights) every epoch or every save_freq batches.
 
     filepath may contain format fields: {epoch} (from 1), {batch} (from 1, with an
@@ -19,32 +19,17 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch"):
-        super().__init__()
         self.filepath = check_pattern(os.fspath(filepath))
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
-                                     or save_freq < 1):
-            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive integer. "
-                             f"Received: save_freq={save_freq!r}")
-        self.save_freq = save_freq
+        super().__init__(save_freq)
         self._direction = monitor_direction("ModelCheckpoint", mode, monitor)
         self.best = math.inf if self._direction < 0 else -math.inf
-        self._current_epoch = 0
-        self._batches_since_save = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
-            self._save(self._current_epoch, batch, logs)
+    def _save_mid_epoch(self, batch, logs):
+        self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":

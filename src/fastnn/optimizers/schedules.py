@@ -6,7 +6,7 @@ before each step.
 import math
 import numbers
 
-from .._registry import from_class_config, not_understood
+from .._registry import Configurable, from_class_config, not_understood
 
 
 def _number(owner, name, value, positive=False):
@@ -17,7 +17,7 @@ def _number(owner, name, value, positive=False):
     return value
 
 
-class LearningRateSchedule:
+class LearningRateSchedule(Configurable):
     """Base class: __call__(step) -> learning rate; get_config() -> constructor arguments."""
 
     def __call__(self, step):
@@ -26,33 +26,32 @@ class LearningRateSchedule:
     def get_config(self):
         raise NotImplementedError(f"{type(self).__name__} must implement get_config()")
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+class _StepDecay(LearningRateSchedule):
+    """A decay driven by step / decay_steps (floored with staircase); `name` defaults to the class's."""
 
-
-class ExponentialDecay(LearningRateSchedule):
-    """initial_learning_rate * decay_rate ** (step / decay_steps), the exponent floored with staircase."""
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        self.initial_learning_rate = _number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _number("ExponentialDecay", "decay_steps", decay_steps, positive=True)
-        self.decay_rate = _number("ExponentialDecay", "decay_rate", decay_rate)
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+        owner = type(self).__name__
+        self.initial_learning_rate = _number(owner, "initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _number(owner, "decay_steps", decay_steps, positive=True)
+        self.decay_rate = _number(owner, "decay_rate", decay_rate)
         self.staircase = bool(staircase)
-        self.name = name
+        self.name = owner if name is None else name
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+        return math.floor(p) if self.staircase else p
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
+    """initial_learning_rate * decay_rate ** (step / decay_steps), the exponent floored with staircase."""
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -85,25 +84,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": list(self.boundaries), "values": list(self.values), "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """initial_learning_rate / (1 + decay_rate * step / decay_steps), step / decay_steps floored with staircase."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = _number("InverseTimeDecay", "initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _number("InverseTimeDecay", "decay_steps", decay_steps, positive=True)
-        self.decay_rate = _number("InverseTimeDecay", "decay_rate", decay_rate)
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 class CosineDecay(LearningRateSchedule):

@@ -1,0 +1,62 @@
+"""The command line every example script shares: its flags, the thread and seed setup, pyplot
+for --plot, and the message that says where to put missing data."""
+import argparse
+import contextlib
+import sys
+
+import fastnn
+from fastnn.datasets import DatasetNotFoundError
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def make_parser(doc, *, epochs, data_help, plot_help, epochs_help=None):
+    """--epochs, --threads, --data-dir, --plot and --seed; the description is the docstring's first line."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
+    parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
+    parser.add_argument("--data-dir", default=None, help=data_help)
+    parser.add_argument("--plot", metavar="FILE", default=None, help=plot_help)
+    parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
+    return parser
+
+
+def load_pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def start(args):
+    """Applies --threads and --seed; returns pyplot when --plot asks for it (None without matplotlib)."""
+    if args.threads is not None:
+        fastnn.set_num_threads(args.threads)
+    if args.seed is not None:
+        fastnn.utils.set_random_seed(args.seed)
+    if not args.plot:
+        return None
+    plt = load_pyplot()
+    if plt is None:
+        print(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib); "
+              "training without plotting.", file=sys.stderr)
+    return plt
+
+
+@contextlib.contextmanager
+def exit_without_data(filename=None):
+    """Turns a missing or unreadable data set into the loader's message, how to pass --data-dir, and exit 1."""
+    try:
+        yield
+    except (DatasetNotFoundError, ValueError) as error:
+        holding = f" (the folder holding {filename})" if filename else ""
+        sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR{holding}")
