@@ -15,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-sys.path.insert(0, os.path.dirname(__file__))
-from kernel_records import RECORDS_BY_NAME  # noqa: E402
+from fastnn.kernel_table import RECORDS_BY_NAME  # noqa: E402
 
 from fastnn import kernels  # noqa: E402
 from fastnn.datasets.idx import IDX_DTYPES, read_idx  # noqa: E402

@@ -5,8 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from kernel_records import DTYPES, RECORDS
+from fastnn.kernel_table import DTYPES, RECORDS
 
 RECORD_IDS = [r.name for r in RECORDS]
 

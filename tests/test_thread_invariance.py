@@ -7,8 +7,7 @@ import pytest
 
 import fastnn
 
-sys.path.insert(0, os.path.dirname(__file__))
-from kernel_records import DTYPES, RECORDS  # noqa: E402
+from fastnn.kernel_table import DTYPES, RECORDS  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not fastnn.openmp_enabled(), reason="built without OpenMP")
 
