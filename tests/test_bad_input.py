@@ -1,7 +1,7 @@
 """Bad input ends in a clear exception, and unusual but valid input in the right result.
 
 The table lists (what is called, the exception, a fragment of its message). Rows already
-covered elsewhere are not repeated: kernel dtype/shape errors (kernel_records.py), fit's
+covered elsewhere are not repeated: kernel dtype/shape errors (the records in fastnn.kernel_table), fit's
 feature count, label count, one-hot/sparse mix-ups and batch_size (test_models.py), weight
 files (test_saving.py), IDX files and downloads (test_datasets.py).
 """

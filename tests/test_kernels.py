@@ -1,12 +1,9 @@
-"""Every compiled kernel against its NumPy oracle, driven by tests/kernel_records.py."""
-import os
-import sys
-
+"""Every compiled kernel against its NumPy oracle, driven by the kernel table (fastnn.kernel_table)."""
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from kernel_records import DTYPES, RECORDS
+from fastnn import kernels, reference
+from fastnn.kernel_table import DTYPES, RECORDS
 
 RECORD_IDS = [r.name for r in RECORDS]
 
@@ -76,3 +73,15 @@ def test_bad_input_raises_like_the_oracle(record):
             record.oracle(*case.args, **case.kwargs)
         if case.same_message:
             assert str(got.value) == str(want.value), case.label
+
+
+# Public callables of fastnn.kernels that are not kernels: they choose and name the GEMM micro-kernel.
+NOT_KERNELS = {"gemm_kernel_name", "gemm_kernels_available"}
+
+
+def test_every_exported_kernel_has_an_oracle_and_exactly_one_record():
+    exported = {name for name in dir(kernels) if not name.startswith("_") and callable(getattr(kernels, name))}
+    assert {name for name in exported if not hasattr(reference, name)} == NOT_KERNELS
+    names = [r.name for r in RECORDS]
+    assert len(names) == len(set(names)), "a kernel with two records"
+    assert set(names) == exported - NOT_KERNELS

@@ -1,14 +1,9 @@
 """Every kernel gives bitwise identical results at 1 and 2 threads, and the count can change between calls."""
-import os
-import sys
-
 import numpy as np
 import pytest
 
 import fastnn
-
-sys.path.insert(0, os.path.dirname(__file__))
-from kernel_records import DTYPES, RECORDS  # noqa: E402
+from fastnn.kernel_table import DTYPES, RECORDS
 
 pytestmark = pytest.mark.skipif(not fastnn.openmp_enabled(), reason="built without OpenMP")
 

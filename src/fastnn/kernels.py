@@ -1,7 +1,8 @@
 """The compiled kernels, operating on NumPy arrays with the GIL released.
 
 Every function has a twin of the same name and signature in fastnn.reference,
-the plain-NumPy oracle it is tested against.
+the plain-NumPy oracle it is tested against, and one record in fastnn.kernel_table
+(tests/test_kernels.py checks both). csrc/README.md lists what a new kernel touches.
 """
 import os
 import warnings
