@@ -148,7 +148,7 @@ FNN_INLINE void FN(max_pool_grad_disjoint)(const pool_geom *G, const real *image
                                             real *dx) {
     const fnn_int C = G->c;
     real best[POOL_CHANNELS];
-    unsigned char taken[POOL_CHANNELS];
+    int taken[POOL_CHANNELS];
     for (fnn_int oh = 0; oh < G->oh; oh++) {
         for (fnn_int ow = 0; ow < G->ow; ow++) {
             const real *restrict dy = dy_image + (oh * G->ow + ow) * C;
@@ -173,7 +173,7 @@ FNN_INLINE void FN(max_pool_grad_disjoint)(const pool_geom *G, const real *image
                         const real *restrict s = image + at;
                         real *restrict d = dx + at;
                         for (fnn_int c = 0; c < cols; c++) {
-                            const int hit = !taken[c] && (s[c] == best[c] || (s[c] != s[c] && best[c] != best[c]));
+                            const int hit = (taken[c] == 0) & ((s[c] == best[c]) | ((s[c] != s[c]) & (best[c] != best[c])));
                             d[c] = hit ? dy[c0 + c] : 0;
                             taken[c] |= hit;
                         }
