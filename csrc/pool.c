@@ -189,11 +189,14 @@ FNN_INLINE void FN(max_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int 
     const pool_geom *G = &J->G;
     const fnn_int C = G->c, image_size = G->h * G->w * C;
     const int disjoint = G->sh >= G->ph && G->sw >= G->pw;
+    /* windows that tile the image exactly write every position */
+    const int tiled = G->sh == G->ph && G->sw == G->pw && G->pt == 0 && G->pl == 0 && G->oh * G->ph == G->h &&
+                      G->ow * G->pw == G->w;
     for (fnn_int n = first; n < end; n++) {
         const real *image = J->x + n * image_size;
         const real *dy = J->dy + n * G->oh * G->ow * C;
         real *dx = J->out + n * image_size;
-        memset(dx, 0, (size_t)image_size * sizeof(real));
+        if (!tiled) memset(dx, 0, (size_t)image_size * sizeof(real));
         if (disjoint)
             FN(max_pool_grad_disjoint)(G, image, dy, dx);
         else
