@@ -1,22 +1,59 @@
-/* 2-D convolution, NHWC images and HWCF kernels, as GEMMs over an im2col matrix.
+/* 2-D convolution, NHWC images and HWCF kernels, as GEMMs over blocks of an im2col matrix.
  *
  * Row r = (n, oh, ow) of the im2col matrix (N*OH*OW x K, K = KH*KW*C) holds the window
  * of output (n, oh, ow) in (kh, kw, c) order, zeros for padding; a kernel (KH, KW, C, F)
  * is the K x F matrix that meets it. Then
- *   forward      y    = col . kernel (+ bias, relu)        one GEMM with its epilogue
- *   input grad   dcol = dy . kernel^T; dx = col2im(dcol)   scattered image by image
- *   kernel grad  dk   = col^T . dy                         one GEMM summing over N*OH*OW
- * A 1x1 kernel with unit strides and no padding needs no im2col: col is x itself.
- * Each phase is one parallel region over blocks whose results do not depend on the split.
+ *   forward      y    = col . kernel (+ bias, relu)        block by block of rows
+ *   input grad   dcol = dy . kernel^T; dx = col2im(dcol)   block by block of whole images
+ *   kernel grad  dk   = sum over chunks of col^T . dy      chunks of rows fixed by the geometry
+ * Each call is one parallel region: a thread writes the im2col rows of its block into its own
+ * buffer (sized to stay in cache) and multiplies them there with a one-thread GEMM. Blocks
+ * never change a result: forward and input-grad sums run over K or F only, and the kernel
+ * gradient is summed per chunk (rows in order), then over the chunks in order.
+ * A 1x1 kernel with unit strides and no padding needs no im2col: col is x itself. A kernel
+ * gradient with a short K (a few input channels) is summed by its own kernel, with all K
+ * accumulators of a vector of columns in registers, instead of a GEMM.
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
+#include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
 
-/* Columns of dbias summed by one block. */
-#define BIAS_COLUMNS 64
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define FNN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#else
+#define FNN_TARGET_AVX512
+#endif
+
+/* Bytes of im2col rows a thread multiplies at once. */
+#define BLOCK_BYTES (192 * 1024)
+/* The kernel gradient sums at most this many chunks of at least KGRAD_CHUNK_ROWS rows. */
+#define KGRAD_MAX_CHUNKS 16
+#define KGRAD_CHUNK_ROWS 256
+/* K up to this is summed directly (no im2col, no GEMM) for the kernel gradient. */
+#define DIRECT_MAX_DEPTH 16
+/* `call` with K_ replaced by each K from 1 to DIRECT_MAX_DEPTH, as switch cases on K. */
+#define DIRECT_CASE(k, call) \
+    case k: {                \
+        const int K_ = k;    \
+        call;                \
+        break;               \
+    }
+#define DIRECT_CASES(call)                                                                                 \
+    DIRECT_CASE(1, call) DIRECT_CASE(2, call) DIRECT_CASE(3, call) DIRECT_CASE(4, call) DIRECT_CASE(5, call) \
+    DIRECT_CASE(6, call) DIRECT_CASE(7, call) DIRECT_CASE(8, call) DIRECT_CASE(9, call) DIRECT_CASE(10, call) \
+    DIRECT_CASE(11, call) DIRECT_CASE(12, call) DIRECT_CASE(13, call) DIRECT_CASE(14, call)                \
+    DIRECT_CASE(15, call) DIRECT_CASE(16, call)
+/* Rows per block of the forward pass with a short K. */
+#define DIRECT_BLOCK_ROWS 1024
+/* Threads one call uses at most. */
+#define MAX_THREADS 64
 
 typedef struct {
     fnn_int n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl;
@@ -39,9 +76,36 @@ static int conv_is_pointwise(const conv_geom *G) {
 static fnn_int conv_rows(const conv_geom *G) { return G->n * G->oh * G->ow; }
 static fnn_int conv_depth(const conv_geom *G) { return G->kh * G->kw * G->c; }
 
+/* The kernel gradient's chunks: rows [M*c/chunks, M*(c+1)/chunks) for c < chunks. */
+static fnn_int kgrad_chunks(const conv_geom *G) {
+    fnn_int chunks = conv_rows(G) / KGRAD_CHUNK_ROWS;
+    if (chunks > KGRAD_MAX_CHUNKS) chunks = KGRAD_MAX_CHUNKS;
+    return chunks < 1 ? 1 : chunks;
+}
+
 fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry) {
     conv_geom G = conv_geom_read(geometry);
-    return conv_is_pointwise(&G) ? 0 : conv_rows(&G) * conv_depth(&G);
+    return kgrad_chunks(&G) * conv_depth(&G) * G.f;
+}
+
+/* Threads for `work` flops spread over `blocks` blocks. */
+static int conv_threads(double work, fnn_int blocks) {
+    int nt = fastnn_threads_for(work / 16.0);
+    if (nt > MAX_THREADS) nt = MAX_THREADS;
+    return nt > blocks ? (int)(blocks < 1 ? 1 : blocks) : nt;
+}
+
+#ifdef _OPENMP
+static inline int conv_thread_id(void) { return omp_get_thread_num(); }
+#else
+static inline int conv_thread_id(void) { return 0; }
+#endif
+
+/* First error status among nt threads (0 when none). */
+static int first_error(const int *status, int nt) {
+    for (int t = 0; t < nt; t++)
+        if (status[t]) return status[t];
+    return 0;
 }
 
 #define FNN_REAL float
@@ -59,24 +123,14 @@ fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry) {
 #else /* typed part */
 #define real FNN_REAL
 
-typedef struct {
-    conv_geom G;
-    const real *x;  /* image batch */
-    real *col;      /* im2col matrix */
-    const real *dy; /* for the bias sum */
-    real *dbias;
-} FN(conv_job);
-
-/* Rows [first, end) of the im2col matrix. */
-static void FN(im2col_rows)(void *ctx, fnn_int first, fnn_int end) {
-    const FN(conv_job) *J = ctx;
-    const conv_geom *G = &J->G;
+/* Rows [first, end) of the im2col matrix of x into col (row r at col + (r - first) * K). */
+static void FN(im2col_rows)(const conv_geom *G, const real *x, fnn_int first, fnn_int end, real *col) {
     const fnn_int C = G->c, K = conv_depth(G), run = G->kw * C;
     for (fnn_int r = first; r < end; r++) {
         const fnn_int n = r / (G->oh * G->ow), rest = r % (G->oh * G->ow);
         const fnn_int ih0 = (rest / G->ow) * G->sh - G->pt, iw0 = (rest % G->ow) * G->sw - G->pl;
-        const real *image = J->x + n * G->h * G->w * C;
-        real *dst = J->col + r * K;
+        const real *image = x + n * G->h * G->w * C;
+        real *dst = col + (r - first) * K;
         /* with unit dilation along w, a window row inside the image is one contiguous run */
         const int whole_rows = G->dw == 1 && iw0 >= 0 && iw0 + G->kw <= G->w;
         for (fnn_int kh = 0; kh < G->kh; kh++, dst += run) {
@@ -101,16 +155,16 @@ static void FN(im2col_rows)(void *ctx, fnn_int first, fnn_int end) {
     }
 }
 
-/* Images [first, end) of dx: zeroed, then every im2col row of the image added back to the
- * positions it was read from, rows and window positions in increasing order. */
-static void FN(col2im_images)(void *ctx, fnn_int first, fnn_int end) {
-    const FN(conv_job) *J = ctx;
-    const conv_geom *G = &J->G;
+/* Images [first, end) of dx: zeroed, then every im2col row of the image (from dcol, the rows
+ * of image `first` onwards) added back to the positions it was read from, rows and window
+ * positions in increasing order; then multiplied by mask > 0 when there is a mask. */
+FNN_INLINE void FN(col2im_body)(const conv_geom *G, const real *dcol, const real *mask, fnn_int first,
+                                fnn_int end, real *dx) {
     const fnn_int C = G->c, K = conv_depth(G), image_size = G->h * G->w * C;
+    const real *src = dcol;
     for (fnn_int n = first; n < end; n++) {
-        real *image = (real *)J->x + n * image_size;
+        real *image = dx + n * image_size;
         memset(image, 0, (size_t)image_size * sizeof(real));
-        const real *src = J->col + n * G->oh * G->ow * K;
         for (fnn_int oh = 0; oh < G->oh; oh++) {
             for (fnn_int ow = 0; ow < G->ow; ow++, src += K) {
                 const fnn_int ih0 = oh * G->sh - G->pt, iw0 = ow * G->sw - G->pl;
@@ -127,81 +181,340 @@ static void FN(col2im_images)(void *ctx, fnn_int first, fnn_int end) {
                 }
             }
         }
-    }
-}
-
-FNN_BLOCK_VARIANTS(FN(im2col_portable), FN(im2col_avx2), FN(im2col_rows))
-FNN_BLOCK_VARIANTS(FN(col2im_portable), FN(col2im_avx2), FN(col2im_images))
-
-/* Column blocks [first, end) of dbias, each column summed over all rows in order, in double. */
-static void FN(bias_sum_blocks)(void *ctx, fnn_int first, fnn_int end) {
-    const FN(conv_job) *J = ctx;
-    const fnn_int F = J->G.f, M = conv_rows(&J->G);
-    for (fnn_int b = first; b < end; b++) {
-        const fnn_int j0 = b * BIAS_COLUMNS, cols = F - j0 < BIAS_COLUMNS ? F - j0 : BIAS_COLUMNS;
-        double acc[BIAS_COLUMNS];
-        for (fnn_int j = 0; j < cols; j++) acc[j] = 0;
-        for (fnn_int m = 0; m < M; m++) {
-            const real *row = J->dy + m * F + j0;
-            for (fnn_int j = 0; j < cols; j++) acc[j] += row[j];
+        if (mask) {
+            const real *m = mask + n * image_size;
+            for (fnn_int i = 0; i < image_size; i++) image[i] = m[i] > 0 ? image[i] : 0;
         }
-        for (fnn_int j = 0; j < cols; j++) J->dbias[j0 + j] = (real)acc[j];
     }
 }
 
-/* The im2col matrix of x: x itself for a pointwise convolution, else written to scratch. */
-static const real *FN(im2col)(const conv_geom *G, const real *x, real *scratch) {
-    if (conv_is_pointwise(G)) return x;
-    FN(conv_job) J = {.G = *G, .x = x, .col = scratch};
-    const fnn_int rows = conv_rows(G);
-    fastnn_parallel_blocks(rows, fastnn_threads_for((double)rows * conv_depth(G)),
-                           FNN_PICK(FN(im2col_portable), FN(im2col_avx2)), &J);
-    return scratch;
+static void FN(col2im_portable)(const conv_geom *G, const real *dcol, const real *mask, fnn_int first,
+                                fnn_int end, real *dx) {
+    FN(col2im_body)(G, dcol, mask, first, end, dx);
+}
+static FNN_TARGET_AVX2 void FN(col2im_avx2)(const conv_geom *G, const real *dcol, const real *mask,
+                                            fnn_int first, fnn_int end, real *dx) {
+    FN(col2im_body)(G, dcol, mask, first, end, dx);
+}
+
+/* Short K (<= DIRECT_MAX_DEPTH, a few input channels): the kernel gradient and the forward
+ * pass read each row's window straight from the image, with K accumulators (or K kernel
+ * vectors) of one vector of columns in registers while the rows go by; no im2col, no GEMM.
+ * The rows are walked in order with (n, oh, ow) counters. */
+typedef struct {
+    fnn_int n, oh, ow;
+} FN(row_walk);
+
+/* The window of the walk's current row: a pointer p with value k at p[off[k]] when the window
+ * lies inside the image, else NULL and the values (zeros for padding) in border[]. */
+FNN_INLINE const real *FN(window_at)(const conv_geom *G, const real *x, const FN(row_walk) *at, real *border) {
+    const fnn_int ih0 = at->oh * G->sh - G->pt, iw0 = at->ow * G->sw - G->pl, C = G->c;
+    const real *image = x + at->n * G->h * G->w * C;
+    if (ih0 >= 0 && ih0 + (G->kh - 1) * G->dh < G->h && iw0 >= 0 && iw0 + (G->kw - 1) * G->dw < G->w)
+        return image + (ih0 * G->w + iw0) * C;
+    fnn_int p = 0;
+    for (fnn_int kh = 0; kh < G->kh; kh++) {
+        const fnn_int ih = ih0 + kh * G->dh;
+        for (fnn_int kw = 0; kw < G->kw; kw++) {
+            const fnn_int iw = iw0 + kw * G->dw;
+            const int inside = ih >= 0 && ih < G->h && iw >= 0 && iw < G->w;
+            for (fnn_int c = 0; c < C; c++, p++) border[p] = inside ? image[(ih * G->w + iw) * C + c] : 0;
+        }
+    }
+    return NULL;
+}
+
+FNN_INLINE void FN(walk_start)(const conv_geom *G, fnn_int r, FN(row_walk) *at) {
+    at->n = r / (G->oh * G->ow);
+    at->oh = r % (G->oh * G->ow) / G->ow;
+    at->ow = r % G->ow;
+}
+
+FNN_INLINE void FN(walk_next)(const conv_geom *G, FN(row_walk) *at) {
+    if (++at->ow < G->ow) return;
+    at->ow = 0;
+    if (++at->oh < G->oh) return;
+    at->oh = 0;
+    at->n++;
+}
+
+/* off[k]: where window value k lies from the window's origin inside the image. */
+static void FN(window_offsets)(const conv_geom *G, fnn_int *off) {
+    fnn_int p = 0;
+    for (fnn_int kh = 0; kh < G->kh; kh++)
+        for (fnn_int kw = 0; kw < G->kw; kw++)
+            for (fnn_int c = 0; c < G->c; c++) off[p++] = (kh * G->dh * G->w + kw * G->dw) * G->c + c;
+}
+
+/* V is the vector type, L its lanes; columns past the last whole vector are done one by one. */
+#define DIRECT_KERNELS(name, V, VD, L, TARGET)                                                                   \
+    /* part (K x F) := sum over rows [first, end), in order, of window^T . dy row; bias (F doubles,   \
+     * may be NULL) := the sum of the dy rows in order */                                                   \
+    FNN_INLINE TARGET void FN(name##_kgrad_fixed)(const conv_geom *G, const real *x, const real *dy,          \
+                                                  fnn_int first, fnn_int end, real *part, double *bias,      \
+                                                  const int K) {                                             \
+        const fnn_int F = G->f;                                                                              \
+        fnn_int off[DIRECT_MAX_DEPTH];                                                                       \
+        real border[DIRECT_MAX_DEPTH];                                                                       \
+        FN(window_offsets)(G, off);                                                                          \
+        for (fnn_int j = 0; j < F; j += L) {                                                                 \
+            const int whole = j + L <= F;                                                                    \
+            V acc[DIRECT_MAX_DEPTH];                                                                         \
+            VD bias_acc = (VD){0};                                                                           \
+            for (int k = 0; k < K; k++) acc[k] = (V){0};                                                     \
+            FN(row_walk) at;                                                                                 \
+            FN(walk_start)(G, first, &at);                                                                   \
+            for (fnn_int r = first; r < end; r++, FN(walk_next)(G, &at)) {                                   \
+                V d = (V){0};                                                                                \
+                if (whole)                                                                                   \
+                    memcpy(&d, dy + r * F + j, sizeof d);                                                    \
+                else                                                                                         \
+                    for (fnn_int l = 0; l < F - j; l++) d[l] = dy[r * F + j + l];                             \
+                const real *w = FN(window_at)(G, x, &at, border);                                            \
+                if (w)                                                                                       \
+                    for (int k = 0; k < K; k++) acc[k] += w[off[k]] * d;                                     \
+                else                                                                                         \
+                    for (int k = 0; k < K; k++) acc[k] += border[k] * d;                                     \
+                if (bias) bias_acc += __builtin_convertvector(d, VD);                                        \
+            }                                                                                                \
+            for (int k = 0; k < K; k++)                                                                      \
+                for (fnn_int l = 0; l < L && j + l < F; l++) part[k * F + j + l] = acc[k][l];                \
+            if (bias)                                                                                        \
+                for (fnn_int l = 0; l < L && j + l < F; l++) bias[j + l] = bias_acc[l];                      \
+        }                                                                                                    \
+    }                                                                                                        \
+    /* y rows [first, end) := act(window . kernel + bias), each sum from 0 over k in order */               \
+    FNN_INLINE TARGET void FN(name##_forward_fixed)(const conv_geom *G, const real *x, const real *kernel,    \
+                                                    const real *bias, int relu, fnn_int first, fnn_int end,  \
+                                                    real *y, const int K) {                                  \
+        const fnn_int F = G->f;                                                                              \
+        fnn_int off[DIRECT_MAX_DEPTH];                                                                       \
+        real border[DIRECT_MAX_DEPTH];                                                                       \
+        FN(window_offsets)(G, off);                                                                          \
+        for (fnn_int j = 0; j < F; j += L) {                                                                 \
+            const fnn_int cols = F - j < L ? F - j : L;                                                      \
+            V kv[DIRECT_MAX_DEPTH], b = (V){0};                                                              \
+            for (int k = 0; k < K; k++) {                                                                    \
+                kv[k] = (V){0};                                                                              \
+                for (fnn_int l = 0; l < cols; l++) kv[k][l] = kernel[k * F + j + l];                         \
+            }                                                                                                \
+            if (bias)                                                                                        \
+                for (fnn_int l = 0; l < cols; l++) b[l] = bias[j + l];                                       \
+            FN(row_walk) at;                                                                                 \
+            FN(walk_start)(G, first, &at);                                                                   \
+            for (fnn_int r = first; r < end; r++, FN(walk_next)(G, &at)) {                                   \
+                const real *w = FN(window_at)(G, x, &at, border);                                            \
+                V acc = (V){0};                                                                              \
+                if (w)                                                                                       \
+                    for (int k = 0; k < K; k++) acc += w[off[k]] * kv[k];                                    \
+                else                                                                                         \
+                    for (int k = 0; k < K; k++) acc += border[k] * kv[k];                                    \
+                acc += b;                                                                                    \
+                if (relu) {                                                                                  \
+                    __typeof__(acc < acc) negative = acc < 0;                                                \
+                    acc = (V)(~negative & (__typeof__(negative))acc);                                        \
+                }                                                                                            \
+                if (cols == L)                                                                               \
+                    memcpy(y + r * F + j, &acc, sizeof acc);                                                 \
+                else                                                                                         \
+                    for (fnn_int l = 0; l < cols; l++) y[r * F + j + l] = acc[l];                            \
+            }                                                                                                \
+        }                                                                                                    \
+    }                                                                                                        \
+    static TARGET void FN(name##_kgrad)(const conv_geom *G, const real *x, const real *dy, fnn_int first,     \
+                                        fnn_int end, real *part, double *bias) {                             \
+        switch (conv_depth(G)) {                                                                             \
+            DIRECT_CASES(FN(name##_kgrad_fixed)(G, x, dy, first, end, part, bias, K_))                       \
+        }                                                                                                    \
+    }                                                                                                        \
+    static TARGET void FN(name##_forward)(const conv_geom *G, const real *x, const real *kernel,             \
+                                          const real *bias, int relu, fnn_int first, fnn_int end, real *y) { \
+        switch (conv_depth(G)) {                                                                             \
+            DIRECT_CASES(FN(name##_forward_fixed)(G, x, kernel, bias, relu, first, end, y, K_))              \
+        }                                                                                                    \
+    }
+
+typedef real FN(vec_portable) __attribute__((vector_size(16)));
+typedef real FN(vec_avx2) __attribute__((vector_size(32)));
+typedef real FN(vec_avx512) __attribute__((vector_size(64)));
+/* the same lanes in double */
+typedef double FN(dvec_portable) __attribute__((vector_size(16 / sizeof(real) * sizeof(double))));
+typedef double FN(dvec_avx2) __attribute__((vector_size(32 / sizeof(real) * sizeof(double))));
+typedef double FN(dvec_avx512) __attribute__((vector_size(64 / sizeof(real) * sizeof(double))));
+DIRECT_KERNELS(direct_portable, FN(vec_portable), FN(dvec_portable), (fnn_int)(16 / sizeof(real)), )
+DIRECT_KERNELS(direct_avx2, FN(vec_avx2), FN(dvec_avx2), (fnn_int)(32 / sizeof(real)), FNN_TARGET_AVX2)
+DIRECT_KERNELS(direct_avx512, FN(vec_avx512), FN(dvec_avx512), (fnn_int)(64 / sizeof(real)), FNN_TARGET_AVX512)
+
+typedef void (*FN(direct_kgrad_fn))(const conv_geom *, const real *, const real *, fnn_int, fnn_int, real *,
+                                    double *);
+typedef void (*FN(direct_forward_fn))(const conv_geom *, const real *, const real *, const real *, int, fnn_int,
+                                      fnn_int, real *);
+
+static FN(direct_kgrad_fn) FN(pick_direct_kgrad)(void) {
+    if (fnn_cpu()->avx512) return FN(direct_avx512_kgrad);
+    return fnn_use_avx2() ? FN(direct_avx2_kgrad) : FN(direct_portable_kgrad);
+}
+
+static FN(direct_forward_fn) FN(pick_direct_forward)(void) {
+    if (fnn_cpu()->avx512) return FN(direct_avx512_forward);
+    return fnn_use_avx2() ? FN(direct_avx2_forward) : FN(direct_portable_forward);
+}
+
+/* bias[f] := sum of dy rows [first, end) in order, in double. */
+FNN_INLINE void FN(bias_rows_body)(const real *dy, fnn_int F, fnn_int first, fnn_int end, double *bias) {
+    memset(bias, 0, (size_t)F * sizeof(double));
+    for (fnn_int r = first; r < end; r++) {
+        const real *restrict d = dy + r * F;
+        for (fnn_int f = 0; f < F; f++) bias[f] += d[f];
+    }
+}
+
+static void FN(bias_rows_portable)(const real *dy, fnn_int F, fnn_int first, fnn_int end, double *bias) {
+    FN(bias_rows_body)(dy, F, first, end, bias);
+}
+static FNN_TARGET_AVX2 void FN(bias_rows_avx2)(const real *dy, fnn_int F, fnn_int first, fnn_int end,
+                                               double *bias) {
+    FN(bias_rows_body)(dy, F, first, end, bias);
+}
+
+/* Rows per forward block: about BLOCK_BYTES of im2col rows, at least one. */
+static fnn_int FN(block_rows)(fnn_int K) {
+    fnn_int rows = BLOCK_BYTES / (K * (fnn_int)sizeof(real));
+    return rows < 16 ? 16 : rows / 16 * 16;
 }
 
 int FN(fastnn_conv2d)(const fnn_int *geometry, const real *x, const real *kernel, const real *bias,
                       int activation, real *y, real *scratch) {
+    (void)scratch;
     const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G);
-    if (M == 0 || G.f == 0) return 0;
-    const real *col = K ? FN(im2col)(&G, x, scratch) : x;
-    return GEMM(M, G.f, K, col, K, 1, kernel, G.f, 1, y, G.f, bias, activation, NULL, 0);
+    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
+    if (M == 0 || F == 0) return 0;
+    const int direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
+    if (K == 0 || (conv_is_pointwise(&G) && !direct))
+        return GEMM(M, F, K, x, K, 1, kernel, F, 1, y, F, bias, activation, NULL, 0);
+    const fnn_int rows = direct ? DIRECT_BLOCK_ROWS : FN(block_rows)(K), blocks = (M + rows - 1) / rows;
+    const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, blocks);
+    real *buffers = direct ? NULL : malloc(sizeof(real) * (size_t)(nt * rows * K));
+    int status[MAX_THREADS] = {0};
+    if (!direct && !buffers) return -1;
+    FN(direct_forward_fn) direct_forward = FN(pick_direct_forward)();
+    const int relu = activation == FASTNN_ACT_RELU;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
+        real *col = direct ? NULL : buffers + (size_t)t * rows * K;
+        for (fnn_int b = blocks * t / team; b < blocks * (t + 1) / team && !status[t]; b++) {
+            const fnn_int first = b * rows, end = first + rows < M ? first + rows : M;
+            if (direct) {
+                direct_forward(&G, x, kernel, bias, relu, first, end, y);
+                continue;
+            }
+            FN(im2col_rows)(&G, x, first, end, col);
+            status[t] = GEMM(end - first, F, K, col, K, 1, kernel, F, 1, y + first * F, F, bias, activation, NULL, 0);
+        }
+    }
+    free(buffers);
+    return first_error(status, nt);
 }
 
-int FN(fastnn_conv2d_input_grad)(const fnn_int *geometry, const real *dy, const real *kernel, real *dx,
-                                 real *scratch) {
+int FN(fastnn_conv2d_input_grad)(const fnn_int *geometry, const real *dy, const real *kernel, const real *mask,
+                                 real *dx, real *scratch) {
+    (void)scratch;
     const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G);
+    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
     if (K == 0 || G.n * G.h * G.w == 0) return 0;
-    if (M == 0 || G.f == 0) {
+    if (M == 0 || F == 0) {
         memset(dx, 0, (size_t)(G.n * G.h * G.w * G.c) * sizeof(real));
         return 0;
     }
-    if (conv_is_pointwise(&G)) return GEMM(M, K, G.f, dy, G.f, 1, kernel, 1, G.f, dx, K, NULL, 0, NULL, 0);
-    int status = GEMM(M, K, G.f, dy, G.f, 1, kernel, 1, G.f, scratch, K, NULL, 0, NULL, 0);
-    if (status != 0) return status;
-    FN(conv_job) J = {.G = G, .x = dx, .col = scratch};
-    fastnn_parallel_blocks(G.n, fastnn_threads_for((double)M * K),
-                           FNN_PICK(FN(col2im_portable), FN(col2im_avx2)), &J);
-    return 0;
+    if (conv_is_pointwise(&G)) return GEMM(M, K, F, dy, F, 1, kernel, 1, F, dx, K, NULL, 0, mask, K);
+    const fnn_int image_rows = G.oh * G.ow;
+    fnn_int images = BLOCK_BYTES / (image_rows * K * (fnn_int)sizeof(real));
+    if (images < 1) images = 1;
+    const fnn_int blocks = (G.n + images - 1) / images;
+    const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, blocks);
+    real *buffers = malloc(sizeof(real) * (size_t)(nt * images * image_rows * K));
+    int status[MAX_THREADS] = {0};
+    if (!buffers) {
+        free(buffers);
+        return -1;
+    }
+    void (*col2im)(const conv_geom *, const real *, const real *, fnn_int, fnn_int, real *) =
+        FNN_PICK(FN(col2im_portable), FN(col2im_avx2));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
+        real *dcol = buffers + (size_t)t * images * image_rows * K;
+        for (fnn_int b = blocks * t / team; b < blocks * (t + 1) / team && !status[t]; b++) {
+            const fnn_int first = b * images, end = first + images < G.n ? first + images : G.n;
+            status[t] = GEMM((end - first) * image_rows, K, F, dy + first * image_rows * F, F, 1, kernel, 1, F, dcol,
+                             K, NULL, 0, NULL, 0);
+            if (!status[t]) col2im(&G, dcol, mask, first, end, dx);
+        }
+    }
+    free(buffers);
+    return first_error(status, nt);
 }
 
 int FN(fastnn_conv2d_kernel_grad)(const fnn_int *geometry, const real *x, const real *dy, real *dkernel,
                                   real *dbias, real *scratch) {
     const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G);
-    if (dbias && G.f) {
-        FN(conv_job) J = {.G = G, .dy = dy, .dbias = dbias};
-        const fnn_int blocks = (G.f + BIAS_COLUMNS - 1) / BIAS_COLUMNS;
-        fastnn_parallel_blocks(blocks, fastnn_threads_for((double)M * G.f), FN(bias_sum_blocks), &J);
-    }
-    if (K == 0 || G.f == 0) return 0;
+    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
+    if (F == 0) return 0;
     if (M == 0) {
-        memset(dkernel, 0, (size_t)(K * G.f) * sizeof(real));
+        memset(dkernel, 0, (size_t)(K * F) * sizeof(real));
+        if (dbias) memset(dbias, 0, (size_t)F * sizeof(real));
         return 0;
     }
-    const real *col = FN(im2col)(&G, x, scratch);
-    return GEMM(K, G.f, M, col, 1, K, dy, G.f, 1, dkernel, G.f, NULL, 0, NULL, 0);
+    const fnn_int chunks = kgrad_chunks(&G), most_rows = (M + chunks - 1) / chunks;
+    const int pointwise = conv_is_pointwise(&G), direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
+    const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, chunks);
+    const size_t col_elems = pointwise || direct ? 0 : (size_t)(most_rows * K);
+    double *bias_parts = malloc(sizeof(double) * (size_t)(chunks * F) + sizeof(real) * (size_t)nt * col_elems);
+    int status[MAX_THREADS] = {0};
+    if (!bias_parts) return -1;
+    real *cols = (real *)(bias_parts + chunks * F);
+    FN(direct_kgrad_fn) direct_kgrad = FN(pick_direct_kgrad)();
+    void (*bias_rows)(const real *, fnn_int, fnn_int, fnn_int, double *) =
+        FNN_PICK(FN(bias_rows_portable), FN(bias_rows_avx2));
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
+        real *col = cols + (size_t)t * col_elems;
+        for (fnn_int c = chunks * t / team; c < chunks * (t + 1) / team && !status[t]; c++) {
+            const fnn_int first = M * c / chunks, end = M * (c + 1) / chunks;
+            real *part = scratch + c * K * F;
+            double *bias = dbias ? bias_parts + c * F : NULL;
+            const real *a = x + first * K;
+            if (direct) {
+                direct_kgrad(&G, x, dy, first, end, part, bias);
+                continue;
+            }
+            if (!pointwise) {
+                FN(im2col_rows)(&G, x, first, end, col);
+                a = col;
+            }
+            status[t] = GEMM(K, F, end - first, a, 1, K, dy + first * F, F, 1, part, F, NULL, 0, NULL, 0);
+            if (bias) bias_rows(dy, F, first, end, bias);
+        }
+#pragma omp barrier
+        /* the chunks in order, element by element */
+        const fnn_int elems = K * F;
+        for (fnn_int e = elems * t / team; e < elems * (t + 1) / team; e++) {
+            real sum = scratch[e];
+            for (fnn_int c = 1; c < chunks; c++) sum += scratch[c * elems + e];
+            dkernel[e] = sum;
+        }
+        if (dbias)
+            for (fnn_int f = F * t / team; f < F * (t + 1) / team; f++) {
+                double sum = 0;
+                for (fnn_int c = 0; c < chunks; c++) sum += bias_parts[c * F + f];
+                dbias[f] = (real)sum;
+            }
+    }
+    const int error = first_error(status, nt);
+    free(bias_parts);
+    return error;
 }
 
 #undef real

@@ -19,7 +19,8 @@ int fastnn_openmp_enabled(void);
 void fastnn_set_num_threads(int n);
 int fastnn_get_num_threads(void);
 /* Threads worth starting for `work` units (~flops or elements): 1 when too
- * small to pay, and always 1 in a process forked after threads ran. */
+ * small to pay, inside an active parallel region, and always in a process forked
+ * after threads ran. */
 int fastnn_threads_for(double work);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
@@ -202,19 +203,21 @@ enum {
     FASTNN_CONV_PAD_TOP, FASTNN_CONV_PAD_LEFT, FASTNN_CONV_GEOMETRY
 };
 
-/* Elements of scratch the three conv2d kernels need (0: none, scratch may be NULL). */
+/* Elements of scratch the three conv2d kernels need (0: none, scratch may be NULL); only the
+ * kernel gradient uses it (its partial sums), which depends on the geometry alone. */
 fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry);
 /* y[n,oh,ow,f] := act(sum_{kh,kw,c} x[n, ih, iw, c] * kernel[kh,kw,c,f] + bias[f]); bias may be
  * NULL, act as in fastnn_sgemm. Each y element is summed in an order that depends only on
  * KH*KW*C. Returns 0, or -1 when out of memory. */
 int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch);
 int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch);
-/* dx := d(sum y * dy)/dx of the convolution without activation: dy (N, OH, OW, F) -> dx (N, H, W, C). */
-int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx, float *scratch);
-int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx, double *scratch);
-/* dkernel[kh,kw,c,f] := sum_{n,oh,ow} x[n, ih, iw, c] * dy[n,oh,ow,f], summed over n, oh, ow in
- * an order fixed by N*OH*OW; dbias[f] := sum_{n,oh,ow} dy[n,oh,ow,f] in row-major order, in
- * double (dbias may be NULL). */
+/* dx := d(sum y * dy)/dx of the convolution without activation: dy (N, OH, OW, F) -> dx (N, H, W, C),
+ * then dx := mask > 0 ? dx : 0 when mask (N, H, W, C) is not NULL (relu's gradient folded in). */
+int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, const float *mask, float *dx, float *scratch);
+int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, const double *mask, double *dx, double *scratch);
+/* dkernel[kh,kw,c,f] := sum_{n,oh,ow} x[n, ih, iw, c] * dy[n,oh,ow,f] and dbias[f] := sum_{n,oh,ow}
+ * dy[n,oh,ow,f] (dbias may be NULL): the rows (n, oh, ow) are cut in chunks fixed by the geometry,
+ * each chunk summed in row order (dbias in double), then the chunks in order. */
 int fastnn_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias, float *scratch);
 int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias, double *scratch);
 
@@ -223,15 +226,17 @@ int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, cons
 void fastnn_max_pool2d_f32(const fnn_int *geometry, const float *x, float *y);
 void fastnn_max_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
 /* dx := 0, then dy[n,oh,ow,c] added at the window position max_pool2d took, the FIRST maximum
- * in row-major window order when several are equal. */
-void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dx);
-void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dx);
+ * in row-major window order when several are equal; then dx := mask > 0 ? dx : 0 when mask
+ * (the shape of x) is not NULL. */
+void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, const float *mask, float *dx);
+void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, const double *mask, double *dx);
 /* y[n,oh,ow,c] := (sum of x over the window's positions inside the image, in row-major window
  * order) / (their count). */
 void fastnn_avg_pool2d_f32(const fnn_int *geometry, const float *x, float *y);
 void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
-/* dx := 0, then dy[n,oh,ow,c] / count added at each of that window's positions inside the image. */
-void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, float *dx);
-void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, double *dx);
+/* dx := 0, then dy[n,oh,ow,c] / count added at each of that window's positions inside the image;
+ * then masked as by max_pool2d_grad. */
+void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx);
+void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx);
 
 #endif

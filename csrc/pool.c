@@ -2,7 +2,8 @@
  *
  * Forward passes split the output rows (n, oh) among the threads; gradients split the
  * images, each thread zeroing and then scattering into its own images, windows in
- * row-major order, so every sum is made in the same order at any thread count.
+ * row-major order, so every sum is made in the same order at any thread count; a gradient
+ * may then be masked by a relu's output (relu's gradient folded in).
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
@@ -48,7 +49,7 @@ static inline void pool_window(const pool_geom *G, fnn_int oh, fnn_int ow, fnn_i
 
 typedef struct {
     pool_geom G;
-    const real *x, *dy;
+    const real *x, *dy, *mask;
     real *out;
 } FN(pool_job);
 
@@ -101,42 +102,106 @@ FNN_INLINE void FN(avg_pool_rows_body)(void *ctx, fnn_int first, fnn_int end) {
     }
 }
 
+/* dx := mask > 0 ? dx : 0 over one image, when there is a mask. */
+FNN_INLINE void FN(pool_mask)(const real *mask, real *dx, fnn_int size) {
+    if (mask)
+        for (fnn_int i = 0; i < size; i++) dx[i] = mask[i] > 0 ? dx[i] : 0;
+}
+
+/* Windows that may overlap: each dy added at its window's argmax, found by tracking. */
+FNN_INLINE void FN(max_pool_grad_scatter)(const pool_geom *G, const real *image, const real *dy_image,
+                                           real *dx) {
+    const fnn_int C = G->c;
+    real best[POOL_CHANNELS];
+    fnn_int where[POOL_CHANNELS];
+    for (fnn_int oh = 0; oh < G->oh; oh++) {
+        for (fnn_int ow = 0; ow < G->ow; ow++) {
+            const real *dy = dy_image + (oh * G->ow + ow) * C;
+            fnn_int h0, h1, w0, w1;
+            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+            for (fnn_int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
+                const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
+                const fnn_int start = (h0 * G->w + w0) * C + c0;
+                for (fnn_int c = 0; c < cols; c++) {
+                    best[c] = image[start + c];
+                    where[c] = start + c;
+                }
+                for (fnn_int ih = h0; ih < h1; ih++) {
+                    for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                        const fnn_int at = (ih * G->w + iw) * C + c0;
+                        for (fnn_int c = 0; c < cols; c++) {
+                            const int take = FN(pool_takes)(image[at + c], best[c]);
+                            best[c] = take ? image[at + c] : best[c];
+                            where[c] = take ? at + c : where[c];
+                        }
+                    }
+                }
+                for (fnn_int c = 0; c < cols; c++) dx[where[c]] += dy[c0 + c];
+            }
+        }
+    }
+}
+
+/* Windows that do not overlap: each position is written once, dy at the window's first
+ * maximum (the first position equal to the maximum, or the first NaN), 0 elsewhere. */
+FNN_INLINE void FN(max_pool_grad_disjoint)(const pool_geom *G, const real *image, const real *dy_image,
+                                            real *dx) {
+    const fnn_int C = G->c;
+    real best[POOL_CHANNELS];
+    int taken[POOL_CHANNELS];
+    for (fnn_int oh = 0; oh < G->oh; oh++) {
+        for (fnn_int ow = 0; ow < G->ow; ow++) {
+            const real *restrict dy = dy_image + (oh * G->ow + ow) * C;
+            fnn_int h0, h1, w0, w1;
+            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+            for (fnn_int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
+                const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
+                const real *restrict first = image + (h0 * G->w + w0) * C + c0;
+                for (fnn_int c = 0; c < cols; c++) {
+                    best[c] = first[c];
+                    taken[c] = 0;
+                }
+                for (fnn_int ih = h0; ih < h1; ih++) {
+                    for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                        const real *restrict s = image + (ih * G->w + iw) * C + c0;
+                        for (fnn_int c = 0; c < cols; c++) best[c] = FN(pool_takes)(s[c], best[c]) ? s[c] : best[c];
+                    }
+                }
+                for (fnn_int ih = h0; ih < h1; ih++) {
+                    for (fnn_int iw = w0; iw < w1; iw++) {
+                        const fnn_int at = (ih * G->w + iw) * C + c0;
+                        const real *restrict s = image + at;
+                        real *restrict d = dx + at;
+                        for (fnn_int c = 0; c < cols; c++) {
+                            const int hit = (taken[c] == 0) & ((s[c] == best[c]) | ((s[c] != s[c]) & (best[c] != best[c])));
+                            d[c] = hit ? dy[c0 + c] : 0;
+                            taken[c] |= hit;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 FNN_INLINE void FN(max_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int end) {
     const FN(pool_job) *J = ctx;
     const pool_geom *G = &J->G;
     const fnn_int C = G->c, image_size = G->h * G->w * C;
-    real best[POOL_CHANNELS];
-    fnn_int where[POOL_CHANNELS];
+    const int disjoint = G->sh >= G->ph && G->sw >= G->pw;
+    /* windows that tile the image exactly write every position */
+    const int tiled = G->sh == G->ph && G->sw == G->pw && G->pt == 0 && G->pl == 0 && G->oh * G->ph == G->h &&
+                      G->ow * G->pw == G->w;
     for (fnn_int n = first; n < end; n++) {
         const real *image = J->x + n * image_size;
+        const real *dy = J->dy + n * G->oh * G->ow * C;
         real *dx = J->out + n * image_size;
-        memset(dx, 0, (size_t)image_size * sizeof(real));
-        for (fnn_int oh = 0; oh < G->oh; oh++) {
-            for (fnn_int ow = 0; ow < G->ow; ow++) {
-                const real *dy = J->dy + ((n * G->oh + oh) * G->ow + ow) * C;
-                fnn_int h0, h1, w0, w1;
-                pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
-                for (fnn_int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
-                    const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
-                    const fnn_int start = (h0 * G->w + w0) * C + c0;
-                    for (fnn_int c = 0; c < cols; c++) {
-                        best[c] = image[start + c];
-                        where[c] = start + c;
-                    }
-                    for (fnn_int ih = h0; ih < h1; ih++) {
-                        for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
-                            const fnn_int at = (ih * G->w + iw) * C + c0;
-                            for (fnn_int c = 0; c < cols; c++) {
-                                const int take = FN(pool_takes)(image[at + c], best[c]);
-                                best[c] = take ? image[at + c] : best[c];
-                                where[c] = take ? at + c : where[c];
-                            }
-                        }
-                    }
-                    for (fnn_int c = 0; c < cols; c++) dx[where[c]] += dy[c0 + c];
-                }
-            }
-        }
+        if (!tiled) memset(dx, 0, (size_t)image_size * sizeof(real));
+        if (disjoint)
+            FN(max_pool_grad_disjoint)(G, image, dy, dx);
+        else
+            FN(max_pool_grad_scatter)(G, image, dy, dx);
+        FN(pool_mask)(J->mask ? J->mask + n * image_size : NULL, dx, image_size);
     }
 }
 
@@ -161,6 +226,7 @@ FNN_INLINE void FN(avg_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int 
                 }
             }
         }
+        FN(pool_mask)(J->mask ? J->mask + n * image_size : NULL, dx, image_size);
     }
 }
 
@@ -178,9 +244,9 @@ static void FN(pool_forward)(const fnn_int *geometry, const real *x, real *y, fa
     fastnn_parallel_blocks(rows, fastnn_threads_for((double)rows * G->ow * G->c * G->ph * G->pw), fn, &J);
 }
 
-static void FN(pool_backward)(const fnn_int *geometry, const real *x, const real *dy, real *dx,
+static void FN(pool_backward)(const fnn_int *geometry, const real *x, const real *dy, const real *mask, real *dx,
                               fastnn_block_fn fn) {
-    FN(pool_job) J = {.G = pool_geom_read(geometry), .x = x, .dy = dy, .out = dx};
+    FN(pool_job) J = {.G = pool_geom_read(geometry), .x = x, .dy = dy, .mask = mask, .out = dx};
     const pool_geom *G = &J.G;
     if (G->c == 0 || G->h == 0 || G->w == 0) return;
     fastnn_parallel_blocks(G->n, fastnn_threads_for((double)G->n * G->oh * G->ow * G->c * G->ph * G->pw),
@@ -195,12 +261,13 @@ void FN(fastnn_avg_pool2d)(const fnn_int *geometry, const real *x, real *y) {
     FN(pool_forward)(geometry, x, y, FNN_PICK(FN(avg_pool_portable), FN(avg_pool_avx2)));
 }
 
-void FN(fastnn_max_pool2d_grad)(const fnn_int *geometry, const real *x, const real *dy, real *dx) {
-    FN(pool_backward)(geometry, x, dy, dx, FNN_PICK(FN(max_pool_grad_portable), FN(max_pool_grad_avx2)));
+void FN(fastnn_max_pool2d_grad)(const fnn_int *geometry, const real *x, const real *dy, const real *mask,
+                                 real *dx) {
+    FN(pool_backward)(geometry, x, dy, mask, dx, FNN_PICK(FN(max_pool_grad_portable), FN(max_pool_grad_avx2)));
 }
 
-void FN(fastnn_avg_pool2d_grad)(const fnn_int *geometry, const real *dy, real *dx) {
-    FN(pool_backward)(geometry, NULL, dy, dx, FNN_PICK(FN(avg_pool_grad_portable), FN(avg_pool_grad_avx2)));
+void FN(fastnn_avg_pool2d_grad)(const fnn_int *geometry, const real *dy, const real *mask, real *dx) {
+    FN(pool_backward)(geometry, NULL, dy, mask, dx, FNN_PICK(FN(avg_pool_grad_portable), FN(avg_pool_grad_avx2)));
 }
 
 #undef real

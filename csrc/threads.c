@@ -35,6 +35,9 @@ int fastnn_get_num_threads(void) { return fastnn_openmp_enabled() ? num_threads 
 
 int fastnn_threads_for(double work) {
     if (forked_child || !fastnn_openmp_enabled()) return 1;
+#ifdef _OPENMP
+    if (omp_in_parallel()) return 1; /* a kernel called by one thread of a parallel region */
+#endif
     int useful = (int)(work / FASTNN_MIN_WORK_PER_THREAD);
     if (useful < 1) return 1;
     return useful < num_threads ? useful : num_threads;

@@ -216,3 +216,21 @@ def test_the_book_convnet_learns_a_small_problem():
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=64, epochs=3, verbose=0)
     assert history.history["accuracy"][-1] > 0.95
+
+
+# ---- step plans ---------------------------------------------------------------------------------
+def test_convnet_steps_replay_with_relu_gradients_folded_into_pool_and_conv_gradients():
+    set_random_seed(0)
+    model = models.Sequential([
+        layers.Conv2D(4, 3, activation="relu", input_shape=(12, 12, 1)), layers.MaxPooling2D(2),
+        layers.Conv2D(6, 3, activation="relu"), layers.Conv2D(6, 1, activation="relu"),
+        layers.AveragePooling2D(2), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 12, 12, 1)).astype(np.float32), rng.integers(0, 3, 40)
+    model.fit(x, y, batch_size=20, epochs=2, verbose=0)
+    plan = next(iter(model.train_function.plans.plans.values()))
+    assert plan.state == "replay", plan.reason
+    kinds = plan.tape.kinds()
+    assert "relu_grad" not in kinds
+    assert {"conv2d", "conv2d_input_grad", "conv2d_kernel_grad", "max_pool2d_grad", "avg_pool2d_grad"} <= set(kinds)

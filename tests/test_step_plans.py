@@ -37,7 +37,28 @@ MODELS = {
                     "categorical_crossentropy"),
     "linear-softmax-output": (lambda: [layers.Dense(CLASSES, activation="linear"), layers.Activation("softmax")],
                               "sparse_categorical_crossentropy"),
+    # the book's MNIST convnet at a small size
+    "convnet": (lambda: [layers.Conv2D(8, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+                         layers.Conv2D(16, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+                         layers.Conv2D(16, (3, 3), activation="relu"), layers.Flatten(), layers.Dropout(0.3),
+                         layers.Dense(16, activation="relu"), layers.Dense(CLASSES, activation="softmax")],
+                "categorical_crossentropy"),
+    "convnet-same-strided-average": (lambda: [
+        layers.Conv2D(6, 3, strides=2, padding="same", activation="relu"),
+        layers.AveragePooling2D(2, strides=1, padding="same"),
+        layers.Conv2D(8, (3, 2), padding="same", activation="tanh"), layers.Dropout(0.25),
+        layers.GlobalAveragePooling2D(), layers.Dense(CLASSES, activation="softmax")],
+        "sparse_categorical_crossentropy"),
+    "convnet-dilated-overlapping-pools": (lambda: [
+        layers.Conv2D(4, 2, dilation_rate=2, activation="relu"),
+        layers.MaxPooling2D(3, strides=2, padding="same"),
+        layers.Conv2D(6, 1, activation="relu"), layers.Conv2D(6, 2, activation="relu"),
+        layers.GlobalMaxPooling2D(), layers.Dense(CLASSES, activation="softmax")],
+        "sparse_categorical_crossentropy"),
 }
+# the shape of one sample for models that do not take FEATURES values
+SAMPLE_SHAPES = {"flatten": (3, 4), "convnet": (20, 20, 1), "convnet-same-strided-average": (10, 9, 3),
+                 "convnet-dilated-overlapping-pools": (11, 10, 2)}
 OPTIMIZERS = {
     "rmsprop": lambda: optimizers.RMSprop(),
     "sgd-nesterov": lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
@@ -46,9 +67,9 @@ OPTIMIZERS = {
 }
 
 
-def _data(loss, flatten=False):
+def _data(loss, sample_shape=(FEATURES,)):
     rng = np.random.default_rng(7)
-    x = rng.standard_normal((SAMPLES, 3, 4) if flatten else (SAMPLES, FEATURES)).astype(np.float32)
+    x = rng.standard_normal((SAMPLES,) + sample_shape).astype(np.float32)
     labels = (np.abs(x.reshape(SAMPLES, -1)).argmax(axis=1) % CLASSES).astype(np.int64)
     if loss == "categorical_crossentropy":
         return x, to_categorical(labels, CLASSES)
@@ -61,7 +82,7 @@ def _data(loss, flatten=False):
 
 def _trained(model_name, optimizer_name, run_eagerly, batch_size, epochs=3):
     make_layers, loss = MODELS[model_name]
-    x, y = _data(loss, flatten=model_name == "flatten")
+    x, y = _data(loss, SAMPLE_SHAPES.get(model_name, (FEATURES,)))
     set_random_seed(11)
     model = models.Sequential(make_layers())
     model.compile(optimizer=OPTIMIZERS[optimizer_name](), loss=loss, metrics=["accuracy"], run_eagerly=run_eagerly)

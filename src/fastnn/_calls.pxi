@@ -77,6 +77,22 @@ cdef extern from "fastnn.h":
         FASTNN_MAP_SILU_GRAD
         FASTNN_MAP_HARD_SIGMOID_GRAD
 
+cdef extern from "fastnn.h" nogil:
+    int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)
+    int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch)
+    int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, const float *mask, float *dx, float *scratch)
+    int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, const double *mask, double *dx, double *scratch)
+    int fastnn_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias, float *scratch)
+    int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias, double *scratch)
+    void fastnn_max_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
+    void fastnn_max_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
+    void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, const float *mask, float *dx)
+    void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, const double *mask, double *dx)
+    void fastnn_avg_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
+    void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
+    void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx)
+    void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx)
+
 cdef enum KernelId:
     K_GEMM
     K_ADD
@@ -91,9 +107,18 @@ cdef enum KernelId:
     K_MAP2
     K_DROPOUT
     K_HOST
+    K_CONV2D
+    K_CONV2D_INPUT_GRAD
+    K_CONV2D_KERNEL_GRAD
+    K_MAX_POOL2D
+    K_AVG_POOL2D
+    K_MAX_POOL2D_GRAD
+    K_AVG_POOL2D_GRAD
 
 # p: operand pointers; i: sizes and row strides; k: scalars; shape/st: n-d layouts
 # (st[j] are the element strides of the j-th n-d operand); reduce: sum_to_shape's axes.
+# Convolution and pooling calls keep their geometry (FASTNN_CONV_*) in shape, a gradient's
+# relu mask in p[2] and its output in p[3].
 ctypedef struct KernelCall:
     int kernel
     int f32
@@ -179,6 +204,44 @@ cdef int _execute(const KernelCall *c) noexcept nogil:
         else:
             fastnn_dropout_f64(i[0], <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], c.k[0],
                                <unsigned long long*>c.p[3])
+    elif c.kernel == K_CONV2D:
+        if c.f32:
+            return fastnn_conv2d_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2], c.op, <float*>c.p[3],
+                                     <float*>c.p[4])
+        return fastnn_conv2d_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], c.op, <double*>c.p[3],
+                                 <double*>c.p[4])
+    elif c.kernel == K_CONV2D_INPUT_GRAD:
+        if c.f32:
+            return fastnn_conv2d_input_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2],
+                                                <float*>c.p[3], <float*>c.p[4])
+        return fastnn_conv2d_input_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2],
+                                            <double*>c.p[3], <double*>c.p[4])
+    elif c.kernel == K_CONV2D_KERNEL_GRAD:
+        if c.f32:
+            return fastnn_conv2d_kernel_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2],
+                                                 <float*>c.p[3], <float*>c.p[4])
+        return fastnn_conv2d_kernel_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2],
+                                             <double*>c.p[3], <double*>c.p[4])
+    elif c.kernel == K_MAX_POOL2D:
+        if c.f32:
+            fastnn_max_pool2d_f32(c.shape, <float*>c.p[0], <float*>c.p[3])
+        else:
+            fastnn_max_pool2d_f64(c.shape, <double*>c.p[0], <double*>c.p[3])
+    elif c.kernel == K_AVG_POOL2D:
+        if c.f32:
+            fastnn_avg_pool2d_f32(c.shape, <float*>c.p[0], <float*>c.p[3])
+        else:
+            fastnn_avg_pool2d_f64(c.shape, <double*>c.p[0], <double*>c.p[3])
+    elif c.kernel == K_MAX_POOL2D_GRAD:
+        if c.f32:
+            fastnn_max_pool2d_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2], <float*>c.p[3])
+        else:
+            fastnn_max_pool2d_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], <double*>c.p[3])
+    elif c.kernel == K_AVG_POOL2D_GRAD:
+        if c.f32:
+            fastnn_avg_pool2d_grad_f32(c.shape, <float*>c.p[1], <float*>c.p[2], <float*>c.p[3])
+        else:
+            fastnn_avg_pool2d_grad_f64(c.shape, <double*>c.p[1], <double*>c.p[2], <double*>c.p[3])
     return 0
 
 
@@ -325,23 +388,42 @@ cdef class Tape:
             return None
         return (<size_t>c.p[2], c.i[0], c.i[1])
 
-    def fold_relu_grad(self, Py_ssize_t gemm, Py_ssize_t relu_grad):
-        """Makes GEMM call `gemm` apply relu_grad call `relu_grad`'s mask and write its output,
-        then drops the relu_grad call. The caller checks that nothing else reads the GEMM's C."""
-        cdef KernelCall *g = &self.calls[gemm]
+    def maskable_output(self, Py_ssize_t j):
+        """(output address, elements) of call j when it can take relu_grad's mask as its epilogue:
+        a GEMM as gemm_output says, or a convolution's or pooling's input gradient without a mask."""
+        cdef KernelCall *c = &self.calls[j]
+        if c.kernel == K_GEMM:
+            output = self.gemm_output(j)
+            return None if output is None else (output[0], output[1] * output[2])
+        if c.kernel in (K_CONV2D_INPUT_GRAD, K_MAX_POOL2D_GRAD, K_AVG_POOL2D_GRAD) and c.p[2] == NULL:
+            return (<size_t>c.p[3], c.shape[0] * c.shape[1] * c.shape[2] * c.shape[3])
+        return None
+
+    def fold_relu_grad(self, Py_ssize_t producer, Py_ssize_t relu_grad):
+        """Makes call `producer` (see maskable_output) apply relu_grad call `relu_grad`'s mask and
+        write its output, then drops the relu_grad call. The caller checks that nothing else reads
+        the producer's output."""
+        cdef KernelCall *g = &self.calls[producer]
         cdef KernelCall *r = &self.calls[relu_grad]
-        g.p[4] = r.p[1]
-        g.i[8] = g.i[1]
-        g.p[2] = r.p[2]
-        self.writes[gemm] = self.writes[relu_grad]
-        self.reads[gemm] = self.reads[gemm] + [e for e in self.reads[relu_grad][1:]]
+        if g.kernel == K_GEMM:
+            g.p[4] = r.p[1]
+            g.i[8] = g.i[1]
+            g.p[2] = r.p[2]
+        else:
+            g.p[2] = r.p[1]
+            g.p[3] = r.p[2]
+        self.writes[producer] = self.writes[relu_grad][:1] + self.writes[producer][1:]
+        self.reads[producer] = self.reads[producer] + [e for e in self.reads[relu_grad][1:]]
         self.remove(relu_grad)
 
 
 _KERNEL_NAMES = {K_GEMM: "gemm", K_ADD: "add", K_RELU: "relu", K_RELU_GRAD: "relu_grad",
                  K_SUM_TO_SHAPE: "sum_to_shape", K_SOFTMAX: "softmax", K_SOFTMAX_GRAD: "softmax_grad",
                  K_XENT: "softmax_cross_entropy", K_XENT_GRAD: "softmax_cross_entropy_grad",
-                 K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host"}
+                 K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host", K_CONV2D: "conv2d",
+                 K_CONV2D_INPUT_GRAD: "conv2d_input_grad", K_CONV2D_KERNEL_GRAD: "conv2d_kernel_grad",
+                 K_MAX_POOL2D: "max_pool2d", K_AVG_POOL2D: "avg_pool2d", K_MAX_POOL2D_GRAD: "max_pool2d_grad",
+                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad"}
 
 cdef Tape _tape = None
 cdef unsigned long _tape_thread = 0

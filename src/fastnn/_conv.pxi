@@ -7,30 +7,21 @@ from fastnn._windows import check_grad, conv_args, image, image_shape, output_sh
 cdef extern from "fastnn.h" nogil:
     enum: FASTNN_CONV_GEOMETRY
     fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry)
-    int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)
-    int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch)
-    int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx, float *scratch)
-    int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx, double *scratch)
-    int fastnn_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias, float *scratch)
-    int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias, double *scratch)
-    void fastnn_max_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
-    void fastnn_max_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
-    void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dx)
-    void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dx)
-    void fastnn_avg_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
-    void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
-    void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, float *dx)
-    void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, double *dx)
 
-# The im2col matrix is rebuilt on every call: each thread keeps one buffer and reuses it, so
-# a training step does not fault in fresh pages for it. Larger buffers are not kept.
+# The kernel gradient's partial sums: each thread keeps one buffer and reuses it, so a training
+# step does not fault in fresh pages for it. Larger buffers are not kept. A recorded call holds
+# the buffer it used, so its pointer stays valid when the thread's buffer is replaced.
 _SCRATCH_KEEP_BYTES = 64 << 20
 _scratch_local = threading.local()
 
 
-def _scratch(cnp.ndarray geom, dtype):
+def _scratch(tuple geom, dtype):
     """A buffer of the elements conv2d's kernels need for geom (None when they need none)."""
-    cdef fnn_int n = fastnn_conv2d_scratch_size(<fnn_int *> cnp.PyArray_DATA(geom))
+    cdef fnn_int g[FASTNN_CONV_GEOMETRY]
+    cdef int j
+    for j in range(FASTNN_CONV_GEOMETRY):
+        g[j] = geom[j]
+    cdef fnn_int n = fastnn_conv2d_scratch_size(g)
     if n == 0:
         return None
     nbytes = n * dtype.itemsize
@@ -43,14 +34,11 @@ def _scratch(cnp.ndarray geom, dtype):
     return buffer[:nbytes].view(dtype)
 
 
-def _geometry_array(geom):
-    return np.array(geom, dtype=np.intp)
-
-
 def _c_array(a):
     """a itself when the kernels can read it as it is (C-contiguous, aligned, native), else a copy."""
     if a.flags.c_contiguous and a.flags.aligned and a.dtype.isnative:
         return a
+    _unreplayable("an image or kernel was copied to make it contiguous")
     return np.array(a, dtype=a.dtype.newbyteorder("="), order="C")
 
 
@@ -63,12 +51,28 @@ def _target(out, shape, dtype, inputs):
     return out, np.empty(shape, dtype)
 
 
-cdef inline fnn_int *_geom_ptr(cnp.ndarray geom):
-    return <fnn_int *> cnp.PyArray_DATA(geom)
-
-
 cdef inline void *_ptr(object a):
     return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray> a)
+
+
+cdef int _window_call(int kernel, tuple geom, object dtype_source, int op, object p0, object p1, object p2,
+                      object p3, object p4, tuple reads, tuple writes) except -1:
+    """Runs (and records) one convolution or pooling call: geometry in shape, operands in p."""
+    cdef KernelCall call
+    cdef int j
+    call.kernel = kernel
+    call.f32 = _is_f32(<cnp.ndarray> dtype_source)
+    call.op = op
+    call.nd = 0
+    for j in range(FASTNN_CONV_GEOMETRY):
+        call.shape[j] = geom[j]
+    call.p[0] = _ptr(p0)
+    call.p[1] = _ptr(p1)
+    call.p[2] = _ptr(p2)
+    call.p[3] = _ptr(p3)
+    call.p[4] = _ptr(p4)
+    call.p[5] = NULL
+    return _run(&call, reads, writes)
 
 
 def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
@@ -89,24 +93,9 @@ def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_ra
     if bias is not None:
         bias = _c_array(bias)
     out, y = _target(out, output_shape(geom), x.dtype, (x, kernel, bias))
-    cdef cnp.ndarray g = _geometry_array(geom)
-    scratch = _scratch(g, x.dtype)
-    cdef fnn_int *gp = _geom_ptr(g)
-    cdef void *px = _ptr(x)
-    cdef void *pk = _ptr(kernel)
-    cdef void *pb = _ptr(bias)
-    cdef void *py = _ptr(y)
-    cdef void *ps = _ptr(scratch)
-    cdef int act = 1 if activation == "relu" else 0
-    cdef int status
-    if _is_f32(x):
-        with nogil:
-            status = fastnn_conv2d_f32(gp, <float *> px, <float *> pk, <float *> pb, act, <float *> py, <float *> ps)
-    else:
-        with nogil:
-            status = fastnn_conv2d_f64(gp, <double *> px, <double *> pk, <double *> pb, act, <double *> py, <double *> ps)
-    if status != 0:
-        raise MemoryError(f"conv2d: out of memory for the GEMM's packing buffers (geometry {geom})")
+    scratch = _scratch(geom, x.dtype)
+    _window_call(K_CONV2D, geom, x, 1 if activation == "relu" else 0, x, kernel, bias, y, scratch,
+                 (x, kernel, bias), (y, scratch))
     _copy_back(y, out)
     return out
 
@@ -119,22 +108,8 @@ def conv2d_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid
     check_grad(dy, geom, "conv2d_input_grad")
     dy, kernel = _c_array(dy), _c_array(kernel)
     out, dx = _target(out, input_shape, dy.dtype, (dy, kernel))
-    cdef cnp.ndarray g = _geometry_array(geom)
-    scratch = _scratch(g, dy.dtype)
-    cdef fnn_int *gp = _geom_ptr(g)
-    cdef void *pdy = _ptr(dy)
-    cdef void *pk = _ptr(kernel)
-    cdef void *pdx = _ptr(dx)
-    cdef void *ps = _ptr(scratch)
-    cdef int status
-    if _is_f32(dy):
-        with nogil:
-            status = fastnn_conv2d_input_grad_f32(gp, <float *> pdy, <float *> pk, <float *> pdx, <float *> ps)
-    else:
-        with nogil:
-            status = fastnn_conv2d_input_grad_f64(gp, <double *> pdy, <double *> pk, <double *> pdx, <double *> ps)
-    if status != 0:
-        raise MemoryError(f"conv2d_input_grad: out of memory for the GEMM's packing buffers (geometry {geom})")
+    scratch = _scratch(geom, dy.dtype)
+    _window_call(K_CONV2D_INPUT_GRAD, geom, dy, 0, dy, kernel, None, dx, scratch, (dy, kernel), (dx, scratch))
     _copy_back(dx, out)
     return out
 
@@ -153,51 +128,19 @@ def conv2d_kernel_grad(x, dy, kernel_size, *, strides=(1, 1), padding="valid", d
     x, dy = _c_array(x), _c_array(dy)
     dkernel = np.empty(kernel_shape, x.dtype)
     dbias = np.empty(kernel_shape[3], x.dtype)
-    cdef cnp.ndarray g = _geometry_array(geom)
-    scratch = _scratch(g, x.dtype)
-    cdef fnn_int *gp = _geom_ptr(g)
-    cdef void *px = _ptr(x)
-    cdef void *pdy = _ptr(dy)
-    cdef void *pdk = _ptr(dkernel)
-    cdef void *pdb = _ptr(dbias)
-    cdef void *ps = _ptr(scratch)
-    cdef int status
-    if _is_f32(x):
-        with nogil:
-            status = fastnn_conv2d_kernel_grad_f32(gp, <float *> px, <float *> pdy, <float *> pdk, <float *> pdb, <float *> ps)
-    else:
-        with nogil:
-            status = fastnn_conv2d_kernel_grad_f64(gp, <double *> px, <double *> pdy, <double *> pdk, <double *> pdb, <double *> ps)
-    if status != 0:
-        raise MemoryError(f"conv2d_kernel_grad: out of memory for the GEMM's packing buffers (geometry {geom})")
+    scratch = _scratch(geom, x.dtype)
+    _window_call(K_CONV2D_KERNEL_GRAD, geom, x, 0, x, dy, dkernel, dbias, scratch, (x, dy),
+                 (dkernel, dbias, scratch))
     return dkernel, dbias
+
+
+_POOL_KERNELS = (K_MAX_POOL2D, K_AVG_POOL2D, K_MAX_POOL2D_GRAD, K_AVG_POOL2D_GRAD)
 
 
 cdef _pool(int op, tuple geom, object x, object dy, object target):
     """op 0 max_pool2d, 1 avg_pool2d, 2 max_pool2d_grad, 3 avg_pool2d_grad."""
-    cdef cnp.ndarray g = _geometry_array(geom)
-    cdef fnn_int *gp = _geom_ptr(g)
-    cdef void *px = _ptr(x)
-    cdef void *pdy = _ptr(dy)
-    cdef void *pt = _ptr(target)
-    cdef bint f32 = _is_f32(<cnp.ndarray> target)
-    with nogil:
-        if op == 0 and f32:
-            fastnn_max_pool2d_f32(gp, <float *> px, <float *> pt)
-        elif op == 0:
-            fastnn_max_pool2d_f64(gp, <double *> px, <double *> pt)
-        elif op == 1 and f32:
-            fastnn_avg_pool2d_f32(gp, <float *> px, <float *> pt)
-        elif op == 1:
-            fastnn_avg_pool2d_f64(gp, <double *> px, <double *> pt)
-        elif op == 2 and f32:
-            fastnn_max_pool2d_grad_f32(gp, <float *> px, <float *> pdy, <float *> pt)
-        elif op == 2:
-            fastnn_max_pool2d_grad_f64(gp, <double *> px, <double *> pdy, <double *> pt)
-        elif f32:
-            fastnn_avg_pool2d_grad_f32(gp, <float *> pdy, <float *> pt)
-        else:
-            fastnn_avg_pool2d_grad_f64(gp, <double *> pdy, <double *> pt)
+    reads = (x,) if op < 2 else ((x, dy) if op == 2 else (dy,))
+    _window_call(_POOL_KERNELS[op], geom, target, 0, x, dy, None, target, None, reads, (target,))
 
 
 def _pool_forward(op, name, x, pool_size, strides, padding, out):

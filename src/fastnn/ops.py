@@ -489,6 +489,9 @@ def softmax_cross_entropy(logits, target):
 class Conv2D(Function):
     """act(conv2d(x, kernel) + bias), kernel (KH, KW, C, F), bias (F,) or absent; act None or 'relu'."""
 
+    replayable = True
+    reads_output = True
+
     def forward(self, x, kernel, *bias, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None):
         self.x, self.kernel, self.activation = x, kernel, activation
         self.window = {"strides": strides, "padding": padding, "dilation_rate": dilation_rate}
@@ -507,6 +510,8 @@ class Conv2D(Function):
 class MaxPool2D(Function):
     """The largest value of each pool window; its gradient goes to the first maximum of the window."""
 
+    replayable = True
+
     def forward(self, x, pool_size=(2, 2), strides=None, padding="valid"):
         self.x, self.window = x, {"pool_size": pool_size, "strides": strides, "padding": padding}
         return kernels.max_pool2d(x, **self.window)
@@ -517,6 +522,9 @@ class MaxPool2D(Function):
 
 class AvgPool2D(Function):
     """The mean of each pool window over its positions inside the image."""
+
+    replayable = True
+    reads_inputs = False
 
     def forward(self, x, pool_size=(2, 2), strides=None, padding="valid"):
         self.shape, self.window = x.shape, {"pool_size": pool_size, "strides": strides, "padding": padding}

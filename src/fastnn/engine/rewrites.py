@@ -9,9 +9,10 @@ def _overlaps(ranges, extent):
 
 
 def fold_relu_grads(tape, kept):
-    """relu_grad(dy, y) right after the GEMM that made dy becomes that GEMM's mask epilogue
-    (mask[i, j] > 0 ? v : 0 is relu_grad's rule), when nothing else reads dy and dy is not
-    among `kept` (byte extents of arrays the caller reads after the step)."""
+    """relu_grad(dy, y) after the call that made dy (a GEMM, or a convolution's or pooling's
+    input gradient) becomes that call's mask epilogue (mask > 0 ? v : 0 is relu_grad's rule),
+    when nothing else reads dy and dy is not among `kept` (byte extents of arrays the caller
+    reads after the step)."""
     j = 0
     while j < len(tape):
         operands = tape.relu_grad_operands(j)
@@ -30,19 +31,18 @@ def _last_writer(tape, j, address):
     return None
 
 
-def _foldable(tape, gemm, j, operands, kept):
+def _foldable(tape, producer, j, operands, kept):
     dy, y, out, elements = operands
-    output = tape.gemm_output(gemm)
-    if output is None or output[0] != dy or output[1] * output[2] != elements:
+    if tape.maskable_output(producer) != (dy, elements):
         return False
-    dy_extent = tape.writes[gemm][0]
+    dy_extent = tape.writes[producer][0]
     if _overlaps(kept, dy_extent):
         return False
     for i in range(len(tape)):
-        if i != j and i != gemm and _overlaps(tape.reads[i], dy_extent):
+        if i != j and i != producer and _overlaps(tape.reads[i], dy_extent):
             return False
     out_extent = tape.writes[j][0]
-    return not _overlaps(tape.reads[gemm], out_extent)
+    return not _overlaps(tape.reads[producer], out_extent) and not _overlaps(tape.reads[j][1:], out_extent)
 
 
 def _base(array):
