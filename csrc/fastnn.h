@@ -66,6 +66,13 @@ void fastnn_gemm_skip_zeros(int skip);
 /* Arrays of up to this many axes (NumPy's own limit). */
 #define FASTNN_MAX_DIMS 64
 
+/* ---- workspace.c: scratch memory kept per calling thread ---------------- */
+/* `bytes` aligned to `align` (a power of two, a multiple of sizeof(void *)), or NULL when out of
+ * memory; give it back with fastnn_workspace_give on the same thread. The calling thread's
+ * buffer is reused from call to call (one at a time); other requests get a buffer of their own. */
+void *fastnn_workspace_take(size_t bytes, size_t align);
+void fastnn_workspace_give(void *p);
+
 /* ---- parallel.c: fn(ctx, first, end) over [0, nblocks) in contiguous ranges, one per thread. */
 typedef void (*fastnn_block_fn)(void *ctx, fnn_int first, fnn_int end);
 void fastnn_parallel_blocks(fnn_int nblocks, int nthreads, fastnn_block_fn fn, void *ctx);

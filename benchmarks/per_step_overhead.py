@@ -1,0 +1,133 @@
+"""Per-step cost of a model too small for its kernels to matter, side by side.
+
+The book's Boston housing K-fold loop trains a 13-64-64-1 network (relu, mse, RMSprop, metric mae)
+with batch size 1 for 500 epochs on 404 samples: a step's time is nearly all framework overhead.
+Each framework runs in its own subprocess with the same thread count and the same random data, and
+trains with its usual loop (fastnn and Keras: fit(batch_size=1); PyTorch: a hand-written loop with
+an optimizer step); the median of the timed epochs after a warm-up epoch is divided by the steps.
+
+    python benchmarks/per_step_overhead.py [--epochs 5] [--threads 2] [--frameworks fastnn,torch,keras-jax]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SAMPLES, FEATURES, HIDDEN = 404, 13, 64
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((SAMPLES, FEATURES)).astype(np.float32)
+    return x, (x @ rng.standard_normal(FEATURES)).astype(np.float32).reshape(-1, 1)
+
+
+def fastnn_epochs(epochs):
+    import fastnn
+    from fastnn import layers, models
+
+    x, y = data()
+    model = models.Sequential([layers.Dense(HIDDEN, activation="relu", input_shape=(FEATURES,)),
+                               layers.Dense(HIDDEN, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=1, verbose=0)
+        times.append(time.perf_counter() - start)
+    return times, fastnn.__version__
+
+
+def torch_epochs(epochs):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
+    x, y = (torch.from_numpy(a) for a in data())
+    model = nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
+                          nn.Linear(HIDDEN, 1))
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for i in torch.randperm(SAMPLES).tolist():
+            optimizer.zero_grad(set_to_none=True)
+            prediction = model(x[i:i + 1])
+            loss = nn.functional.mse_loss(prediction, y[i:i + 1])
+            loss.backward()
+            optimizer.step()
+            torch.mean(torch.abs(prediction - y[i:i + 1])).item()  # the mae metric fit reports
+            loss.item()
+        times.append(time.perf_counter() - start)
+    return times, torch.__version__
+
+
+def keras_epochs(epochs):
+    import keras
+
+    x, y = data()
+    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(HIDDEN, activation="relu"),
+                              keras.layers.Dense(HIDDEN, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=1, verbose=0)
+        times.append(time.perf_counter() - start)
+    return times, keras.__version__
+
+
+RUNNERS = {"fastnn": fastnn_epochs, "torch": torch_epochs, "keras-jax": keras_epochs}
+
+
+def run_worker(framework, epochs, threads):
+    env = dict(os.environ, BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               FASTNN_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--epochs", str(epochs)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        return {"failed": proc.stderr.strip().splitlines()[-1:] or ["exit code %d" % proc.returncode]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--frameworks", default="fastnn,torch,keras-jax")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        times, version = RUNNERS[args.worker](args.epochs)
+        print(json.dumps({"times": times, "version": version}))
+        return 0
+    frameworks = [f for f in args.frameworks.split(",") if f]
+    results = {f: [] for f in frameworks}
+    for round_ in range(args.rounds):
+        for framework in frameworks if round_ % 2 == 0 else frameworks[::-1]:
+            result = run_worker(framework, args.epochs, args.threads)
+            if "failed" in result:
+                print(f"{framework}: failed: {result['failed']}")
+                continue
+            results[framework].extend(result["times"][1:])  # the first epoch is warm-up
+            results[framework + " version"] = result["version"]
+    print(f"13-64-64-1, relu, mse + mae metric, RMSprop, batch 1, {SAMPLES} steps per epoch, "
+          f"{args.threads} thread(s); median over {args.rounds} rounds of epochs 2..{args.epochs}")
+    per_step = {f: statistics.median(results[f]) / SAMPLES * 1e6 for f in frameworks if results[f]}
+    for framework, us in per_step.items():
+        print(f"  {framework:<10} {results.get(framework + ' version', '?'):<12} {us:8.1f} us/step")
+    if "fastnn" in per_step:
+        verdict = "PASS" if per_step["fastnn"] <= 25 else "FAIL"
+        print(f"{verdict}  fastnn {per_step['fastnn']:.1f} us/step (goal <= 25 us)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
