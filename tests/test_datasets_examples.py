@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import fastnn
+
 from fastnn import metrics, optimizers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +53,7 @@ def offline_env(tmp_path):
     home.mkdir()
     env = {key: value for key, value in os.environ.items()
            if key not in ("FASTNN_DATASETS", "no_proxy", "NO_PROXY")}
-    env.update(HOME=str(home), PYTHONPATH=str(REPO_ROOT / "src"), MPLBACKEND="Agg",
+    env.update(HOME=str(home), PYTHONPATH=str(Path(fastnn.__file__).resolve().parents[1]), MPLBACKEND="Agg",
                http_proxy=refused, https_proxy=refused, HTTP_PROXY=refused, HTTPS_PROXY=refused)
     yield env
     sock.close()

@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import fastnn
+
 pytest.importorskip("mpi4py", reason="mpi4py is not installed (pip install \"fastnn[mpi]\")")
 
 from fastnn.distribution import sharding, shard_tree  # noqa: E402
 
 SCRIPT = Path(__file__).parent / "mpi_scripts" / "train_small.py"
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(fastnn.__file__).resolve().parents[1]  # where the fastnn under test was imported from
 
 
 def _mpiexec():
