@@ -160,6 +160,61 @@ def side_by_side(threads, rounds, kernel_names, zero_skipping=False):
                   f"{t.max() / t.min():6.2f}x {base / med:8.2f}x")
 
 
+def _worker(contender, threads, zero_skipping):
+    """Times every case for one contender in this process and prints {case: seconds per call}."""
+    import json
+
+    import fastnn
+    fastnn.set_num_threads(threads)
+    kernels._skip_zeros_gemm(zero_skipping)
+    if contender != "numpy":
+        kernels._force_gemm_kernel(contender[len("fastnn["):-1])
+    rng = np.random.default_rng(0)
+    result = {}
+    for case, (sa, sb, kw) in CASES.items():
+        a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
+        out = np.empty((a.shape[1] if kw.get("trans_a") else a.shape[0],
+                        b.shape[0] if kw.get("trans_b") else b.shape[1]), np.float32)
+        if contender == "numpy":
+            fn = lambda: numpy_matmul(a, b, out=out, **kw)  # noqa: E731
+        else:
+            fn = lambda: kernels.matmul(a, b, out=out, **kw)  # noqa: E731
+        _time_per_call(fn, budget=0.2)  # warm-up
+        result[case] = min(_time_per_call(fn) for _ in range(5))
+    print(json.dumps(result))
+
+
+def in_processes(threads, rounds, kernel_names, zero_skipping=False):
+    """Each contender in its own process per round (alternating order), so that no two thread
+    pools share the cores; prints the median over rounds of each process's best time."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    contenders = [f"fastnn[{name}]" for name in kernel_names] + ["numpy"]
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env.update(OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), FASTNN_NUM_THREADS=str(threads))
+    times = {(case, who): [] for case in CASES for who in contenders}
+    for r in range(rounds):
+        for who in contenders[r % len(contenders):] + contenders[:r % len(contenders)]:
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", who, "--threads", str(threads)]
+            if zero_skipping:
+                cmd.append("--zero-skipping")
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            for case, seconds in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+                times[case, who].append(seconds)
+    print(f"float32 matmul, {threads} thread(s), {rounds} rounds of one process per contender "
+          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset), zero skipping {'on' if zero_skipping else 'off'}")
+    print(f"{'case':30s} {'contender':18s} {'GFLOP/s':>8s} {'vs numpy':>9s}")
+    for case, (shape_a, shape_b, kw) in CASES.items():
+        work = flops(shape_a, shape_b, kw)
+        base = float(np.median(times[case, "numpy"]))
+        for who in contenders:
+            med = float(np.median(times[case, who]))
+            print(f"{case:30s} {who:18s} {work / med / 1e9:8.1f} {base / med:8.2f}x")
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -169,7 +224,15 @@ if __name__ == "__main__":
     parser.add_argument("--kernels", default=None,
                         help="comma-separated GEMM kernels (default: every one this CPU can run but portable)")
     parser.add_argument("--zero-skipping", action="store_true")
+    parser.add_argument("--processes", action="store_true",
+                        help="each contender in its own process per round (thread pools never share the cores)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = (args.kernels.split(",") if args.kernels
              else [k for k in kernels.gemm_kernels_available() if k != "portable"])
-    side_by_side(args.threads, args.rounds, names, args.zero_skipping)
+    if args.worker:
+        _worker(args.worker, args.threads, args.zero_skipping)
+    elif args.processes:
+        in_processes(args.threads, args.rounds, names, args.zero_skipping)
+    else:
+        side_by_side(args.threads, args.rounds, names, args.zero_skipping)

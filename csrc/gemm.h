@@ -21,7 +21,7 @@
  * KC fixes the summation order, so it depends only on the ISA and dtype. */
 #define GEMM_AVX512_S_MR 14
 #define GEMM_AVX512_S_NR 32
-#define GEMM_AVX512_S_MC 112
+#define GEMM_AVX512_S_MC 224
 #define GEMM_AVX512_S_KC 256
 #define GEMM_AVX512_S_NC 4096
 
