@@ -85,3 +85,11 @@ def test_every_exported_kernel_has_an_oracle_and_exactly_one_record():
     names = [r.name for r in RECORDS]
     assert len(names) == len(set(names)), "a kernel with two records"
     assert set(names) == exported - NOT_KERNELS
+
+
+def test_every_compiled_function_with_an_oracle_is_in_the_table():
+    from fastnn import _C
+
+    compiled = {name for name in dir(_C) if not name.startswith("_") and callable(getattr(_C, name))}
+    twins = {name for name in compiled if getattr(reference, name, None) not in (None, getattr(_C, name))}
+    assert twins == {r.name for r in RECORDS}  # shared argument checks are the same object on both sides

@@ -42,40 +42,6 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state)
     void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state)
 
-cdef extern from "fastnn.h":
-    enum:
-        FASTNN_MAP_COPY
-        FASTNN_MAP_SCALE
-        FASTNN_MAP_TANH
-        FASTNN_MAP_SIGMOID
-        FASTNN_MAP_EXP
-        FASTNN_MAP_LOG
-        FASTNN_MAP_SQUARE
-        FASTNN_MAP_POW
-        FASTNN_MAP_CLIP
-        FASTNN_MAP_ELU
-        FASTNN_MAP_LEAKY_RELU
-        FASTNN_MAP_SOFTPLUS
-        FASTNN_MAP_SOFTSIGN
-        FASTNN_MAP_GELU
-        FASTNN_MAP_GELU_APPROXIMATE
-        FASTNN_MAP_SILU
-        FASTNN_MAP_HARD_SIGMOID
-        FASTNN_MAP_MUL
-        FASTNN_MAP_DIV
-        FASTNN_MAP_SUB
-        FASTNN_MAP_TANH_GRAD
-        FASTNN_MAP_SIGMOID_GRAD
-        FASTNN_MAP_POW_GRAD
-        FASTNN_MAP_CLIP_GRAD
-        FASTNN_MAP_ELU_GRAD
-        FASTNN_MAP_LEAKY_RELU_GRAD
-        FASTNN_MAP_SOFTPLUS_GRAD
-        FASTNN_MAP_SOFTSIGN_GRAD
-        FASTNN_MAP_GELU_GRAD
-        FASTNN_MAP_GELU_APPROXIMATE_GRAD
-        FASTNN_MAP_SILU_GRAD
-        FASTNN_MAP_HARD_SIGMOID_GRAD
 
 cdef extern from "fastnn.h" nogil:
     int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)

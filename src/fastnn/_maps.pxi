@@ -1,5 +1,41 @@
 # Element-wise maps (csrc/elementwise.c's fastnn_map1/fastnn_map2) and dropout (csrc/dropout.c).
 
+# The map ops of csrc/fastnn.h (enum fastnn_map1 / fastnn_map2).
+cdef extern from "fastnn.h":
+    enum:
+        FASTNN_MAP_COPY
+        FASTNN_MAP_SCALE
+        FASTNN_MAP_TANH
+        FASTNN_MAP_SIGMOID
+        FASTNN_MAP_EXP
+        FASTNN_MAP_LOG
+        FASTNN_MAP_SQUARE
+        FASTNN_MAP_POW
+        FASTNN_MAP_CLIP
+        FASTNN_MAP_ELU
+        FASTNN_MAP_LEAKY_RELU
+        FASTNN_MAP_SOFTPLUS
+        FASTNN_MAP_SOFTSIGN
+        FASTNN_MAP_GELU
+        FASTNN_MAP_GELU_APPROXIMATE
+        FASTNN_MAP_SILU
+        FASTNN_MAP_HARD_SIGMOID
+        FASTNN_MAP_MUL
+        FASTNN_MAP_DIV
+        FASTNN_MAP_SUB
+        FASTNN_MAP_TANH_GRAD
+        FASTNN_MAP_SIGMOID_GRAD
+        FASTNN_MAP_POW_GRAD
+        FASTNN_MAP_CLIP_GRAD
+        FASTNN_MAP_ELU_GRAD
+        FASTNN_MAP_LEAKY_RELU_GRAD
+        FASTNN_MAP_SOFTPLUS_GRAD
+        FASTNN_MAP_SOFTSIGN_GRAD
+        FASTNN_MAP_GELU_GRAD
+        FASTNN_MAP_GELU_APPROXIMATE_GRAD
+        FASTNN_MAP_SILU_GRAD
+        FASTNN_MAP_HARD_SIGMOID_GRAD
+
 cdef int _map1(int op, cnp.ndarray x, cnp.ndarray out, double k0, double k1) except -1:
     cdef KernelCall c
     c.kernel = K_MAP1
