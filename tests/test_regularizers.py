@@ -80,3 +80,27 @@ def test_negative_factor_refused(make):
 def test_non_number_factor_refused(value):
     with pytest.raises(ValueError, match="finite number"):
         regularizers.L2(value)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fastnn.layers.Dense(3, kernel_regularizer="l2", bias_regularizer=fastnn.regularizers.l1(0.1),
+                                input_shape=(4,)),
+    lambda: fastnn.layers.Conv2D(2, 3, kernel_regularizer=fastnn.regularizers.l1_l2(l1=0.01, l2=0.02),
+                                 input_shape=(5, 5, 1)),
+])
+def test_layer_penalties_join_the_training_loss_and_its_plan(make):
+    rng = np.random.default_rng(0)
+    layer = make()
+    model = fastnn.models.Sequential([layer, fastnn.layers.Flatten(), fastnn.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = rng.standard_normal((8,) + layer.input_shape_arg).astype(np.float32)
+    y = rng.standard_normal((8, 1)).astype(np.float32)
+    penalty = sum(float(p.data) for p in model.losses)
+    assert penalty > 0
+    data_loss = model.evaluate(x, y, verbose=0) - penalty
+    assert np.isclose(data_loss, float(np.mean((model.predict(x, verbose=0) - y) ** 2)), rtol=1e-5)
+    history = model.fit(x, y, batch_size=4, epochs=3, verbose=0)
+    assert all(p.state == "replay" for p in model.train_function.plans.plans.values())
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    config = layer.get_config()
+    assert config["kernel_regularizer"]["class_name"] in ("L2", "L1L2")

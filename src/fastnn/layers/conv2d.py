@@ -1,7 +1,7 @@
 """Conv2D: a 2-D convolution over channels-last images, with bias and activation."""
 import numpy as np
 
-from .. import _windows, activations, initializers, ops
+from .. import _windows, activations, initializers, ops, regularizers
 from . import image_layers
 from .layer import Layer
 
@@ -25,6 +25,8 @@ class Conv2D(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -45,6 +47,8 @@ class Conv2D(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel = self.bias = None
 
     def build(self, input_shape):
@@ -54,9 +58,9 @@ class Conv2D(Layer):
                              f"Received: input_shape={input_shape}")
         self.compute_output_shape(input_shape)  # raises when the kernel does not fit
         shape = self.kernel_size + (input_shape[-1], self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer, self.kernel_regularizer)
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
 
     def compute_output_shape(self, input_shape):
         image_layers.check_images(self, input_shape)
@@ -89,4 +93,7 @@ class Conv2D(Layer):
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
         )
+        for name in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, name) is not None:
+                config[name] = regularizers.serialize(getattr(self, name))
         return config
