@@ -44,11 +44,8 @@ def sum_to_shape(x, shape, out=None):
     reduce = [d < lead or (shape[d - lead] == 1 and x.shape[d] != 1) for d in range(x.ndim)]
     if not any(reduce):
         return copy(x, out)
-    out = check_out(out, shape, x.dtype)
+    out, work = _target(out, shape, x.dtype, (x,))
     if out.size:
-        work = out
-        if not (out.flags.c_contiguous and out.flags.aligned) or np.may_share_memory(out, x):
-            work = np.empty(shape, dtype=x.dtype)
         _sum_to_shape(_addressable(x), bytes(reduce), work)
         _copy_back(work, out)
     return out

@@ -73,24 +73,6 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     return out
 
 
-cdef bint _is_plain(object a, int type_num, int ndim):
-    """a is an aligned, C-contiguous, native ndarray of this type and rank."""
-    return (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == type_num
-            and cnp.PyArray_NDIM(<cnp.ndarray> a) == ndim and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a)
-            and cnp.PyArray_ISALIGNED(<cnp.ndarray> a) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a))
-
-
-cdef _require(object a, int type_num, tuple shape, str name, bint writable=False):
-    if not _is_plain(a, type_num, len(shape)):
-        dtype = "float32" if type_num == cnp.NPY_FLOAT32 else "int64"
-        raise TypeError(f"{name} must be an aligned C-contiguous {len(shape)}-D {dtype} ndarray, got "
-                        f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}")
-    if (<object> a).shape != shape:
-        raise ValueError(f"{name} has shape {(<object> a).shape}, expected {shape}")
-    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a):
-        raise ValueError(f"{name} is read-only")
-
-
 cdef class RowGather:
     """Copies the rows of `source` picked by an index array into the first rows of `buffer`.
 

@@ -241,16 +241,11 @@ def dropout(x, rate, state, out=None, mask=None):
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
     for name, arr in (("out", out), ("mask", mask)):
-        if not arr.flags.c_contiguous or not arr.flags.aligned:
+        if not _kernel_ready(arr):
             raise ValueError(f"dropout: {name} must be an aligned C-contiguous array")
-    if np.may_share_memory(mask, out) or np.may_share_memory(mask, x):
+    if _overlaps_any(mask, (out, x)):
         raise ValueError("dropout: mask must not overlap x or out")
-    xc = x if x.flags.c_contiguous and x.flags.aligned else np.ascontiguousarray(x)
-    if xc is not x:
-        _unreplayable("dropout's input was copied")
-    if np.may_share_memory(xc, out) and xc.__array_interface__["data"][0] != out.__array_interface__["data"][0]:
-        xc = xc.copy()
-        _unreplayable("dropout's input overlapping its output was copied")
+    xc = _unaliased(_c_array(x), out)
     cdef KernelCall c
     c.kernel = K_DROPOUT
     c.f32 = _is_f32(out)

@@ -1,34 +1,6 @@
 import numpy as np
 
-from fastnn._arrays import as_float_array, as_float_arrays, check_out
-
 _MATMUL_ACTIVATIONS = (None, "relu")
-
-
-cdef bint _rows_contiguous(cnp.ndarray x):
-    """Unit column stride and a row stride of whole elements (what C's output and the mask need)."""
-    return x.strides[1] == x.itemsize and x.strides[0] % x.itemsize == 0
-
-
-cdef int _native_float_type(object x):
-    """NPY_FLOAT32/NPY_FLOAT64 when x is exactly such an ndarray in native byte order, else -1."""
-    if type(x) is not np.ndarray or not cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> x):
-        return -1
-    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray> x)
-    return t if t == cnp.NPY_FLOAT32 or t == cnp.NPY_FLOAT64 else -1
-
-
-cdef bint _may_overlap(cnp.ndarray x, object y):
-    """Whether the byte ranges of x and y (an ndarray or None) intersect, as np.may_share_memory."""
-    if y is None:
-        return False
-    cdef char *xlo
-    cdef char *xhi
-    cdef char *ylo
-    cdef char *yhi
-    _byte_extent(x, &xlo, &xhi)
-    _byte_extent(<cnp.ndarray> y, &ylo, &yhi)
-    return xlo < yhi and ylo < xhi and xlo < xhi and ylo < yhi
 
 
 def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activation=None, relu_mask=None):
@@ -56,9 +28,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
         raise ValueError(f"matmul: unknown activation {activation!r}; known: {_MATMUL_ACTIVATIONS}")
     dtype = a.dtype
     if bias is not None:
-        if not (_native_float_type(bias) == type_num and (<cnp.ndarray> bias).ndim == 1
-                and (<cnp.ndarray> bias).shape[0] == n
-                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> bias)):
+        if not (_is_plain(bias, type_num, 1) and (<cnp.ndarray> bias).shape[0] == n):
             bias = as_float_array(bias, "bias")
             if bias.shape != (n,):
                 raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({n},)")
@@ -69,9 +39,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
             raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {(m, n)}")
         if relu_mask.dtype != dtype or not _rows_contiguous(relu_mask):
             relu_mask = np.ascontiguousarray(relu_mask > 0, dtype=dtype)
-    if not (_native_float_type(out) == type_num and (<cnp.ndarray> out).ndim == 2
-            and (<cnp.ndarray> out).shape[0] == m and (<cnp.ndarray> out).shape[1] == n
-            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out)):
+    if not _passes_check_out(out, type_num, (m, n)):
         out = check_out(out, (m, n), dtype)
     if m == 0 or n == 0:
         return out
@@ -79,8 +47,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     a = _addressable(a)
     b = _addressable(b)
     target = out
-    if (not _rows_contiguous(out) or _may_overlap(out, a) or _may_overlap(out, b)
-            or _may_overlap(out, bias) or _may_overlap(out, relu_mask)):
+    if not _rows_contiguous(out) or _overlaps_any(out, (a, b, bias, relu_mask)):
         target = np.empty((m, n), dtype=dtype)
         _unreplayable("matmul wrote through a temporary")
     _gemm_into(a, b, target, trans_a, trans_b, bias, activation == "relu", relu_mask)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from . import _windows
-from ._arrays import as_float_array, as_float_arrays, check_out
-from ._step_checks import check_distinct, nadam_momentum_cache, step_options
+from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
+from ._step_checks import check_state, nadam_momentum_cache, step_options
 
 ACTIVATIONS = (None, "relu")
 
@@ -169,20 +169,6 @@ def softmax_cross_entropy_grad(probs, target, scale=1.0):
     return (scale * (probs * target.sum(axis=1, keepdims=True) - target)).astype(probs.dtype)
 
 
-def _check_state(param, **arrays):
-    if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
-        raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
-    if not param.flags.writeable:
-        raise ValueError("param is read-only")
-    for name, arr in arrays.items():
-        if arr is None:
-            continue
-        if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{name} must be a numpy.ndarray")
-        if arr.shape != param.shape:
-            raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
-
-
 def _prepared_grad(owner, param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
                    segments, **states):
     """The gradient after clipping, as param's dtype; param decayed in place (param -= param * lr * wd).
@@ -223,7 +209,7 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
     Without momentum (velocity None or momentum 0): param -= lr * grad.
     Every step first clips the gradient and decays param as _prepared_grad says.
     """
-    _check_state(param, grad=grad, velocity=velocity)
+    check_state(param, grad=grad, velocity=velocity)
     g = _prepared_grad("sgd_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
                        segments, velocity=velocity)
     if momentum and velocity is not None:
@@ -248,7 +234,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
+    check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
                  average_grad=average_grad)
     if centered and average_grad is None:
         raise TypeError("rmsprop_step: centered=True needs average_grad, a numpy.ndarray")
@@ -271,7 +257,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
 def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_decay=0.0, clipvalue=None,
                  clipnorm=None, global_clipnorm=None, segments=None):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
-    _check_state(param, grad=grad, accumulator=accumulator)
+    check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
     g = _prepared_grad("adagrad_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
                        global_clipnorm, segments, accumulator=accumulator)
     accumulator += g * g
@@ -286,7 +272,7 @@ def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, e
     amsgrad: v_max = maximum(v_max, v), used in place of v below
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v, v_max=v_max)
+    check_state(param, ("m", "v"), grad=grad, m=m, v=v, v_max=v_max)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
     if amsgrad and v_max is None:
@@ -312,7 +298,7 @@ def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, ste
     m_hat = u_(t+1) * m / (1 - u_product * u_t * u_(t+1)) + (1 - u_t) * grad / (1 - u_product * u_t)
     param -= m_hat * lr / (sqrt(v / (1 - beta_2**t)) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v)
+    check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
         raise ValueError(f"nadam_step: step counts from 1, got step={step}")
     g = _prepared_grad("nadam_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
