@@ -22,7 +22,7 @@ def add(a, b, out=None):
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
-        _binary(0, _unaliased(_addressable(a), o), _unaliased(_addressable(b), o), o)
+        _binary(0, _operand(a, o), _operand(b, o), o)
         _copy_back(o, out)
     return out
 
@@ -82,7 +82,7 @@ def relu(x, out=None):
     out = check_out(out, x.shape, x.dtype)
     if out.size:
         o = _addressable(out)
-        _relu(_unaliased(_addressable(x), o), o)
+        _relu(_operand(x, o), o)
         _copy_back(o, out)
     return out
 
@@ -98,6 +98,6 @@ def relu_grad(dy, y, out=None):
     out = check_out(out, dy.shape, dy.dtype)
     if out.size:
         o = _addressable(out)
-        _binary(1, _unaliased(_addressable(dy), o), _unaliased(_addressable(y), o), o)
+        _binary(1, _operand(dy, o), _operand(y, o), o)
         _copy_back(o, out)
     return out

@@ -141,6 +141,11 @@ def _unaliased(a, out):
     return a.copy()
 
 
+def _operand(a, out):
+    """a as a strided kernel reads it beside its output out (copied where it must be)."""
+    return _unaliased(_addressable(a), out)
+
+
 def _input_rows(a):
     """a as a 2-D (rows, last axis) array with unit stride along the rows."""
     k = a.shape[a.ndim - 1]

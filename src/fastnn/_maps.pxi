@@ -37,7 +37,7 @@ def _unary(int op, x, out, double k0=0.0, double k1=0.0):
     out = check_out(out, x.shape, x.dtype)
     if out.size:
         o = _addressable(out)
-        _map1(op, _unaliased(_addressable(x), o), o, k0, k1)
+        _map1(op, _operand(x, o), o, k0, k1)
         _copy_back(o, out)
     return out
 
@@ -53,7 +53,7 @@ def _binary_map(int op, str name, a, b, out, double k0=0.0, double k1=0.0, bint 
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
-        _map2(op, _unaliased(_addressable(a), o), _unaliased(_addressable(b), o), o, k0, k1)
+        _map2(op, _operand(a, o), _operand(b, o), o, k0, k1)
         _copy_back(o, out)
     return out
 
