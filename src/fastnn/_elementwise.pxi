@@ -15,10 +15,7 @@ cdef int _binary(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out) except -
 def add(a, b, out=None):
     """out = a + b with NumPy broadcasting (any ndim, strides and broadcast axes)."""
     a, b = as_float_arrays(a=a, b=b)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"add: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    shape = broadcast_shape("add", a, b)
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
@@ -93,8 +90,7 @@ def relu_grad(dy, y, out=None):
     The gradient at 0 is taken as 0 (y == 0 passes no gradient), as in Keras and PyTorch.
     """
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"relu_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("relu_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     if out.size:
         o = _addressable(out)

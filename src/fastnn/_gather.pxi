@@ -42,18 +42,8 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     uint8, float32 or float64 into float32 or float64 are copied in parallel; other
     combinations go through NumPy.
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"gather_rows: x has unsupported dtype {x.dtype}")
-    if x.ndim == 0:
-        raise ValueError("gather_rows: x must have at least 1 dimension, got a 0-d array")
-    indices = np.asarray(indices)
-    if indices.ndim != 1 or indices.dtype.kind not in "iu":
-        raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
+    x, indices, lowest, highest = gather_args(x, indices)
     n = x.shape[0]
-    lowest, highest = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
-    if indices.size and (lowest < -n or highest >= n):
-        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{lowest}, {highest}]")
     row = math.prod(x.shape[1:])
     dtype = np.dtype(dtype)
     out = check_out(out, (indices.size, row), dtype)

@@ -44,12 +44,9 @@ def _unary(int op, x, out, double k0=0.0, double k1=0.0):
 
 def _binary_map(int op, str name, a, b, out, double k0=0.0, double k1=0.0, bint same_shape=False):
     a, b = as_float_arrays(a=a, b=b)
-    if same_shape and a.shape != b.shape:
-        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    if same_shape:
+        check_same_shape(name, a, b, "the saved operand")
+    shape = broadcast_shape(name, a, b)
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
@@ -235,9 +232,7 @@ def dropout(x, rate, state, out=None, mask=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
-    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
-            or not state.flags.c_contiguous or not state.flags.writeable):
-        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
     for name, arr in (("out", out), ("mask", mask)):

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _windows
 from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
+from ._op_checks import broadcast_shape, check_dropout_state, check_same_shape, gather_args, xent_target
 from ._step_checks import check_state, nadam_momentum_cache, step_options
 
 ACTIVATIONS = (None, "relu")
@@ -60,10 +61,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
 def add(a, b, out=None):
     """a + b with NumPy broadcasting."""
     a, b = as_float_arrays(a=a, b=b)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"add: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    shape = broadcast_shape("add", a, b)
     out = check_out(out, shape, a.dtype)
     return _finish(a + b, out)
 
@@ -98,8 +96,7 @@ def relu(x, out=None):
 def relu_grad(dy, y, out=None):
     """dy where y > 0, else 0: the gradient of relu given its output y (0 at y == 0)."""
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"relu_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("relu_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     return _finish(np.where(y > 0, dy, 0), out)
 
@@ -119,28 +116,20 @@ def softmax(x, out=None):
 def softmax_grad(dy, y, out=None):
     """y * (dy - sum(dy * y, last axis)): the gradient of softmax given its output y."""
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"softmax_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("softmax_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     return _finish(y * (dy - (dy * y).sum(axis=-1, keepdims=True)), out)
 
 
-def _check_xent_target(logits, target, name):
+def _target_rows(owner, logits, target):
+    """target as rows of class probabilities: class indices become one-hot rows."""
+    target, classes = xent_target(owner, logits, target)
+    if classes is None:
+        return target
     n, k = logits.shape
-    if target.ndim == 1:
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"{name}: 1-D target holds class indices and must be integer, got {target.dtype}")
-        if target.shape != (n,):
-            raise ValueError(f"{name}: target has shape {target.shape}, expected ({n},) for logits of shape {logits.shape}")
-        if n and (target.min() < 0 or target.max() >= k):
-            raise ValueError(f"{name}: class indices must be in [0, {k}), got values in [{target.min()}, {target.max()}]")
-        onehot = np.zeros((n, k), dtype=logits.dtype)
-        onehot[np.arange(n), target] = 1
-        return onehot
-    target = as_float_array(target, "target").astype(logits.dtype, copy=False)
-    if target.shape != logits.shape:
-        raise ValueError(f"{name}: target has shape {target.shape} but logits have shape {logits.shape}")
-    return target
+    onehot = np.zeros((n, k), dtype=logits.dtype)
+    onehot[np.arange(n), classes] = 1
+    return onehot
 
 
 def softmax_cross_entropy(logits, target):
@@ -152,7 +141,7 @@ def softmax_cross_entropy(logits, target):
     logits = as_float_array(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k), got shape {logits.shape}")
-    target = _check_xent_target(logits, np.asarray(target), "softmax_cross_entropy")
+    target = _target_rows("softmax_cross_entropy", logits, target)
     shifted = logits - logits.max(axis=1, keepdims=True) if logits.size else logits
     log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     log_p = shifted - log_z
@@ -165,7 +154,7 @@ def softmax_cross_entropy_grad(probs, target, scale=1.0):
     probs = as_float_array(probs, "probs")
     if probs.ndim != 2:
         raise ValueError(f"softmax_cross_entropy_grad: probs must be 2-D (n, k), got shape {probs.shape}")
-    target = _check_xent_target(probs, np.asarray(target), "softmax_cross_entropy_grad")
+    target = _target_rows("softmax_cross_entropy_grad", probs, target)
     return (scale * (probs * target.sum(axis=1, keepdims=True) - target)).astype(probs.dtype)
 
 
@@ -318,17 +307,7 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
 
     x is any real array of shape (n, ...); out is (len(indices), prod(...)).
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"gather_rows: x has unsupported dtype {x.dtype}")
-    if x.ndim == 0:
-        raise ValueError("gather_rows: x must have at least 1 dimension, got a 0-d array")
-    indices = np.asarray(indices)
-    if indices.ndim != 1 or indices.dtype.kind not in "iu":
-        raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
-    n = x.shape[0]
-    if indices.size and (indices.min() < -n or indices.max() >= n):
-        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{indices.min()}, {indices.max()}]")
+    x, indices, _, _ = gather_args(x, indices)
     row = int(np.prod(x.shape[1:], dtype=np.int64))
     out = check_out(out, (indices.size, row), np.dtype(dtype))
     return _finish(x[indices].reshape(indices.size, row), out)
@@ -345,12 +324,9 @@ def _map1(fn, x, out):
 
 def _map2(fn, name, a, b, out, same_shape=False):
     a, b = as_float_arrays(a=a, b=b)
-    if same_shape and a.shape != b.shape:
-        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    if same_shape:
+        check_same_shape(name, a, b, "the saved operand")
+    shape = broadcast_shape(name, a, b)
     out = check_out(out, shape, a.dtype)
     with np.errstate(all="ignore"):
         return _finish(np.asarray(fn(a, b), dtype=a.dtype), out)
@@ -591,9 +567,7 @@ def dropout(x, rate, state, out=None, mask=None):
     rate = float(rate)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
-    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
-            or not state.flags.c_contiguous or not state.flags.writeable):
-        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
     key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
