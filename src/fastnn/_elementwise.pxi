@@ -31,14 +31,8 @@ def sum_to_shape(x, shape, out=None):
     each output is summed in row-major order in double, whatever the thread count.
     """
     x = as_float_array(x, "x")
-    shape = tuple(shape)
-    try:
-        if np.broadcast_shapes(shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
-    lead = x.ndim - len(shape)
-    reduce = [d < lead or (shape[d - lead] == 1 and x.shape[d] != 1) for d in range(x.ndim)]
+    shape, axes = summed_axes(x, shape)
+    reduce = [d in axes for d in range(x.ndim)]
     if not any(reduce):
         return copy(x, out)
     out, work = _target(out, shape, x.dtype, (x,))

@@ -3,7 +3,8 @@
 import numpy as np
 
 from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_out, check_writable
-from ._op_checks import broadcast_shape, check_dropout_state, check_same_shape, gather_args, xent_target
+from ._op_checks import (ACTIVATIONS, broadcast_shape, check_activation, check_dropout_state, check_same_shape,
+                         check_shape, dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
 
 cdef extern from "fastnn.h":
     ctypedef Py_ssize_t fnn_int

@@ -229,9 +229,7 @@ def dropout(x, rate, state, out=None, mask=None):
     index), the same at any thread count; state (2 uint64: seed, counter) is advanced by 1.
     """
     x = as_float_array(x, "x")
-    rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
+    rate = dropout_rate(rate)
     check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")

@@ -1,6 +1,6 @@
 import numpy as np
 
-_MATMUL_ACTIVATIONS = (None, "relu")
+_MATMUL_ACTIVATIONS = ACTIVATIONS
 
 
 def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activation=None, relu_mask=None):
@@ -12,31 +12,21 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     if type_num < 0 or _native_float_type(b) != type_num:
         a, b = as_float_arrays(a=a, b=b)
         type_num = cnp.PyArray_TYPE(<cnp.ndarray> a)
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0 if trans_a else 1] != b.shape[1 if trans_b else 0]:
+        matmul_shape(a, b, trans_a, trans_b)  # raises, saying what is wrong
     cdef Py_ssize_t m = a.shape[1] if trans_a else a.shape[0]
-    cdef Py_ssize_t k = a.shape[0] if trans_a else a.shape[1]
-    cdef Py_ssize_t kb = b.shape[1] if trans_b else b.shape[0]
     cdef Py_ssize_t n = b.shape[0] if trans_b else b.shape[1]
-    if k != kb:
-        raise ValueError(
-            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
-            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
-            f"{k} (dim 1 of op(a)) != {kb} (dim 0 of op(b))"
-        )
-    if activation is not None and activation not in _MATMUL_ACTIVATIONS:
-        raise ValueError(f"matmul: unknown activation {activation!r}; known: {_MATMUL_ACTIVATIONS}")
+    if activation is not None:
+        check_activation("matmul", activation)
     dtype = a.dtype
     if bias is not None:
         if not (_is_plain(bias, type_num, 1) and (<cnp.ndarray> bias).shape[0] == n):
             bias = as_float_array(bias, "bias")
-            if bias.shape != (n,):
-                raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({n},)")
+            check_shape("matmul", "bias", bias, (n,))
             bias = np.ascontiguousarray(bias, dtype=dtype)
     if relu_mask is not None:
         relu_mask = np.asarray(relu_mask)
-        if relu_mask.shape != (m, n):
-            raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {(m, n)}")
+        check_shape("matmul", "relu_mask", relu_mask, (m, n))
         if relu_mask.dtype != dtype or not _rows_contiguous(relu_mask):
             relu_mask = np.ascontiguousarray(relu_mask > 0, dtype=dtype)
     if not _passes_check_out(out, type_num, (m, n)):

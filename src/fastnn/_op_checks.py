@@ -64,3 +64,55 @@ def check_dropout_state(state):
     if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
             or not state.flags.c_contiguous or not state.flags.writeable):
         raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+
+
+ACTIVATIONS = (None, "relu")
+
+
+def check_activation(owner, activation):
+    """ValueError unless activation is one the matmul and conv2d kernels apply."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"{owner}: unknown activation {activation!r}; known: {ACTIVATIONS}")
+
+
+def check_shape(owner, name, a, expected):
+    """ValueError naming the argument unless a has the shape expected."""
+    expected = tuple(expected)
+    if a.shape != expected:
+        raise ValueError(f"{owner}: {name} has shape {a.shape}, expected {expected}")
+
+
+def matmul_shape(a, b, trans_a, trans_b):
+    """(m, n), the shape of op(a) . op(b); ValueError unless a and b are 2-D and their inner sizes agree."""
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    m, k = a.shape[::-1] if trans_a else a.shape
+    kb, n = b.shape[::-1] if trans_b else b.shape
+    if k != kb:
+        raise ValueError(
+            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
+            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
+            f"{k} (dim 1 of op(a)) != {kb} (dim 0 of op(b))"
+        )
+    return m, n
+
+
+def summed_axes(x, shape):
+    """(shape as a tuple, the axes of x that summing x down to shape removes or shrinks to 1);
+    ValueError unless shape broadcasts to x's shape."""
+    shape = tuple(shape)
+    try:
+        if np.broadcast_shapes(shape, x.shape) != x.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
+    lead = x.ndim - len(shape)
+    return shape, tuple(d for d in range(x.ndim) if d < lead or (shape[d - lead] == 1 and x.shape[d] != 1))
+
+
+def dropout_rate(rate):
+    """rate as a float in [0, 1); ValueError otherwise."""
+    rate = float(rate)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
+    return rate

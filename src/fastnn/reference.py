@@ -9,10 +9,9 @@ import numpy as np
 
 from . import _windows
 from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
-from ._op_checks import broadcast_shape, check_dropout_state, check_same_shape, gather_args, xent_target
+from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
+                         dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
 from ._step_checks import check_state, nadam_momentum_cache, step_options
-
-ACTIVATIONS = (None, "relu")
 
 
 def _finish(result, out):
@@ -28,31 +27,20 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     a and b are 2-D; bias has one value per output column; relu_mask has C's shape.
     """
     a, b = as_float_arrays(a=a, b=b)
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    shape = matmul_shape(a, b, trans_a, trans_b)
+    check_activation("matmul", activation)
     op_a = a.T if trans_a else a
     op_b = b.T if trans_b else b
-    if op_a.shape[1] != op_b.shape[0]:
-        raise ValueError(
-            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
-            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
-            f"{op_a.shape[1]} (dim 1 of op(a)) != {op_b.shape[0]} (dim 0 of op(b))"
-        )
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"matmul: unknown activation {activation!r}; known: {ACTIVATIONS}")
-    shape = (op_a.shape[0], op_b.shape[1])
     c = np.matmul(op_a, op_b)
     if bias is not None:
         bias = as_float_array(bias, "bias")
-        if bias.shape != (shape[1],):
-            raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({shape[1]},)")
+        check_shape("matmul", "bias", bias, (shape[1],))
         c = c + bias.astype(c.dtype)
     if activation == "relu":
         c = np.maximum(c, 0)
     if relu_mask is not None:
         relu_mask = np.asarray(relu_mask)
-        if relu_mask.shape != shape:
-            raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {shape}")
+        check_shape("matmul", "relu_mask", relu_mask, shape)
         c = np.where(relu_mask > 0, c, 0)
     out = check_out(out, shape, c.dtype)
     return _finish(c.astype(out.dtype, copy=False), out)
@@ -72,16 +60,7 @@ def sum_to_shape(x, shape, out=None):
     The inverse of broadcasting `shape` to x.shape: the gradient of a broadcast input.
     """
     x = as_float_array(x, "x")
-    shape = tuple(shape)
-    try:
-        if np.broadcast_shapes(shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
+    shape, axes = summed_axes(x, shape)
     total = x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.copy()
     return _finish(total, None if out is None else check_out(out, shape, x.dtype))
 
@@ -564,9 +543,7 @@ def dropout(x, rate, state, out=None, mask=None):
     """(out, mask): element i is kept when a 32-bit hash of (state[0], state[1], i) is at least
     rate * 2**32; mask = 1 / (1 - rate) there, else 0; out = x * mask; state[1] += 1."""
     x = as_float_array(x, "x")
-    rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
+    rate = dropout_rate(rate)
     check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
@@ -610,10 +587,9 @@ def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_ra
         x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
     x = _windows.image(x, "x", "conv2d")
     geom = _windows.conv_args("conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
-    if bias is not None and bias.shape != (kernel.shape[3],):
-        raise ValueError(f"conv2d: bias has shape {bias.shape}, expected ({kernel.shape[3]},)")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"conv2d: unknown activation {activation!r}; known: {ACTIVATIONS}")
+    if bias is not None:
+        check_shape("conv2d", "bias", bias, (kernel.shape[3],))
+    check_activation("conv2d", activation)
     xp = _padded(x.astype(np.float64), geom, 0)
     y = np.zeros(_windows.output_shape(geom))
     for a, b, window in _window_slices(geom):
