@@ -43,11 +43,17 @@ cdef _require(object a, int type_num, tuple shape, str name, bint writable=False
         check_writable(a, name)
 
 
-cdef bint _passes_check_out(object out, int type_num, tuple shape):
+cdef bint _passes_check_out(object out, int type_num, int ndim, const Py_ssize_t *shape):
     """out is what check_out(out, shape, dtype of type_num) would return unchanged (a native ndarray
     of this float type and shape, writable), told without a Python call."""
-    return (_native_float_type(out) == type_num and (<object> out).shape == shape
-            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out))
+    if _native_float_type(out) != type_num or cnp.PyArray_NDIM(<cnp.ndarray> out) != ndim \
+            or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out):
+        return False
+    cdef int d
+    for d in range(ndim):
+        if cnp.PyArray_DIMS(<cnp.ndarray> out)[d] != shape[d]:
+            return False
+    return True
 
 
 cdef bint _rows_contiguous(cnp.ndarray x):
@@ -58,16 +64,18 @@ cdef bint _rows_contiguous(cnp.ndarray x):
 cdef void _byte_extent(cnp.ndarray x, char **lo, char **hi):
     """The bytes [lo, hi) that x's elements span (empty for a zero-size x)."""
     cdef char *start = <char *> cnp.PyArray_DATA(x)
-    cdef Py_ssize_t low = 0, high = x.itemsize, d
+    cdef Py_ssize_t low = 0, high = cnp.PyArray_ITEMSIZE(x), d
+    cdef const cnp.npy_intp *dims = cnp.PyArray_DIMS(x)
+    cdef const cnp.npy_intp *strides = cnp.PyArray_STRIDES(x)
     lo[0] = start
     hi[0] = start
-    for d in range(x.ndim):
-        if x.shape[d] == 0:
+    for d in range(cnp.PyArray_NDIM(x)):
+        if dims[d] == 0:
             return
-        if x.strides[d] < 0:
-            low += x.strides[d] * (x.shape[d] - 1)
+        if strides[d] < 0:
+            low += strides[d] * (dims[d] - 1)
         else:
-            high += x.strides[d] * (x.shape[d] - 1)
+            high += strides[d] * (dims[d] - 1)
     lo[0] = start + low
     hi[0] = start + high
 

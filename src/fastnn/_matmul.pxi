@@ -29,7 +29,10 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
         check_shape("matmul", "relu_mask", relu_mask, (m, n))
         if relu_mask.dtype != dtype or not _rows_contiguous(relu_mask):
             relu_mask = np.ascontiguousarray(relu_mask > 0, dtype=dtype)
-    if not _passes_check_out(out, type_num, (m, n)):
+    cdef Py_ssize_t out_shape[2]
+    out_shape[0] = m
+    out_shape[1] = n
+    if not _passes_check_out(out, type_num, 2, out_shape):
         out = check_out(out, (m, n), dtype)
     if m == 0 or n == 0:
         return out

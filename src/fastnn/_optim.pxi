@@ -57,13 +57,14 @@ cdef class _StepOptions:
 cdef _require_distinct(str owner, tuple names, tuple arrays, bint direct):
     """ValueError (check_distinct's) when two of the arrays share memory. On the direct path
     every array is C-contiguous, so comparing byte spans is exact and costs a few comparisons."""
-    cdef Py_ssize_t i, count = len(arrays)
+    cdef Py_ssize_t i, j, count = len(arrays)
     if direct:
         for i in range(count - 1):
-            if arrays[i] is not None and _overlaps_any(arrays[i], arrays[i + 1:]):
-                break
-        else:
-            return
+            if arrays[i] is not None:
+                for j in range(i + 1, count):
+                    if _may_overlap(arrays[i], arrays[j]):
+                        check_distinct(owner, **{n: a for n, a in zip(names, arrays)})
+        return
     check_distinct(owner, **{n: a for n, a in zip(names, arrays)})
 
 
