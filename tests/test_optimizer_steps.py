@@ -88,3 +88,26 @@ def test_steps_on_plain_arrays_match_the_copying_path(dtype, name):
         step(plain[0], plain[1], read_only, *plain[3:], **options)
     with pytest.raises(ValueError, match="shape"):
         step(plain[0], plain[1], plain[2][:5], *plain[3:], **options)
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_STEPS))
+def test_kernel_and_oracle_refuse_bad_states_with_one_message(name):
+    """A read-only state, a missing required state and a state of another shape: the same error
+    from the kernel and from its oracle."""
+    states, options = PLAIN_STEPS[name]
+    rng = np.random.default_rng(7)
+    arrays = [rng.random(11) for _ in range(2 + states)]
+    read_only = arrays[2].copy()
+    read_only.flags.writeable = False
+    bad_calls = [(arrays[0], arrays[1], read_only, *arrays[3:]),
+                 (arrays[0], arrays[1], arrays[2][:4], *arrays[3:])]
+    if name != "sgd":  # sgd's velocity may be None
+        bad_calls.append((arrays[0], arrays[1], None, *arrays[3:]))
+    for args in bad_calls:
+        messages = []
+        for module in (kernels, reference):
+            with pytest.raises((TypeError, ValueError)) as caught:
+                getattr(module, f"{name}_step")(*[a.copy() if a is not None and a.flags.writeable else a
+                                                  for a in args], **options)
+            messages.append((caught.type, str(caught.value)))
+        assert messages[0] == messages[1]

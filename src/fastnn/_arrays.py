@@ -1,4 +1,6 @@
-"""Argument checks shared by the kernel wrappers, the oracles and the weight loaders."""
+"""Argument checks shared by the kernel wrappers, the oracles and the weight loaders: float arrays
+in native byte order, outputs of the right shape, dtype and writability, buffers that must not
+share memory. The compiled wrappers' fast forms of these checks are in _layout.pxi."""
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -72,6 +74,21 @@ def check_out(out, shape, dtype, name="out"):
         raise ValueError(f"{name} has shape {out.shape}, expected {tuple(shape)}")
     if out.dtype != dtype:
         raise TypeError(f"{name} has dtype {out.dtype}, expected {dtype}")
-    if not out.flags.writeable:
-        raise ValueError(f"{name} is read-only")
+    check_writable(out, name)
     return out
+
+
+def check_writable(a, name):
+    """ValueError naming the argument when the array a may not be written."""
+    if not a.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+
+
+def check_distinct(owner, **arrays):
+    """ValueError when two of the given arrays share memory: each is read or written on its own."""
+    named = [(name, a) for name, a in arrays.items() if isinstance(a, np.ndarray) and a.size]
+    for i, (name_a, a) in enumerate(named):
+        for name_b, b in named[i + 1:]:
+            if np.may_share_memory(a, b):
+                raise ValueError(f"{owner}: {name_a} and {name_b} share memory (the same array, or overlapping "
+                                 f"views); every buffer of an optimizer step needs its own storage")

@@ -34,23 +34,6 @@ def _scratch(tuple geom, dtype):
     return buffer[:nbytes].view(dtype)
 
 
-def _c_array(a):
-    """a itself when the kernels can read it as it is (C-contiguous, aligned, native), else a copy."""
-    if a.flags.c_contiguous and a.flags.aligned and a.dtype.isnative:
-        return a
-    _unreplayable("an image or kernel was copied to make it contiguous")
-    return np.array(a, dtype=a.dtype.newbyteorder("="), order="C")
-
-
-def _target(out, shape, dtype, inputs):
-    """(out checked or allocated, the array the kernel writes: out itself or a C-contiguous temporary)."""
-    out = check_out(out, shape, dtype)
-    if (out.flags.c_contiguous and out.flags.aligned and out.dtype.isnative
-            and not any(_may_overlap(out, a) for a in inputs)):
-        return out, out
-    return out, np.empty(shape, dtype)
-
-
 cdef inline void *_ptr(object a):
     return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray> a)
 

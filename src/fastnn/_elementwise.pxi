@@ -15,14 +15,11 @@ cdef int _binary(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out) except -
 def add(a, b, out=None):
     """out = a + b with NumPy broadcasting (any ndim, strides and broadcast axes)."""
     a, b = as_float_arrays(a=a, b=b)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"add: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    shape = broadcast_shape("add", a, b)
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
-        _binary(0, _unaliased(_addressable(a), o), _unaliased(_addressable(b), o), o)
+        _binary(0, _operand(a, o), _operand(b, o), o)
         _copy_back(o, out)
     return out
 
@@ -34,21 +31,12 @@ def sum_to_shape(x, shape, out=None):
     each output is summed in row-major order in double, whatever the thread count.
     """
     x = as_float_array(x, "x")
-    shape = tuple(shape)
-    try:
-        if np.broadcast_shapes(shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
-    lead = x.ndim - len(shape)
-    reduce = [d < lead or (shape[d - lead] == 1 and x.shape[d] != 1) for d in range(x.ndim)]
+    shape, axes = summed_axes(x, shape)
+    reduce = [d in axes for d in range(x.ndim)]
     if not any(reduce):
         return copy(x, out)
-    out = check_out(out, shape, x.dtype)
+    out, work = _target(out, shape, x.dtype, (x,))
     if out.size:
-        work = out
-        if not (out.flags.c_contiguous and out.flags.aligned) or np.may_share_memory(out, x):
-            work = np.empty(shape, dtype=x.dtype)
         _sum_to_shape(_addressable(x), bytes(reduce), work)
         _copy_back(work, out)
     return out
@@ -85,7 +73,7 @@ def relu(x, out=None):
     out = check_out(out, x.shape, x.dtype)
     if out.size:
         o = _addressable(out)
-        _relu(_unaliased(_addressable(x), o), o)
+        _relu(_operand(x, o), o)
         _copy_back(o, out)
     return out
 
@@ -96,11 +84,10 @@ def relu_grad(dy, y, out=None):
     The gradient at 0 is taken as 0 (y == 0 passes no gradient), as in Keras and PyTorch.
     """
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"relu_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("relu_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     if out.size:
         o = _addressable(out)
-        _binary(1, _unaliased(_addressable(dy), o), _unaliased(_addressable(y), o), o)
+        _binary(1, _operand(dy, o), _operand(y, o), o)
         _copy_back(o, out)
     return out

@@ -42,18 +42,8 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     uint8, float32 or float64 into float32 or float64 are copied in parallel; other
     combinations go through NumPy.
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"gather_rows: x has unsupported dtype {x.dtype}")
-    if x.ndim == 0:
-        raise ValueError("gather_rows: x must have at least 1 dimension, got a 0-d array")
-    indices = np.asarray(indices)
-    if indices.ndim != 1 or indices.dtype.kind not in "iu":
-        raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
+    x, indices, lowest, highest = gather_args(x, indices)
     n = x.shape[0]
-    lowest, highest = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
-    if indices.size and (lowest < -n or highest >= n):
-        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{lowest}, {highest}]")
     row = math.prod(x.shape[1:])
     dtype = np.dtype(dtype)
     out = check_out(out, (indices.size, row), dtype)
@@ -71,24 +61,6 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
     _gather(rows, idx, work)
     _copy_back(work, out)
     return out
-
-
-cdef bint _is_plain(object a, int type_num, int ndim):
-    """a is an aligned, C-contiguous, native ndarray of this type and rank."""
-    return (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == type_num
-            and cnp.PyArray_NDIM(<cnp.ndarray> a) == ndim and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a)
-            and cnp.PyArray_ISALIGNED(<cnp.ndarray> a) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a))
-
-
-cdef _require(object a, int type_num, tuple shape, str name, bint writable=False):
-    if not _is_plain(a, type_num, len(shape)):
-        dtype = "float32" if type_num == cnp.NPY_FLOAT32 else "int64"
-        raise TypeError(f"{name} must be an aligned C-contiguous {len(shape)}-D {dtype} ndarray, got "
-                        f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}")
-    if (<object> a).shape != shape:
-        raise ValueError(f"{name} has shape {(<object> a).shape}, expected {shape}")
-    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a):
-        raise ValueError(f"{name} is read-only")
 
 
 cdef class RowGather:

@@ -73,23 +73,20 @@ def _unary(int op, x, out, double k0=0.0, double k1=0.0):
     out = check_out(out, x.shape, x.dtype)
     if out.size:
         o = _addressable(out)
-        _map1(op, _unaliased(_addressable(x), o), o, k0, k1)
+        _map1(op, _operand(x, o), o, k0, k1)
         _copy_back(o, out)
     return out
 
 
 def _binary_map(int op, str name, a, b, out, double k0=0.0, double k1=0.0, bint same_shape=False):
     a, b = as_float_arrays(a=a, b=b)
-    if same_shape and a.shape != b.shape:
-        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    if same_shape:
+        check_same_shape(name, a, b, "the saved operand")
+    shape = broadcast_shape(name, a, b)
     out = check_out(out, shape, a.dtype)
     if out.size:
         o = _addressable(out)
-        _map2(op, _unaliased(_addressable(a), o), _unaliased(_addressable(b), o), o, k0, k1)
+        _map2(op, _operand(a, o), _operand(b, o), o, k0, k1)
         _copy_back(o, out)
     return out
 
@@ -268,25 +265,16 @@ def dropout(x, rate, state, out=None, mask=None):
     index), the same at any thread count; state (2 uint64: seed, counter) is advanced by 1.
     """
     x = as_float_array(x, "x")
-    rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
-    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
-            or not state.flags.c_contiguous or not state.flags.writeable):
-        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    rate = dropout_rate(rate)
+    check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
     for name, arr in (("out", out), ("mask", mask)):
-        if not arr.flags.c_contiguous or not arr.flags.aligned:
+        if not _kernel_ready(arr):
             raise ValueError(f"dropout: {name} must be an aligned C-contiguous array")
-    if np.may_share_memory(mask, out) or np.may_share_memory(mask, x):
+    if _overlaps_any(mask, (out, x)):
         raise ValueError("dropout: mask must not overlap x or out")
-    xc = x if x.flags.c_contiguous and x.flags.aligned else np.ascontiguousarray(x)
-    if xc is not x:
-        _unreplayable("dropout's input was copied")
-    if np.may_share_memory(xc, out) and xc.__array_interface__["data"][0] != out.__array_interface__["data"][0]:
-        xc = xc.copy()
-        _unreplayable("dropout's input overlapping its output was copied")
+    xc = _unaliased(_c_array(x), out)
     cdef KernelCall c
     c.kernel = K_DROPOUT
     c.f32 = _is_f32(out)

@@ -1,34 +1,6 @@
 import numpy as np
 
-from fastnn._arrays import as_float_array, as_float_arrays, check_out
-
-_MATMUL_ACTIVATIONS = (None, "relu")
-
-
-cdef bint _rows_contiguous(cnp.ndarray x):
-    """Unit column stride and a row stride of whole elements (what C's output and the mask need)."""
-    return x.strides[1] == x.itemsize and x.strides[0] % x.itemsize == 0
-
-
-cdef int _native_float_type(object x):
-    """NPY_FLOAT32/NPY_FLOAT64 when x is exactly such an ndarray in native byte order, else -1."""
-    if type(x) is not np.ndarray or not cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> x):
-        return -1
-    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray> x)
-    return t if t == cnp.NPY_FLOAT32 or t == cnp.NPY_FLOAT64 else -1
-
-
-cdef bint _may_overlap(cnp.ndarray x, object y):
-    """Whether the byte ranges of x and y (an ndarray or None) intersect, as np.may_share_memory."""
-    if y is None:
-        return False
-    cdef char *xlo
-    cdef char *xhi
-    cdef char *ylo
-    cdef char *yhi
-    _byte_extent(x, &xlo, &xhi)
-    _byte_extent(<cnp.ndarray> y, &ylo, &yhi)
-    return xlo < yhi and ylo < xhi and xlo < xhi and ylo < yhi
+_MATMUL_ACTIVATIONS = ACTIVATIONS
 
 
 def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activation=None, relu_mask=None):
@@ -40,38 +12,27 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     if type_num < 0 or _native_float_type(b) != type_num:
         a, b = as_float_arrays(a=a, b=b)
         type_num = cnp.PyArray_TYPE(<cnp.ndarray> a)
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0 if trans_a else 1] != b.shape[1 if trans_b else 0]:
+        matmul_shape(a, b, trans_a, trans_b)  # raises, saying what is wrong
     cdef Py_ssize_t m = a.shape[1] if trans_a else a.shape[0]
-    cdef Py_ssize_t k = a.shape[0] if trans_a else a.shape[1]
-    cdef Py_ssize_t kb = b.shape[1] if trans_b else b.shape[0]
     cdef Py_ssize_t n = b.shape[0] if trans_b else b.shape[1]
-    if k != kb:
-        raise ValueError(
-            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
-            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
-            f"{k} (dim 1 of op(a)) != {kb} (dim 0 of op(b))"
-        )
-    if activation is not None and activation not in _MATMUL_ACTIVATIONS:
-        raise ValueError(f"matmul: unknown activation {activation!r}; known: {_MATMUL_ACTIVATIONS}")
+    if activation is not None:
+        check_activation("matmul", activation)
     dtype = a.dtype
     if bias is not None:
-        if not (_native_float_type(bias) == type_num and (<cnp.ndarray> bias).ndim == 1
-                and (<cnp.ndarray> bias).shape[0] == n
-                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> bias)):
+        if not (_is_plain(bias, type_num, 1) and (<cnp.ndarray> bias).shape[0] == n):
             bias = as_float_array(bias, "bias")
-            if bias.shape != (n,):
-                raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({n},)")
+            check_shape("matmul", "bias", bias, (n,))
             bias = np.ascontiguousarray(bias, dtype=dtype)
     if relu_mask is not None:
         relu_mask = np.asarray(relu_mask)
-        if relu_mask.shape != (m, n):
-            raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {(m, n)}")
+        check_shape("matmul", "relu_mask", relu_mask, (m, n))
         if relu_mask.dtype != dtype or not _rows_contiguous(relu_mask):
             relu_mask = np.ascontiguousarray(relu_mask > 0, dtype=dtype)
-    if not (_native_float_type(out) == type_num and (<cnp.ndarray> out).ndim == 2
-            and (<cnp.ndarray> out).shape[0] == m and (<cnp.ndarray> out).shape[1] == n
-            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> out)):
+    cdef Py_ssize_t out_shape[2]
+    out_shape[0] = m
+    out_shape[1] = n
+    if not _passes_check_out(out, type_num, 2, out_shape):
         out = check_out(out, (m, n), dtype)
     if m == 0 or n == 0:
         return out
@@ -79,8 +40,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     a = _addressable(a)
     b = _addressable(b)
     target = out
-    if (not _rows_contiguous(out) or _may_overlap(out, a) or _may_overlap(out, b)
-            or _may_overlap(out, bias) or _may_overlap(out, relu_mask)):
+    if not _rows_contiguous(out) or _overlaps_any(out, (a, b, bias, relu_mask)):
         target = np.empty((m, n), dtype=dtype)
         _unreplayable("matmul wrote through a temporary")
     _gemm_into(a, b, target, trans_a, trans_b, bias, activation == "relu", relu_mask)

@@ -2,7 +2,8 @@
 # elements; arrays the kernel cannot update in place (non-contiguous, or a state
 # of another dtype) are worked on as contiguous copies and written back.
 from libc.math cimport INFINITY
-from fastnn._step_checks import check_distinct, nadam_momentum_cache, step_options
+from fastnn._arrays import check_distinct
+from fastnn._step_checks import check_state, nadam_momentum_cache, step_options
 
 cdef extern from "fastnn.h" nogil:
     ctypedef struct fnn_step_options:
@@ -53,30 +54,17 @@ cdef class _StepOptions:
             self.c.segment_ends = <const fnn_int *> _data(self.ends)
 
 
-cdef bint _bounds_overlap(cnp.ndarray a, cnp.ndarray b):
-    """True when the memory spans of two non-empty C-contiguous arrays intersect."""
-    cdef char *a0 = <char *> cnp.PyArray_DATA(a)
-    cdef char *b0 = <char *> cnp.PyArray_DATA(b)
-    cdef Py_ssize_t na = cnp.PyArray_NBYTES(a), nb = cnp.PyArray_NBYTES(b)
-    return na > 0 and nb > 0 and a0 < b0 + nb and b0 < a0 + na
-
-
 cdef _require_distinct(str owner, tuple names, tuple arrays, bint direct):
     """ValueError (check_distinct's) when two of the arrays share memory. On the direct path
-    every array is C-contiguous, so comparing spans is exact and costs a few comparisons."""
+    every array is C-contiguous, so comparing byte spans is exact and costs a few comparisons."""
     cdef Py_ssize_t i, j, count = len(arrays)
     if direct:
-        for i in range(count):
-            if arrays[i] is None:
-                continue
-            for j in range(i + 1, count):
-                if arrays[j] is not None and _bounds_overlap(arrays[i], arrays[j]):
-                    break
-            else:
-                continue
-            break
-        else:
-            return
+        for i in range(count - 1):
+            if arrays[i] is not None:
+                for j in range(i + 1, count):
+                    if _may_overlap(arrays[i], arrays[j]):
+                        check_distinct(owner, **{n: a for n, a in zip(names, arrays)})
+        return
     check_distinct(owner, **{n: a for n, a in zip(names, arrays)})
 
 
@@ -85,39 +73,18 @@ cdef _raise_if_failed(int status, str owner):
         raise MemoryError(f"{owner}: could not allocate the work plan for gradient clipping")
 
 
-def _check_state(param, required=(), **arrays):
-    for name in ("grad",) + required:
-        if arrays[name] is None:
-            raise TypeError(f"{name} must be a numpy.ndarray, got None")
-    if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
-        raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
-    if not param.flags.writeable:
-        raise ValueError("param is read-only")
-    for name, arr in arrays.items():
-        if arr is None:
-            continue
-        if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{name} must be a numpy.ndarray")
-        if arr.shape != param.shape:
-            raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
-        if name != "grad" and not arr.flags.writeable:
-            raise ValueError(f"{name} is read-only")
-
-
 cdef bint _direct(object param, object grad, tuple states):
     """True when param, grad and the states that are not None are aligned, C-contiguous, native
     ndarrays of one float dtype and one shape, all but grad writable: the kernel takes them as
     they are, with nothing to check, copy or write back."""
-    if not (type(param) is np.ndarray and _native_float_type(param) >= 0 and
-            cnp.PyArray_ISALIGNED(<cnp.ndarray> param) and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> param)
-            and cnp.PyArray_ISWRITEABLE(<cnp.ndarray> param)):
+    cdef int type_num = _native_float_type(param)
+    if type_num < 0 or not _is_plain(param, type_num, cnp.PyArray_NDIM(<cnp.ndarray> param)) \
+            or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> param):
         return False
     for i, a in enumerate((grad,) + states):
         if a is None and i > 0:
             continue
-        if not (type(a) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray> a) == cnp.PyArray_TYPE(<cnp.ndarray> param)
-                and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray> a) and cnp.PyArray_ISALIGNED(<cnp.ndarray> a)
-                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)
+        if not (_is_plain(a, type_num, cnp.PyArray_NDIM(<cnp.ndarray> param))
                 and cnp.PyArray_SAMESHAPE(<cnp.ndarray> a, <cnp.ndarray> param)
                 and (i == 0 or cnp.PyArray_ISWRITEABLE(<cnp.ndarray> a))):
             return False
@@ -140,7 +107,7 @@ cdef class _StepArrays:
             self.grad = grad
             return
         self.work = [None if a is None else
-                     (a if a.flags.c_contiguous and a.flags.aligned and a.dtype == param.dtype
+                     (a if _kernel_ready(a) and a.dtype == param.dtype
                       else np.ascontiguousarray(a, dtype=param.dtype))
                      for a in self.originals]
         self.grad = np.ascontiguousarray(grad, dtype=param.dtype)
@@ -172,7 +139,7 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
     """
     direct = _direct(param, grad, (velocity,))
     if not direct:
-        _check_state(param, grad=grad, velocity=velocity)
+        check_state(param, grad=grad, velocity=velocity)
     cdef _StepOptions opt = _StepOptions("sgd_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
                                          global_clipnorm, segments)
     _require_distinct("sgd_step", ("param", "grad", "velocity"), (param, grad, velocity), direct)
@@ -207,7 +174,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
     use_momentum = bool(momentum) and momentum_buffer is not None
     direct = mean_square is not None and _direct(param, grad, (mean_square, momentum_buffer, average_grad))
     if not direct:
-        _check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
+        check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
                      average_grad=average_grad)
     if centered and average_grad is None:
         raise TypeError("rmsprop_step: centered=True needs average_grad, a numpy.ndarray")
@@ -240,7 +207,7 @@ def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_dec
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
     direct = accumulator is not None and _direct(param, grad, (accumulator,))
     if not direct:
-        _check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
+        check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
     cdef _StepOptions opt = _StepOptions("adagrad_step", param, learning_rate, weight_decay, clipvalue, clipnorm,
                                          global_clipnorm, segments)
     _require_distinct("adagrad_step", ("param", "grad", "accumulator"), (param, grad, accumulator), direct)
@@ -269,7 +236,7 @@ def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, e
     """
     direct = m is not None and v is not None and _direct(param, grad, (m, v, v_max))
     if not direct:
-        _check_state(param, ("m", "v"), grad=grad, m=m, v=v, v_max=v_max)
+        check_state(param, ("m", "v"), grad=grad, m=m, v=v, v_max=v_max)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
     if amsgrad and v_max is None:
@@ -308,7 +275,7 @@ def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, ste
     """
     direct = m is not None and v is not None and _direct(param, grad, (m, v))
     if not direct:
-        _check_state(param, ("m", "v"), grad=grad, m=m, v=v)
+        check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
         raise ValueError(f"nadam_step: step counts from 1, got step={step}")
     cdef _StepOptions opt = _StepOptions("nadam_step", param, learning_rate, weight_decay, clipvalue, clipnorm,

@@ -50,8 +50,7 @@ def softmax(x, out=None):
 def softmax_grad(dy, y, out=None):
     """out = y * (dy - sum(dy * y, last axis)): softmax's gradient given its output y."""
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"softmax_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("softmax_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     if out.size == 0:
         return out
@@ -61,21 +60,10 @@ def softmax_grad(dy, y, out=None):
     return _row_kernel(dy, y, out)
 
 
-def _xent_target(logits, target, name):
+def _xent_operands(owner, logits, target):
     """(float target rows, None) or (None, class indices as intp), checked as the oracle does."""
-    n, k = logits.shape
-    if target.ndim == 1:
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"{name}: 1-D target holds class indices and must be integer, got {target.dtype}")
-        if target.shape != (n,):
-            raise ValueError(f"{name}: target has shape {target.shape}, expected ({n},) for logits of shape {logits.shape}")
-        if n and (target.min() < 0 or target.max() >= k):
-            raise ValueError(f"{name}: class indices must be in [0, {k}), got values in [{target.min()}, {target.max()}]")
-        return None, np.ascontiguousarray(target, dtype=np.intp)
-    target = as_float_array(target, "target").astype(logits.dtype, copy=False)
-    if target.shape != logits.shape:
-        raise ValueError(f"{name}: target has shape {target.shape} but logits have shape {logits.shape}")
-    return target, None
+    target, classes = xent_target(owner, logits, target)
+    return target, None if classes is None else np.ascontiguousarray(classes, dtype=np.intp)
 
 
 cdef int _xent(int grad, cnp.ndarray x, cnp.ndarray target, cnp.ndarray classes, double scale,
@@ -115,7 +103,7 @@ def softmax_cross_entropy(logits, target):
     logits = as_float_array(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k), got shape {logits.shape}")
-    target, classes = _xent_target(logits, np.asarray(target), "softmax_cross_entropy")
+    target, classes = _xent_operands("softmax_cross_entropy", logits, target)
     n, k = logits.shape
     loss = np.empty(n, dtype=logits.dtype)
     probs = np.empty((n, k), dtype=logits.dtype)
@@ -131,7 +119,7 @@ def softmax_cross_entropy_grad(probs, target, scale=1.0):
     probs = as_float_array(probs, "probs")
     if probs.ndim != 2:
         raise ValueError(f"softmax_cross_entropy_grad: probs must be 2-D (n, k), got shape {probs.shape}")
-    target, classes = _xent_target(probs, np.asarray(target), "softmax_cross_entropy_grad")
+    target, classes = _xent_operands("softmax_cross_entropy_grad", probs, target)
     out = np.empty(probs.shape, dtype=probs.dtype)
     if out.size:
         _xent(1, _input_rows(probs), None if target is None else _input_rows(target), classes, float(scale), out, None)

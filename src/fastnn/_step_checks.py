@@ -1,9 +1,11 @@
 """Argument checks shared by the optimizer step kernels and their oracles: gradient clipping,
-decoupled weight decay, parameter segments, and buffers that must not share memory."""
+decoupled weight decay, parameter segments, and the arrays a step updates."""
 import math
 import numbers
 
 import numpy as np
+
+from ._arrays import FLOAT_DTYPES, check_writable
 
 
 def _positive(owner, name, value):
@@ -44,14 +46,25 @@ def step_options(owner, size, learning_rate, weight_decay, clipvalue, clipnorm, 
             float(learning_rate) * float(weight_decay), ends)
 
 
-def check_distinct(owner, **arrays):
-    """ValueError when two of the given arrays share memory: each is read or written on its own."""
-    named = [(name, a) for name, a in arrays.items() if isinstance(a, np.ndarray) and a.size]
-    for i, (name_a, a) in enumerate(named):
-        for name_b, b in named[i + 1:]:
-            if np.may_share_memory(a, b):
-                raise ValueError(f"{owner}: {name_a} and {name_b} share memory (the same array, or overlapping "
-                                 f"views); every buffer of an optimizer step needs its own storage")
+def check_state(param, required=(), **arrays):
+    """TypeError/ValueError unless param is a writable float ndarray and every array given (grad,
+    the names in required, and the optional states that are not None) is an ndarray of its shape,
+    all but grad writable."""
+    for name in ("grad",) + tuple(required):
+        if arrays[name] is None:
+            raise TypeError(f"{name} must be a numpy.ndarray, got None")
+    if not isinstance(param, np.ndarray) or param.dtype not in FLOAT_DTYPES:
+        raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
+    check_writable(param, "param")
+    for name, arr in arrays.items():
+        if arr is None:
+            continue
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{name} must be a numpy.ndarray")
+        if arr.shape != param.shape:
+            raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
+        if name != "grad":
+            check_writable(arr, name)
 
 
 def nadam_momentum_cache(beta_1, step):

@@ -8,10 +8,10 @@ import math
 import numpy as np
 
 from . import _windows
-from ._arrays import as_float_array, as_float_arrays, check_out
-from ._step_checks import check_distinct, nadam_momentum_cache, step_options
-
-ACTIVATIONS = (None, "relu")
+from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
+from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
+                         dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
+from ._step_checks import check_state, nadam_momentum_cache, step_options
 
 
 def _finish(result, out):
@@ -27,31 +27,20 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
     a and b are 2-D; bias has one value per output column; relu_mask has C's shape.
     """
     a, b = as_float_arrays(a=a, b=b)
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"matmul takes 2-D arrays, got shapes {a.shape} and {b.shape}")
+    shape = matmul_shape(a, b, trans_a, trans_b)
+    check_activation("matmul", activation)
     op_a = a.T if trans_a else a
     op_b = b.T if trans_b else b
-    if op_a.shape[1] != op_b.shape[0]:
-        raise ValueError(
-            f"matmul: shapes {a.shape}{' (transposed)' if trans_a else ''} and "
-            f"{b.shape}{' (transposed)' if trans_b else ''} are not aligned: "
-            f"{op_a.shape[1]} (dim 1 of op(a)) != {op_b.shape[0]} (dim 0 of op(b))"
-        )
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"matmul: unknown activation {activation!r}; known: {ACTIVATIONS}")
-    shape = (op_a.shape[0], op_b.shape[1])
     c = np.matmul(op_a, op_b)
     if bias is not None:
         bias = as_float_array(bias, "bias")
-        if bias.shape != (shape[1],):
-            raise ValueError(f"matmul: bias has shape {bias.shape}, expected ({shape[1]},)")
+        check_shape("matmul", "bias", bias, (shape[1],))
         c = c + bias.astype(c.dtype)
     if activation == "relu":
         c = np.maximum(c, 0)
     if relu_mask is not None:
         relu_mask = np.asarray(relu_mask)
-        if relu_mask.shape != shape:
-            raise ValueError(f"matmul: relu_mask has shape {relu_mask.shape}, expected {shape}")
+        check_shape("matmul", "relu_mask", relu_mask, shape)
         c = np.where(relu_mask > 0, c, 0)
     out = check_out(out, shape, c.dtype)
     return _finish(c.astype(out.dtype, copy=False), out)
@@ -60,10 +49,7 @@ def matmul(a, b, out=None, *, trans_a=False, trans_b=False, bias=None, activatio
 def add(a, b, out=None):
     """a + b with NumPy broadcasting."""
     a, b = as_float_arrays(a=a, b=b)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"add: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    shape = broadcast_shape("add", a, b)
     out = check_out(out, shape, a.dtype)
     return _finish(a + b, out)
 
@@ -74,16 +60,7 @@ def sum_to_shape(x, shape, out=None):
     The inverse of broadcasting `shape` to x.shape: the gradient of a broadcast input.
     """
     x = as_float_array(x, "x")
-    shape = tuple(shape)
-    try:
-        if np.broadcast_shapes(shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {x.shape}") from None
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
+    shape, axes = summed_axes(x, shape)
     total = x.sum(axis=axes, keepdims=True).reshape(shape) if axes else x.copy()
     return _finish(total, None if out is None else check_out(out, shape, x.dtype))
 
@@ -98,8 +75,7 @@ def relu(x, out=None):
 def relu_grad(dy, y, out=None):
     """dy where y > 0, else 0: the gradient of relu given its output y (0 at y == 0)."""
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"relu_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("relu_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     return _finish(np.where(y > 0, dy, 0), out)
 
@@ -119,28 +95,20 @@ def softmax(x, out=None):
 def softmax_grad(dy, y, out=None):
     """y * (dy - sum(dy * y, last axis)): the gradient of softmax given its output y."""
     dy, y = as_float_arrays(dy=dy, y=y)
-    if dy.shape != y.shape:
-        raise ValueError(f"softmax_grad: dy has shape {dy.shape} but y has shape {y.shape}")
+    check_same_shape("softmax_grad", dy, y, "y")
     out = check_out(out, dy.shape, dy.dtype)
     return _finish(y * (dy - (dy * y).sum(axis=-1, keepdims=True)), out)
 
 
-def _check_xent_target(logits, target, name):
+def _target_rows(owner, logits, target):
+    """target as rows of class probabilities: class indices become one-hot rows."""
+    target, classes = xent_target(owner, logits, target)
+    if classes is None:
+        return target
     n, k = logits.shape
-    if target.ndim == 1:
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"{name}: 1-D target holds class indices and must be integer, got {target.dtype}")
-        if target.shape != (n,):
-            raise ValueError(f"{name}: target has shape {target.shape}, expected ({n},) for logits of shape {logits.shape}")
-        if n and (target.min() < 0 or target.max() >= k):
-            raise ValueError(f"{name}: class indices must be in [0, {k}), got values in [{target.min()}, {target.max()}]")
-        onehot = np.zeros((n, k), dtype=logits.dtype)
-        onehot[np.arange(n), target] = 1
-        return onehot
-    target = as_float_array(target, "target").astype(logits.dtype, copy=False)
-    if target.shape != logits.shape:
-        raise ValueError(f"{name}: target has shape {target.shape} but logits have shape {logits.shape}")
-    return target
+    onehot = np.zeros((n, k), dtype=logits.dtype)
+    onehot[np.arange(n), classes] = 1
+    return onehot
 
 
 def softmax_cross_entropy(logits, target):
@@ -152,7 +120,7 @@ def softmax_cross_entropy(logits, target):
     logits = as_float_array(logits, "logits")
     if logits.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: logits must be 2-D (n, k), got shape {logits.shape}")
-    target = _check_xent_target(logits, np.asarray(target), "softmax_cross_entropy")
+    target = _target_rows("softmax_cross_entropy", logits, target)
     shifted = logits - logits.max(axis=1, keepdims=True) if logits.size else logits
     log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     log_p = shifted - log_z
@@ -165,22 +133,8 @@ def softmax_cross_entropy_grad(probs, target, scale=1.0):
     probs = as_float_array(probs, "probs")
     if probs.ndim != 2:
         raise ValueError(f"softmax_cross_entropy_grad: probs must be 2-D (n, k), got shape {probs.shape}")
-    target = _check_xent_target(probs, np.asarray(target), "softmax_cross_entropy_grad")
+    target = _target_rows("softmax_cross_entropy_grad", probs, target)
     return (scale * (probs * target.sum(axis=1, keepdims=True) - target)).astype(probs.dtype)
-
-
-def _check_state(param, **arrays):
-    if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
-        raise TypeError("param must be a float32 or float64 numpy.ndarray updated in place")
-    if not param.flags.writeable:
-        raise ValueError("param is read-only")
-    for name, arr in arrays.items():
-        if arr is None:
-            continue
-        if not isinstance(arr, np.ndarray):
-            raise TypeError(f"{name} must be a numpy.ndarray")
-        if arr.shape != param.shape:
-            raise ValueError(f"{name} has shape {arr.shape} but param has shape {param.shape}")
 
 
 def _prepared_grad(owner, param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
@@ -223,7 +177,7 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
     Without momentum (velocity None or momentum 0): param -= lr * grad.
     Every step first clips the gradient and decays param as _prepared_grad says.
     """
-    _check_state(param, grad=grad, velocity=velocity)
+    check_state(param, grad=grad, velocity=velocity)
     g = _prepared_grad("sgd_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm, global_clipnorm,
                        segments, velocity=velocity)
     if momentum and velocity is not None:
@@ -248,7 +202,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
     with momentum: momentum_buffer = momentum * momentum_buffer + increment; param -= momentum_buffer
     else: param -= increment
     """
-    _check_state(param, grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
+    check_state(param, ("mean_square",), grad=grad, mean_square=mean_square, momentum_buffer=momentum_buffer,
                  average_grad=average_grad)
     if centered and average_grad is None:
         raise TypeError("rmsprop_step: centered=True needs average_grad, a numpy.ndarray")
@@ -271,7 +225,7 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
 def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_decay=0.0, clipvalue=None,
                  clipnorm=None, global_clipnorm=None, segments=None):
     """In place: accumulator += grad**2; param -= lr * grad / sqrt(accumulator + epsilon)."""
-    _check_state(param, grad=grad, accumulator=accumulator)
+    check_state(param, ("accumulator",), grad=grad, accumulator=accumulator)
     g = _prepared_grad("adagrad_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
                        global_clipnorm, segments, accumulator=accumulator)
     accumulator += g * g
@@ -286,7 +240,7 @@ def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, e
     amsgrad: v_max = maximum(v_max, v), used in place of v below
     param -= lr * sqrt(1 - beta_2**step) / (1 - beta_1**step) * m / (sqrt(v) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v, v_max=v_max)
+    check_state(param, ("m", "v"), grad=grad, m=m, v=v, v_max=v_max)
     if step < 1:
         raise ValueError(f"adam_step: step counts from 1, got step={step}")
     if amsgrad and v_max is None:
@@ -312,7 +266,7 @@ def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, ste
     m_hat = u_(t+1) * m / (1 - u_product * u_t * u_(t+1)) + (1 - u_t) * grad / (1 - u_product * u_t)
     param -= m_hat * lr / (sqrt(v / (1 - beta_2**t)) + epsilon)
     """
-    _check_state(param, grad=grad, m=m, v=v)
+    check_state(param, ("m", "v"), grad=grad, m=m, v=v)
     if step < 1:
         raise ValueError(f"nadam_step: step counts from 1, got step={step}")
     g = _prepared_grad("nadam_step", param, grad, learning_rate, weight_decay, clipvalue, clipnorm,
@@ -332,17 +286,7 @@ def gather_rows(x, indices, out=None, dtype=np.float32):
 
     x is any real array of shape (n, ...); out is (len(indices), prod(...)).
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"gather_rows: x has unsupported dtype {x.dtype}")
-    if x.ndim == 0:
-        raise ValueError("gather_rows: x must have at least 1 dimension, got a 0-d array")
-    indices = np.asarray(indices)
-    if indices.ndim != 1 or indices.dtype.kind not in "iu":
-        raise TypeError(f"gather_rows: indices must be a 1-D integer array, got {indices.dtype} of shape {indices.shape}")
-    n = x.shape[0]
-    if indices.size and (indices.min() < -n or indices.max() >= n):
-        raise IndexError(f"gather_rows: indices must be in [-{n}, {n}), got values in [{indices.min()}, {indices.max()}]")
+    x, indices, _, _ = gather_args(x, indices)
     row = int(np.prod(x.shape[1:], dtype=np.int64))
     out = check_out(out, (indices.size, row), np.dtype(dtype))
     return _finish(x[indices].reshape(indices.size, row), out)
@@ -359,12 +303,9 @@ def _map1(fn, x, out):
 
 def _map2(fn, name, a, b, out, same_shape=False):
     a, b = as_float_arrays(a=a, b=b)
-    if same_shape and a.shape != b.shape:
-        raise ValueError(f"{name}: dy has shape {a.shape} but the saved operand has shape {b.shape}")
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    if same_shape:
+        check_same_shape(name, a, b, "the saved operand")
+    shape = broadcast_shape(name, a, b)
     out = check_out(out, shape, a.dtype)
     with np.errstate(all="ignore"):
         return _finish(np.asarray(fn(a, b), dtype=a.dtype), out)
@@ -602,12 +543,8 @@ def dropout(x, rate, state, out=None, mask=None):
     """(out, mask): element i is kept when a 32-bit hash of (state[0], state[1], i) is at least
     rate * 2**32; mask = 1 / (1 - rate) there, else 0; out = x * mask; state[1] += 1."""
     x = as_float_array(x, "x")
-    rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise ValueError(f"dropout: rate must be in [0, 1). Received: rate={rate!r}")
-    if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
-            or not state.flags.c_contiguous or not state.flags.writeable):
-        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+    rate = dropout_rate(rate)
+    check_dropout_state(state)
     out = check_out(out, x.shape, x.dtype)
     mask = check_out(mask, x.shape, x.dtype, "mask")
     key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
@@ -650,10 +587,9 @@ def conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_ra
         x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
     x = _windows.image(x, "x", "conv2d")
     geom = _windows.conv_args("conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
-    if bias is not None and bias.shape != (kernel.shape[3],):
-        raise ValueError(f"conv2d: bias has shape {bias.shape}, expected ({kernel.shape[3]},)")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"conv2d: unknown activation {activation!r}; known: {ACTIVATIONS}")
+    if bias is not None:
+        check_shape("conv2d", "bias", bias, (kernel.shape[3],))
+    check_activation("conv2d", activation)
     xp = _padded(x.astype(np.float64), geom, 0)
     y = np.zeros(_windows.output_shape(geom))
     for a, b, window in _window_slices(geom):
