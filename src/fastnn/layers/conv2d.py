@@ -93,7 +93,5 @@ class Conv2D(Layer):
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
         )
-        for name in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, name) is not None:
-                config[name] = regularizers.serialize(getattr(self, name))
+        config.update(self._regularizer_config("kernel_regularizer", "bias_regularizer"))
         return config

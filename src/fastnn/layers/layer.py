@@ -190,6 +190,11 @@ class Layer:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
 
+    def _regularizer_config(self, *names):
+        """{name: serialized regularizer} for the named regularizer attributes that are set."""
+        return {name: regularizers.serialize(getattr(self, name)) for name in names
+                if getattr(self, name) is not None}
+
     @classmethod
     def from_config(cls, config):
         return cls(**config)
