@@ -33,14 +33,8 @@ FNN_INLINE uint32_t draw(uint64_t key, fnn_int i) {
     return mix32(h ^ (uint32_t)(key >> 32) ^ (uint32_t)((uint64_t)i >> 32));
 }
 
-#define FNN_REAL float
-#define FN(name) name##_f32
-#include "dropout.c"
-#undef FNN_REAL
-#undef FN
-#define FNN_REAL double
-#define FN(name) name##_f64
-#include "dropout.c"
+#define FNN_TYPED_FILE "dropout.c"
+#include "typed_twice.h"
 
 #else /* typed part */
 #define real FNN_REAL
