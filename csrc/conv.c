@@ -32,7 +32,7 @@
 #endif
 
 /* Bytes of im2col rows a thread multiplies at once. */
-#define BLOCK_BYTES (192 * 1024)
+#define BLOCK_BYTES (512 * 1024)
 /* The kernel gradient sums at most this many chunks of at least KGRAD_CHUNK_ROWS rows. */
 #define KGRAD_MAX_CHUNKS 16
 #define KGRAD_CHUNK_ROWS 256
