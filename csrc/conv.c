@@ -32,7 +32,7 @@
 #endif
 
 /* Bytes of im2col rows a thread multiplies at once. */
-#define BLOCK_BYTES (192 * 1024)
+#define BLOCK_BYTES (512 * 1024)
 /* The kernel gradient sums at most this many chunks of at least KGRAD_CHUNK_ROWS rows. */
 #define KGRAD_MAX_CHUNKS 16
 #define KGRAD_CHUNK_ROWS 256
@@ -50,6 +50,8 @@
     DIRECT_CASE(6, call) DIRECT_CASE(7, call) DIRECT_CASE(8, call) DIRECT_CASE(9, call) DIRECT_CASE(10, call) \
     DIRECT_CASE(11, call) DIRECT_CASE(12, call) DIRECT_CASE(13, call) DIRECT_CASE(14, call)                \
     DIRECT_CASE(15, call) DIRECT_CASE(16, call)
+/* Rows the forward pass with a short K sums together (independent sums in registers). */
+#define DIRECT_ROW_GROUP 4
 /* Rows per block of the forward pass with a short K. */
 #define DIRECT_BLOCK_ROWS 1024
 /* Threads one call uses at most. */
@@ -283,7 +285,20 @@ static void FN(window_offsets)(const conv_geom *G, fnn_int *off) {
                 for (fnn_int l = 0; l < L && j + l < F; l++) bias[j + l] = bias_acc[l];                      \
         }                                                                                                    \
     }                                                                                                        \
-    /* y rows [first, end) := act(window . kernel + bias), each sum from 0 over k in order */               \
+    /* y row r's columns [j, j + cols) := act(acc + b) */                                                   \
+    FNN_INLINE TARGET void FN(name##_store)(V acc, V b, int relu, fnn_int cols, real *y) {                      \
+        acc += b;                                                                                            \
+        if (relu) {                                                                                          \
+            __typeof__(acc < acc) negative = acc < 0;                                                        \
+            acc = (V)(~negative & (__typeof__(negative))acc);                                                \
+        }                                                                                                    \
+        if (cols == L)                                                                                       \
+            memcpy(y, &acc, sizeof acc);                                                                     \
+        else                                                                                                 \
+            for (fnn_int l = 0; l < cols; l++) y[l] = acc[l];                                                \
+    }                                                                                                        \
+    /* y rows [first, end) := act(window . kernel + bias), each sum from 0 over k in order; rows     \
+     * DIRECT_ROW_GROUP at a time (independent sums) when their windows lie inside the image */             \
     FNN_INLINE TARGET void FN(name##_forward_fixed)(const conv_geom *G, const real *x, const real *kernel,    \
                                                     const real *bias, int relu, fnn_int first, fnn_int end,  \
                                                     real *y, const int K) {                                  \
@@ -302,22 +317,36 @@ static void FN(window_offsets)(const conv_geom *G, fnn_int *off) {
                 for (fnn_int l = 0; l < cols; l++) b[l] = bias[j + l];                                       \
             FN(row_walk) at;                                                                                 \
             FN(walk_start)(G, first, &at);                                                                   \
-            for (fnn_int r = first; r < end; r++, FN(walk_next)(G, &at)) {                                   \
+            for (fnn_int r = first; r < end;) {                                                              \
+                if (r + DIRECT_ROW_GROUP <= end) {                                                           \
+                    const FN(row_walk) group_start = at;                                                     \
+                    const real *w[DIRECT_ROW_GROUP];                                                         \
+                    int inside = 1;                                                                          \
+                    for (int q = 0; q < DIRECT_ROW_GROUP; q++, FN(walk_next)(G, &at)) {                      \
+                        w[q] = FN(window_at)(G, x, &at, border);                                             \
+                        inside &= w[q] != NULL;                                                              \
+                    }                                                                                        \
+                    if (inside) {                                                                            \
+                        V acc[DIRECT_ROW_GROUP];                                                             \
+                        for (int q = 0; q < DIRECT_ROW_GROUP; q++) acc[q] = (V){0};                          \
+                        for (int k = 0; k < K; k++)                                                          \
+                            for (int q = 0; q < DIRECT_ROW_GROUP; q++) acc[q] += w[q][off[k]] * kv[k];       \
+                        for (int q = 0; q < DIRECT_ROW_GROUP; q++)                                           \
+                            FN(name##_store)(acc[q], b, relu, cols, y + (r + q) * F + j);                    \
+                        r += DIRECT_ROW_GROUP;                                                               \
+                        continue;                                                                            \
+                    }                                                                                        \
+                    at = group_start;                                                                        \
+                }                                                                                            \
                 const real *w = FN(window_at)(G, x, &at, border);                                            \
                 V acc = (V){0};                                                                              \
                 if (w)                                                                                       \
                     for (int k = 0; k < K; k++) acc += w[off[k]] * kv[k];                                    \
                 else                                                                                         \
                     for (int k = 0; k < K; k++) acc += border[k] * kv[k];                                    \
-                acc += b;                                                                                    \
-                if (relu) {                                                                                  \
-                    __typeof__(acc < acc) negative = acc < 0;                                                \
-                    acc = (V)(~negative & (__typeof__(negative))acc);                                        \
-                }                                                                                            \
-                if (cols == L)                                                                               \
-                    memcpy(y + r * F + j, &acc, sizeof acc);                                                 \
-                else                                                                                         \
-                    for (fnn_int l = 0; l < cols; l++) y[r * F + j + l] = acc[l];                            \
+                FN(name##_store)(acc, b, relu, cols, y + r * F + j);                                         \
+                r++;                                                                                         \
+                FN(walk_next)(G, &at);                                                                       \
             }                                                                                                \
         }                                                                                                    \
     }                                                                                                        \

@@ -3,7 +3,8 @@
  * Forward passes split the output rows (n, oh) among the threads; gradients split the
  * images, each thread zeroing and then scattering into its own images, windows in
  * row-major order, so every sum is made in the same order at any thread count; a gradient
- * may then be masked by a relu's output (relu's gradient folded in).
+ * may be masked by a relu's output (relu's gradient folded in), as it is written when the
+ * windows do not overlap, else afterwards.
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
@@ -13,6 +14,12 @@
 
 /* Channels handled together by max_pool2d_grad's argmax search (stack arrays). */
 #define POOL_CHANNELS 64
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define FNN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#else
+#define FNN_TARGET_AVX512
+#endif
 
 typedef struct {
     fnn_int n, h, w, c, ph, pw, oh, ow, sh, sw, pt, pl;
@@ -55,28 +62,6 @@ typedef struct {
 
 /* b replaces the running maximum a when it is larger, or a NaN where a is a number. */
 static inline int FN(pool_takes)(real b, real a) { return b > a || (b != b && a == a); }
-
-FNN_INLINE void FN(max_pool_rows_body)(void *ctx, fnn_int first, fnn_int end) {
-    const FN(pool_job) *J = ctx;
-    const pool_geom *G = &J->G;
-    const fnn_int C = G->c;
-    for (fnn_int r = first; r < end; r++) {
-        const fnn_int n = r / G->oh, oh = r % G->oh;
-        const real *image = J->x + n * G->h * G->w * C;
-        for (fnn_int ow = 0; ow < G->ow; ow++) {
-            real *restrict y = J->out + (r * G->ow + ow) * C;
-            fnn_int h0, h1, w0, w1;
-            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
-            memcpy(y, image + (h0 * G->w + w0) * C, (size_t)C * sizeof(real));
-            for (fnn_int ih = h0; ih < h1; ih++) {
-                for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
-                    const real *restrict s = image + (ih * G->w + iw) * C;
-                    for (fnn_int c = 0; c < C; c++) y[c] = FN(pool_takes)(s[c], y[c]) ? s[c] : y[c];
-                }
-            }
-        }
-    }
-}
 
 FNN_INLINE void FN(avg_pool_rows_body)(void *ctx, fnn_int first, fnn_int end) {
     const FN(pool_job) *J = ctx;
@@ -142,67 +127,163 @@ FNN_INLINE void FN(max_pool_grad_scatter)(const pool_geom *G, const real *image,
     }
 }
 
-/* Windows that do not overlap: each position is written once, dy at the window's first
- * maximum (the first position equal to the maximum, or the first NaN), 0 elsewhere. */
-FNN_INLINE void FN(max_pool_grad_disjoint)(const pool_geom *G, const real *image, const real *dy_image,
-                                            real *dx) {
+/* Windows that do not overlap, window (oh, ow), channels [c_begin, C): each position is
+ * written once, dy at the window's first maximum (the first position equal to the maximum,
+ * or the first NaN) where the mask (if any) is > 0, 0 elsewhere. */
+FNN_INLINE void FN(max_pool_grad_window)(const pool_geom *G, const real *image, const real *dy_image,
+                                          const real *mask, real *dx, fnn_int oh, fnn_int ow, fnn_int c_begin) {
     const fnn_int C = G->c;
     real best[POOL_CHANNELS];
     int taken[POOL_CHANNELS];
-    for (fnn_int oh = 0; oh < G->oh; oh++) {
-        for (fnn_int ow = 0; ow < G->ow; ow++) {
-            const real *restrict dy = dy_image + (oh * G->ow + ow) * C;
-            fnn_int h0, h1, w0, w1;
-            pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
-            for (fnn_int c0 = 0; c0 < C; c0 += POOL_CHANNELS) {
-                const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
-                const real *restrict first = image + (h0 * G->w + w0) * C + c0;
+    const real *restrict dy = dy_image + (oh * G->ow + ow) * C;
+    fnn_int h0, h1, w0, w1;
+    pool_window(G, oh, ow, &h0, &h1, &w0, &w1);
+    for (fnn_int c0 = c_begin; c0 < C; c0 += POOL_CHANNELS) {
+        const fnn_int cols = C - c0 < POOL_CHANNELS ? C - c0 : POOL_CHANNELS;
+        const real *restrict first = image + (h0 * G->w + w0) * C + c0;
+        for (fnn_int c = 0; c < cols; c++) {
+            best[c] = first[c];
+            taken[c] = 0;
+        }
+        for (fnn_int ih = h0; ih < h1; ih++) {
+            for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                const real *restrict s = image + (ih * G->w + iw) * C + c0;
+                for (fnn_int c = 0; c < cols; c++) best[c] = FN(pool_takes)(s[c], best[c]) ? s[c] : best[c];
+            }
+        }
+        for (fnn_int ih = h0; ih < h1; ih++) {
+            for (fnn_int iw = w0; iw < w1; iw++) {
+                const fnn_int at = (ih * G->w + iw) * C + c0;
+                const real *restrict s = image + at;
+                real *restrict d = dx + at;
                 for (fnn_int c = 0; c < cols; c++) {
-                    best[c] = first[c];
-                    taken[c] = 0;
-                }
-                for (fnn_int ih = h0; ih < h1; ih++) {
-                    for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
-                        const real *restrict s = image + (ih * G->w + iw) * C + c0;
-                        for (fnn_int c = 0; c < cols; c++) best[c] = FN(pool_takes)(s[c], best[c]) ? s[c] : best[c];
-                    }
-                }
-                for (fnn_int ih = h0; ih < h1; ih++) {
-                    for (fnn_int iw = w0; iw < w1; iw++) {
-                        const fnn_int at = (ih * G->w + iw) * C + c0;
-                        const real *restrict s = image + at;
-                        real *restrict d = dx + at;
-                        for (fnn_int c = 0; c < cols; c++) {
-                            const int hit = (taken[c] == 0) & ((s[c] == best[c]) | ((s[c] != s[c]) & (best[c] != best[c])));
-                            d[c] = hit ? dy[c0 + c] : 0;
-                            taken[c] |= hit;
-                        }
-                    }
+                    const int hit = (taken[c] == 0) & ((s[c] == best[c]) | ((s[c] != s[c]) & (best[c] != best[c])));
+                    d[c] = hit & (!mask || mask[at + c] > 0) ? dy[c0 + c] : 0;
+                    taken[c] |= hit;
                 }
             }
         }
     }
 }
 
-FNN_INLINE void FN(max_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int end) {
-    const FN(pool_job) *J = ctx;
-    const pool_geom *G = &J->G;
-    const fnn_int C = G->c, image_size = G->h * G->w * C;
-    const int disjoint = G->sh >= G->ph && G->sw >= G->pw;
-    /* windows that tile the image exactly write every position */
-    const int tiled = G->sh == G->ph && G->sw == G->pw && G->pt == 0 && G->pl == 0 && G->oh * G->ph == G->h &&
-                      G->ow * G->pw == G->w;
-    for (fnn_int n = first; n < end; n++) {
-        const real *image = J->x + n * image_size;
-        const real *dy = J->dy + n * G->oh * G->ow * C;
-        real *dx = J->out + n * image_size;
-        if (!tiled) memset(dx, 0, (size_t)image_size * sizeof(real));
-        if (disjoint)
-            FN(max_pool_grad_disjoint)(G, image, dy, dx);
-        else
-            FN(max_pool_grad_scatter)(G, image, dy, dx);
-        FN(pool_mask)(J->mask ? J->mask + n * image_size : NULL, dx, image_size);
+/* Max pooling and its gradient over windows that do not overlap, with the channels in vectors
+ * of L lanes held in registers (V the vector type) and the channels past the last whole vector
+ * done one by one; the same selections as the scalar code, so the same bits. */
+#define POOL_VECTOR_KERNELS(name, V, L, TARGET)                                                                  \
+    /* b where it takes the running maximum a's place (pool_takes lane by lane), else a */                  \
+    FNN_INLINE TARGET V FN(name##_take)(V b, V a) {                                                           \
+        const __typeof__(b < a) takes = (b > a) | ((b != b) & (a == a));                                      \
+        return (V)((takes & (__typeof__(takes))b) | (~takes & (__typeof__(takes))a));                         \
+    }                                                                                                        \
+    FNN_INLINE TARGET V FN(name##_load)(const real *p) {                                                      \
+        V v;                                                                                                 \
+        memcpy(&v, p, sizeof v);                                                                             \
+        return v;                                                                                            \
+    }                                                                                                        \
+    static TARGET void FN(name##_max_rows)(void *ctx, fnn_int first, fnn_int end) {                            \
+        const FN(pool_job) *J = ctx;                                                                         \
+        const pool_geom *G = &J->G;                                                                          \
+        const fnn_int C = G->c, whole = C / L * L;                                                           \
+        for (fnn_int r = first; r < end; r++) {                                                              \
+            const fnn_int n = r / G->oh, oh = r % G->oh;                                                     \
+            const real *image = J->x + n * G->h * G->w * C;                                                  \
+            for (fnn_int ow = 0; ow < G->ow; ow++) {                                                         \
+                real *restrict y = J->out + (r * G->ow + ow) * C;                                            \
+                fnn_int h0, h1, w0, w1;                                                                      \
+                pool_window(G, oh, ow, &h0, &h1, &w0, &w1);                                                  \
+                const real *corner = image + (h0 * G->w + w0) * C;                                           \
+                for (fnn_int j = 0; j < C; j += L) {                                                         \
+                    const int vector = j < whole;                                                            \
+                    const fnn_int cols = vector ? L : C - j;                                                 \
+                    V best = (V){0};                                                                                  \
+                    if (vector)                                                                              \
+                        best = FN(name##_load)(corner + j);                                                  \
+                    for (fnn_int l = 0; l < cols && !vector; l++) y[j + l] = corner[j + l];                  \
+                    for (fnn_int ih = h0; ih < h1; ih++) {                                                   \
+                        for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {                           \
+                            const real *s = image + (ih * G->w + iw) * C + j;                                \
+                            if (vector) {                                                                    \
+                                best = FN(name##_take)(FN(name##_load)(s), best);                            \
+                                continue;                                                                    \
+                            }                                                                                \
+                            for (fnn_int l = 0; l < cols; l++)                                               \
+                                y[j + l] = FN(pool_takes)(s[l], y[j + l]) ? s[l] : y[j + l];                 \
+                        }                                                                                    \
+                    }                                                                                        \
+                    if (vector) memcpy(y + j, &best, sizeof best);                                           \
+                }                                                                                            \
+            }                                                                                                \
+        }                                                                                                    \
+    }                                                                                                        \
+    FNN_INLINE TARGET void FN(name##_grad_disjoint)(const pool_geom *G, const real *image, const real *dy_image, \
+                                                    const real *mask, real *dx) {                            \
+        const fnn_int C = G->c, whole = C / L * L;                                                           \
+        for (fnn_int oh = 0; oh < G->oh; oh++) {                                                             \
+            for (fnn_int ow = 0; ow < G->ow; ow++) {                                                         \
+                const real *dy = dy_image + (oh * G->ow + ow) * C;                                           \
+                fnn_int h0, h1, w0, w1;                                                                      \
+                pool_window(G, oh, ow, &h0, &h1, &w0, &w1);                                                  \
+                for (fnn_int j = 0; j < whole; j += L) {                                                     \
+                    V best = FN(name##_load)(image + (h0 * G->w + w0) * C + j);                              \
+                    for (fnn_int ih = h0; ih < h1; ih++)                                                     \
+                        for (fnn_int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++)                             \
+                            best = FN(name##_take)(FN(name##_load)(image + (ih * G->w + iw) * C + j), best); \
+                    const V d = FN(name##_load)(dy + j);                                                     \
+                    __typeof__(best < best) taken = (best != best) & (best == best);                         \
+                    for (fnn_int ih = h0; ih < h1; ih++) {                                                   \
+                        for (fnn_int iw = w0; iw < w1; iw++) {                                               \
+                            const fnn_int at = (ih * G->w + iw) * C + j;                                     \
+                            const V s = FN(name##_load)(image + at);                                         \
+                            __typeof__(taken) hit = ~taken & ((s == best) | ((s != s) & (best != best)));    \
+                            taken |= hit;                                                                    \
+                            if (mask) hit &= FN(name##_load)(mask + at) > 0;                                 \
+                            const V out = (V)(hit & (__typeof__(hit))d);                                     \
+                            memcpy(dx + at, &out, sizeof out);                                               \
+                        }                                                                                    \
+                    }                                                                                        \
+                }                                                                                            \
+                if (whole < C) FN(max_pool_grad_window)(G, image, dy_image, mask, dx, oh, ow, whole);        \
+            }                                                                                                \
+        }                                                                                                    \
+    }                                                                                                        \
+    static TARGET void FN(name##_max_grad)(void *ctx, fnn_int first, fnn_int end) {                            \
+        const FN(pool_job) *J = ctx;                                                                         \
+        const pool_geom *G = &J->G;                                                                          \
+        const fnn_int C = G->c, image_size = G->h * G->w * C;                                                \
+        const int disjoint = G->sh >= G->ph && G->sw >= G->pw;                                               \
+        /* windows that tile the image exactly write every position */                                      \
+        const int tiled = G->sh == G->ph && G->sw == G->pw && G->pt == 0 && G->pl == 0 &&                    \
+                          G->oh * G->ph == G->h && G->ow * G->pw == G->w;                                    \
+        for (fnn_int n = first; n < end; n++) {                                                              \
+            const real *image = J->x + n * image_size;                                                       \
+            const real *dy = J->dy + n * G->oh * G->ow * C;                                                  \
+            const real *mask = J->mask ? J->mask + n * image_size : NULL;                                    \
+            real *dx = J->out + n * image_size;                                                              \
+            if (!tiled) memset(dx, 0, (size_t)image_size * sizeof(real));                                    \
+            if (disjoint) {                                                                                  \
+                FN(name##_grad_disjoint)(G, image, dy, mask, dx);                                            \
+                continue;                                                                                    \
+            }                                                                                                \
+            FN(max_pool_grad_scatter)(G, image, dy, dx);                                                     \
+            FN(pool_mask)(mask, dx, image_size);                                                             \
+        }                                                                                                    \
     }
+
+typedef real FN(pool_vec_portable) __attribute__((vector_size(16)));
+typedef real FN(pool_vec_avx2) __attribute__((vector_size(32)));
+typedef real FN(pool_vec_avx512) __attribute__((vector_size(64)));
+POOL_VECTOR_KERNELS(pool_portable, FN(pool_vec_portable), (fnn_int)(16 / sizeof(real)), )
+POOL_VECTOR_KERNELS(pool_avx2, FN(pool_vec_avx2), (fnn_int)(32 / sizeof(real)), FNN_TARGET_AVX2)
+POOL_VECTOR_KERNELS(pool_avx512, FN(pool_vec_avx512), (fnn_int)(64 / sizeof(real)), FNN_TARGET_AVX512)
+
+static fastnn_block_fn FN(pick_max_pool)(void) {
+    if (fnn_cpu()->avx512) return FN(pool_avx512_max_rows);
+    return fnn_use_avx2() ? FN(pool_avx2_max_rows) : FN(pool_portable_max_rows);
+}
+
+static fastnn_block_fn FN(pick_max_pool_grad)(void) {
+    if (fnn_cpu()->avx512) return FN(pool_avx512_max_grad);
+    return fnn_use_avx2() ? FN(pool_avx2_max_grad) : FN(pool_portable_max_grad);
 }
 
 FNN_INLINE void FN(avg_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int end) {
@@ -230,9 +311,7 @@ FNN_INLINE void FN(avg_pool_grad_images_body)(void *ctx, fnn_int first, fnn_int 
     }
 }
 
-FNN_BLOCK_VARIANTS(FN(max_pool_portable), FN(max_pool_avx2), FN(max_pool_rows_body))
 FNN_BLOCK_VARIANTS(FN(avg_pool_portable), FN(avg_pool_avx2), FN(avg_pool_rows_body))
-FNN_BLOCK_VARIANTS(FN(max_pool_grad_portable), FN(max_pool_grad_avx2), FN(max_pool_grad_images_body))
 FNN_BLOCK_VARIANTS(FN(avg_pool_grad_portable), FN(avg_pool_grad_avx2), FN(avg_pool_grad_images_body))
 
 /* Output rows (n, oh) among the threads; nothing to do for an empty output or image. */
@@ -254,7 +333,7 @@ static void FN(pool_backward)(const fnn_int *geometry, const real *x, const real
 }
 
 void FN(fastnn_max_pool2d)(const fnn_int *geometry, const real *x, real *y) {
-    FN(pool_forward)(geometry, x, y, FNN_PICK(FN(max_pool_portable), FN(max_pool_avx2)));
+    FN(pool_forward)(geometry, x, y, FN(pick_max_pool)());
 }
 
 void FN(fastnn_avg_pool2d)(const fnn_int *geometry, const real *x, real *y) {
@@ -263,7 +342,7 @@ void FN(fastnn_avg_pool2d)(const fnn_int *geometry, const real *x, real *y) {
 
 void FN(fastnn_max_pool2d_grad)(const fnn_int *geometry, const real *x, const real *dy, const real *mask,
                                  real *dx) {
-    FN(pool_backward)(geometry, x, dy, mask, dx, FNN_PICK(FN(max_pool_grad_portable), FN(max_pool_grad_avx2)));
+    FN(pool_backward)(geometry, x, dy, mask, dx, FN(pick_max_pool_grad)());
 }
 
 void FN(fastnn_avg_pool2d_grad)(const fnn_int *geometry, const real *dy, const real *mask, real *dx) {
