@@ -25,12 +25,6 @@
 #include <omp.h>
 #endif
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define FNN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-#else
-#define FNN_TARGET_AVX512
-#endif
-
 /* Bytes of im2col rows a thread multiplies at once. */
 #define BLOCK_BYTES (512 * 1024)
 /* The kernel gradient sums at most this many chunks of at least KGRAD_CHUNK_ROWS rows. */
@@ -380,12 +374,12 @@ typedef void (*FN(direct_forward_fn))(const conv_geom *, const real *, const rea
                                       fnn_int, real *);
 
 static FN(direct_kgrad_fn) FN(pick_direct_kgrad)(void) {
-    if (fnn_cpu()->avx512) return FN(direct_avx512_kgrad);
+    if (fnn_use_avx512()) return FN(direct_avx512_kgrad);
     return fnn_use_avx2() ? FN(direct_avx2_kgrad) : FN(direct_portable_kgrad);
 }
 
 static FN(direct_forward_fn) FN(pick_direct_forward)(void) {
-    if (fnn_cpu()->avx512) return FN(direct_avx512_forward);
+    if (fnn_use_avx512()) return FN(direct_avx512_forward);
     return fnn_use_avx2() ? FN(direct_avx2_forward) : FN(direct_portable_forward);
 }
 

@@ -1,8 +1,9 @@
 /* Helpers shared by the kernel files: run-time ISA choice and parallel blocks.
  *
  * A kernel body is written once as an FNN_INLINE function and wrapped twice:
- * a portable wrapper (the build's baseline ISA) and one compiled for AVX2/FMA.
- * fnn_use_avx2() picks between them at run time from the CPU probe (cpu.h).
+ * a portable wrapper (the build's baseline ISA) and one compiled for AVX2/FMA (a few
+ * kernels add a third, for AVX-512). fnn_use_avx2() and fnn_use_avx512() pick between
+ * them at run time from the CPU probe (cpu.h); no file is compiled for one ISA as a whole.
  */
 #ifndef FASTNN_DISPATCH_H
 #define FASTNN_DISPATCH_H
@@ -14,11 +15,14 @@
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define FNN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define FNN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #else
 #define FNN_TARGET_AVX2
+#define FNN_TARGET_AVX512
 #endif
 
 static inline int fnn_use_avx2(void) { return fnn_cpu()->avx2_fma; }
+static inline int fnn_use_avx512(void) { return fnn_cpu()->avx512; }
 
 /* Defines `portable` and `avx2`, two fastnn_block_fn compiled from `body`. */
 #define FNN_BLOCK_VARIANTS(portable, avx2, body)                                    \

@@ -15,12 +15,6 @@
 /* Channels handled together by max_pool2d_grad's argmax search (stack arrays). */
 #define POOL_CHANNELS 64
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define FNN_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-#else
-#define FNN_TARGET_AVX512
-#endif
-
 typedef struct {
     fnn_int n, h, w, c, ph, pw, oh, ow, sh, sw, pt, pl;
 } pool_geom;
@@ -277,12 +271,12 @@ POOL_VECTOR_KERNELS(pool_avx2, FN(pool_vec_avx2), (fnn_int)(32 / sizeof(real)), 
 POOL_VECTOR_KERNELS(pool_avx512, FN(pool_vec_avx512), (fnn_int)(64 / sizeof(real)), FNN_TARGET_AVX512)
 
 static fastnn_block_fn FN(pick_max_pool)(void) {
-    if (fnn_cpu()->avx512) return FN(pool_avx512_max_rows);
+    if (fnn_use_avx512()) return FN(pool_avx512_max_rows);
     return fnn_use_avx2() ? FN(pool_avx2_max_rows) : FN(pool_portable_max_rows);
 }
 
 static fastnn_block_fn FN(pick_max_pool_grad)(void) {
-    if (fnn_cpu()->avx512) return FN(pool_avx512_max_grad);
+    if (fnn_use_avx512()) return FN(pool_avx512_max_grad);
     return fnn_use_avx2() ? FN(pool_avx2_max_grad) : FN(pool_portable_max_grad);
 }
 
