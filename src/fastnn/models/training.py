@@ -340,9 +340,8 @@ class Trainer:
                 f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}"
             )
         x_val, y_val = self._check_data(*validation_data[:2], x_name="x_val", y_name="y_val")
-        weights = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(x_val),
-                                      "sample_weight_val")
-        return ((x_val, y_val, None, weights), batch_size)
+        return _array_source(x_val, y_val, validation_data[2] if len(validation_data) == 3 else None, batch_size,
+                             "sample_weight_val")
 
     def _split(self, n, validation_split, validation_data):
         """(training indices, validation indices or None), as Keras splits the last samples off."""
@@ -404,7 +403,7 @@ class Trainer:
             x, targets = self._check_data(x, y)
             if len(x) == 0:
                 raise ValueError("evaluate() received no samples: x is empty")
-            source = ((x, targets, None, check_sample_weight(sample_weight, len(x))), batch_size)
+            source = _array_source(x, targets, sample_weight, batch_size)
             steps = math.ceil(len(x) / batch_size)
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=steps
@@ -455,7 +454,7 @@ class Trainer:
         """The loss and metrics on exactly this batch."""
         self._require_compiled("test_on_batch")
         x, targets = self._check_data(x, y)
-        source = ((x, targets, None, check_sample_weight(sample_weight, len(x))), max(1, len(x)))
+        source = _array_source(x, targets, sample_weight, max(1, len(x)))
         return _returned(self._test_loop(source, callbacks_module.CallbackList()), return_dict)
 
     def predict_on_batch(self, x):
@@ -463,6 +462,11 @@ class Trainer:
         x = self._check_inputs(x)
         _, xb, _, _ = next(iter(batches_of(self, x, None, max(1, len(x)))))
         return np.array((self.predict_function or self.make_predict_function())(xb), dtype=np.float32)
+
+
+def _array_source(x, targets, sample_weight, batch_size, weight_name="sample_weight"):
+    """An evaluation source over all of (x, targets), as _test_batches takes it, with checked weights."""
+    return (x, targets, None, check_sample_weight(sample_weight, len(x), weight_name)), batch_size
 
 
 def _check_epochs(epochs, initial_epoch):
