@@ -41,7 +41,7 @@ def test_matmul_float32(benchmark, num_threads, case, library):
     benchmark.group = f"{case} {num_threads} thread(s)"
     benchmark(fn, a, b, out=out, **kw)
     benchmark.extra_info["gflops"] = flops(shape_a, shape_b, kw) / benchmark.stats.stats.median / 1e9
-    benchmark.extra_info["kernel"] = kernels.gemm_kernel_name()
+    benchmark.extra_info["kernel"] = kernels.isa_name()
 
 
 def mnist_training_images():
@@ -140,10 +140,10 @@ def side_by_side(threads, rounds, kernel_names, zero_skipping=False):
                 if who == "numpy":
                     fn = lambda: numpy_matmul(a, b, out=out, **kw)  # noqa: E731
                 else:
-                    kernels._force_gemm_kernel(who[len("fastnn["):-1])
+                    kernels._limit_isa(who[len("fastnn["):-1])
                     fn = lambda: kernels.matmul(a, b, out=out, **kw)  # noqa: E731
                 times[case, who].append(_time_per_call(fn))
-    kernels._force_gemm_kernel(None)
+    kernels._limit_isa(None)
     kernels._skip_zeros_gemm(True)
     if limits is not None:
         limits.restore_original_limits()
@@ -168,7 +168,7 @@ def _worker(contender, threads, zero_skipping):
     fastnn.set_num_threads(threads)
     kernels._skip_zeros_gemm(zero_skipping)
     if contender != "numpy":
-        kernels._force_gemm_kernel(contender[len("fastnn["):-1])
+        kernels._limit_isa(contender[len("fastnn["):-1])
     rng = np.random.default_rng(0)
     result = {}
     for case, (sa, sb, kw) in CASES.items():
@@ -229,7 +229,7 @@ if __name__ == "__main__":
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = (args.kernels.split(",") if args.kernels
-             else [k for k in kernels.gemm_kernels_available() if k != "portable"])
+             else [k for k in kernels.isas_available() if k != "portable"])
     if args.worker:
         _worker(args.worker, args.threads, args.zero_skipping)
     elif args.processes:

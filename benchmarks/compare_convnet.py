@@ -128,7 +128,7 @@ class FastnnTrainer:
         kernels.matmul(a, a, out)
         best = min(_timed(lambda: kernels.matmul(a, a, out)) for _ in range(7))
         return {"plan_states": states, "gemm_gflops": 2 * 1536 ** 3 / best / 1e9,
-                "gemm_kernel": kernels.gemm_kernel_name()}
+                "gemm_kernel": kernels.isa_name()}
 
 
 class TorchTrainer:

@@ -50,13 +50,15 @@ int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k,
                  double *c, fnn_int c_rs,
                  const double *bias, int activation,
                  const double *mask, fnn_int mask_rs);
-/* Name of the micro-kernels in use: "avx512", "avx2-fma" or "portable". */
-const char *fastnn_gemm_kernel_name(void);
-/* 1 when this build and this CPU can run the named micro-kernels, else 0. */
-int fastnn_gemm_kernel_available(const char *name);
-/* Selects the named micro-kernels (NULL or "": the best this CPU has, the default); returns 0,
- * or -1 when the name is unknown or not available here (the selection is then unchanged). */
-int fastnn_gemm_force_kernel(const char *name);
+/* The instruction set the kernels use: "avx512", "avx2-fma" or "portable". GEMM has a
+ * micro-kernel for each; the other kernels have AVX2/FMA (a few also AVX-512) variants. */
+const char *fastnn_isa_name(void);
+/* 1 when this build and this CPU can run the named instruction set, else 0. */
+int fastnn_isa_available(const char *name);
+/* Makes every kernel use at most the named instruction set (NULL or "": the best this CPU
+ * has, the default); returns 0, or -1 when the name is unknown or not available here (the
+ * limit is then unchanged). Not to be called while kernels run on other threads. */
+int fastnn_limit_isa(const char *name);
 /* skip != 0 (the default) lets the GEMM drop k steps where a panel of A is all zero, against
  * finite panels of B: the same results, up to the sign of a zero, in less time. */
 void fastnn_gemm_skip_zeros(int skip);

@@ -1,5 +1,5 @@
-/* GEMM entry points: the kernel selection (the best instruction set the CPU probe found, or
- * the one forced), the plans both drivers share, and the per-call choice between the dense
+/* GEMM entry points: the micro-kernels of the best instruction set cpu.h allows, the plans
+ * both drivers share, and the per-call choice between the dense
  * driver (gemm_dense.inc) and the zero-skipping one (gemm_sparse_driver.inc). */
 #include "gemm.h"
 
@@ -124,40 +124,14 @@ static gemm_block_plan gemm_plan_blocks(int mr, int nr, int mc_max, int nc_max, 
 
 /* ---- kernel selection ----------------------------------------------------------- */
 
-static const gemm_isa *forced = NULL;
 static int skip_zeros = 1;
 
-/* The instruction set named `name` when this build and CPU can run it, else NULL. */
-static const gemm_isa *isa_named(const char *name) {
-    const fnn_cpu_features *cpu = fnn_cpu();
-    if (!strcmp(name, gemm_isa_portable.name)) return &gemm_isa_portable;
-    if (gemm_isa_avx2 && !strcmp(name, gemm_isa_avx2->name)) return cpu->avx2_fma ? gemm_isa_avx2 : NULL;
-    if (gemm_isa_avx512 && !strcmp(name, gemm_isa_avx512->name)) return cpu->avx512 ? gemm_isa_avx512 : NULL;
-    return NULL;
-}
-
-static const gemm_isa *best_isa(void) {
+/* The best micro-kernels the instruction-set limit (cpu.h) allows. */
+static const gemm_isa *current_isa(void) {
     const fnn_cpu_features *cpu = fnn_cpu();
     if (gemm_isa_avx512 && cpu->avx512) return gemm_isa_avx512;
     if (gemm_isa_avx2 && cpu->avx2_fma) return gemm_isa_avx2;
     return &gemm_isa_portable;
-}
-
-static const gemm_isa *current_isa(void) { return forced ? forced : best_isa(); }
-
-const char *fastnn_gemm_kernel_name(void) { return current_isa()->name; }
-
-int fastnn_gemm_kernel_available(const char *name) { return name && isa_named(name) != NULL; }
-
-int fastnn_gemm_force_kernel(const char *name) {
-    if (!name || !*name) {
-        forced = NULL;
-        return 0;
-    }
-    const gemm_isa *isa = isa_named(name);
-    if (!isa) return -1;
-    forced = isa;
-    return 0;
 }
 
 void fastnn_gemm_skip_zeros(int skip) { skip_zeros = skip != 0; }

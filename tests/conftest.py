@@ -5,12 +5,13 @@ import pytest
 
 import fastnn
 from fastnn import kernels
+from fastnn.kernel_table.isa import on_isa
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-GEMM_KERNELS = [
-    pytest.param(name, marks=pytest.mark.skipif(name not in kernels.gemm_kernels_available(),
+ISAS = [
+    pytest.param(name, marks=pytest.mark.skipif(name not in kernels.isas_available(),
                                                 reason=f"this CPU or build cannot run {name}"))
-    for name in kernels.GEMM_KERNELS
+    for name in kernels.ISAS
 ]
 
 
@@ -36,16 +37,13 @@ def mnist_dir():
     pytest.skip(f"MNIST files not found in {searched} (set FASTNN_DATASETS to the folder holding mnist/)")
 
 
-@pytest.fixture(params=GEMM_KERNELS)
-def kernel(request):
-    """Runs the test with each GEMM micro-kernel this CPU can run (AVX-512, AVX2/FMA, portable)."""
-    before = kernels.gemm_kernel_name()
-    kernels._force_gemm_kernel(request.param)
-    assert kernels.gemm_kernel_name() == request.param
-    yield request.param
-    kernels._force_gemm_kernel(None)
-    if kernels.gemm_kernel_name() != before:  # FASTNN_GEMM_KERNEL chose it
-        kernels._force_gemm_kernel(before)
+@pytest.fixture(params=ISAS)
+def isa(request):
+    """Runs the test with every kernel limited to each instruction set this CPU can run
+    (AVX-512, AVX2/FMA, portable)."""
+    with on_isa(request.param):
+        assert kernels.isa_name() == request.param
+        yield request.param
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Opt-in fuzzing (pytest -m fuzz): Hypothesis drives every kernel with random shapes, strides,
-dtypes and arguments against its oracle, and the IDX reader with corrupted files.
+dtypes and arguments, on each instruction set this CPU can run, against its oracle, and the IDX reader with corrupted files.
 
 Each kernel's strategy is the `fuzz` function of its record in fastnn.kernel_table, written
 against a small source of choices; here every choice is a Hypothesis draw, so failures shrink.
@@ -16,10 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastnn import kernels
 from fastnn.datasets.idx import IDX_DTYPES, read_idx
 from fastnn.kernel_table import RECORDS
 from fastnn.kernel_table.choices import RandomChoices
 from fastnn.kernel_table.fuzzing import finite_max, largest_input
+from fastnn.kernel_table.isa import on_isa
 
 EXAMPLES = int(os.environ.get("FASTNN_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -95,8 +97,9 @@ def against_oracle(record, case):
 
 
 def run_case(record, choices):
+    """One case of the record's strategy, on one of the instruction sets this CPU can run."""
     case = record.fuzz(choices)
-    with case.setting():
+    with on_isa(choices.choice(kernels.isas_available())):
         against_oracle(record, case)
 
 

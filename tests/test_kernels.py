@@ -1,4 +1,5 @@
-"""Every compiled kernel against its NumPy oracle, driven by the kernel table (fastnn.kernel_table)."""
+"""Every compiled kernel against its NumPy oracle, driven by the kernel table (fastnn.kernel_table),
+on each instruction set this CPU can run."""
 import numpy as np
 import pytest
 
@@ -37,7 +38,7 @@ def assert_outputs_match(record, sample, got, want, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("record", RECORDS, ids=RECORD_IDS)
-def test_matches_oracle(record, dtype):
+def test_matches_oracle(record, dtype, isa):
     samples = record.samples(dtype) + [record.large(dtype)]
     assert len(samples) >= 10
     for sample in samples:
@@ -75,8 +76,8 @@ def test_bad_input_raises_like_the_oracle(record):
             assert str(got.value) == str(want.value), case.label
 
 
-# Public callables of fastnn.kernels that are not kernels: they choose and name the GEMM micro-kernel.
-NOT_KERNELS = {"gemm_kernel_name", "gemm_kernels_available"}
+# Public callables of fastnn.kernels that are not kernels: they name the instruction sets.
+NOT_KERNELS = {"isa_name", "isas_available"}
 
 
 def test_every_exported_kernel_has_an_oracle_and_exactly_one_record():

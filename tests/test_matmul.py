@@ -1,7 +1,4 @@
 """fastnn.kernels.matmul against the NumPy oracle fastnn.reference.matmul."""
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -56,7 +53,7 @@ def sweep_shapes():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_every_small_size(kernel, dtype):
+def test_every_small_size(isa, dtype):
     rng = np.random.default_rng(0)
     for m, n, k in sweep_shapes():
         check(rand(rng, (m, k), dtype), rand(rng, (k, n), dtype))
@@ -68,7 +65,7 @@ def test_every_small_size(kernel, dtype):
     [(97, 97, 97), (101, 101, 101), (97, 101, 103), (128, 784, 512), (128, 512, 10), (784, 512, 128),
      (128, 784, 512), (5, 33, 600), (3, 4100, 5), (300, 7, 257)],
 )
-def test_larger_shapes(kernel, dtype, m, n, k):
+def test_larger_shapes(isa, dtype, m, n, k):
     rng = np.random.default_rng(m * n + k)
     check(rand(rng, (m, k), dtype), rand(rng, (k, n), dtype))
 
@@ -108,7 +105,7 @@ def layouts(rng, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_memory_layouts(kernel, dtype):
+def test_memory_layouts(isa, dtype):
     rng = np.random.default_rng(2)
     m, n, k = 23, 37, 29
     for name_a, a in layouts(rng, (m, k), dtype):
@@ -119,7 +116,7 @@ def test_memory_layouts(kernel, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("trans_b", [False, True])
-def test_transposed_operands(kernel, dtype, trans_a, trans_b):
+def test_transposed_operands(isa, dtype, trans_a, trans_b):
     rng = np.random.default_rng(3)
     for m, n, k in [(7, 5, 3), (31, 17, 29), (128, 40, 64), (40, 100, 300)]:
         a = rand(rng, (k, m) if trans_a else (m, k), dtype)
@@ -129,7 +126,7 @@ def test_transposed_operands(kernel, dtype, trans_a, trans_b):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_backward_products_of_a_dense_layer(kernel, dtype):
+def test_backward_products_of_a_dense_layer(isa, dtype):
     rng = np.random.default_rng(4)
     x, w, dz = rand(rng, (128, 784), dtype), rand(rng, (784, 512), dtype), rand(rng, (128, 512), dtype)
     dw = check(x, dz, trans_a=True)
@@ -139,7 +136,7 @@ def test_backward_products_of_a_dense_layer(kernel, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_epilogue(kernel, dtype):
+def test_epilogue(isa, dtype):
     rng = np.random.default_rng(5)
     for m, n, k in [(1, 1, 1), (6, 16, 8), (13, 29, 31), (97, 101, 300), (128, 10, 512)]:
         a, b = rand(rng, (m, k), dtype), rand(rng, (k, n), dtype)
@@ -165,7 +162,7 @@ def test_relu_really_clips_and_mask_really_masks():
     np.testing.assert_array_equal(kernels.matmul(a, b, relu_mask=[[0.0, 1.0]]), [[0.0, -2.0]])
 
 
-def test_mask_zeroes_nan_and_relu_keeps_nan(kernel):
+def test_mask_zeroes_nan_and_relu_keeps_nan(isa):
     a = np.full((7, 3), np.nan, dtype=np.float32)
     b = np.ones((3, 18), dtype=np.float32)
     mask = np.zeros((7, 18), dtype=np.float32)
@@ -278,7 +275,7 @@ def test_errors_match_the_oracle():
 
 @pytest.mark.skipif(not fastnn.openmp_enabled(), reason="built without OpenMP")
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
+def test_bitwise_identical_for_any_thread_count(isa, threads, dtype):
     rng = np.random.default_rng(9)
     # Each case is above the ~1 MFLOP threshold where a second thread starts.
     cases = [((128, 784, 512), {}), ((97, 101, 300), {"trans_a": True}), ((7, 600, 200), {}),
@@ -296,7 +293,7 @@ def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m,n,k", [(128, 784, 512), (7, 33, 21), (13, 16, 8), (5, 40, 3), (97, 101, 300)])
-def test_packing_from_either_layout_gives_the_same_bits(kernel, dtype, m, n, k):
+def test_packing_from_either_layout_gives_the_same_bits(isa, dtype, m, n, k):
     """Packing only moves values: A or B by rows or by columns, reversed or not, same bits."""
     rng = np.random.default_rng(m + n + k)
     a, bt = rand(rng, (m, k), dtype), rand(rng, (n, k), dtype)
@@ -308,7 +305,7 @@ def test_packing_from_either_layout_gives_the_same_bits(kernel, dtype, m, n, k):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_result_independent_of_tile_position(kernel, dtype):
+def test_result_independent_of_tile_position(isa, dtype):
     """Shifting rows or columns moves every element between edge and interior tiles."""
     rng = np.random.default_rng(10)
     a, b = rand(rng, (50, 300), dtype), rand(rng, (300, 45), dtype)
@@ -325,47 +322,6 @@ def test_concurrent_calls_from_python_threads():
         results = list(pool.map(lambda ab: kernels.matmul(*ab), pairs))
     for (a, b), got in zip(pairs, results):
         np.testing.assert_array_equal(got, kernels.matmul(a, b))
-
-
-def _kernel_in_fresh_process(value):
-    env = dict(os.environ, FASTNN_GEMM_KERNEL=value)
-    code = "import fastnn.kernels as k; print(k.gemm_kernel_name())"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return result.stdout.strip(), result.stderr
-
-
-@pytest.mark.parametrize("value", ["avx512", "avx2", "portable", " Portable "])
-def test_environment_variable_selects_a_kernel(value):
-    wanted = {"avx2": "avx2-fma"}.get(value.strip().lower(), value.strip().lower())
-    name, stderr = _kernel_in_fresh_process(value)
-    if wanted in kernels.gemm_kernels_available():
-        assert name == wanted and stderr == ""
-    else:
-        assert name == kernels.gemm_kernels_available()[0] and "FASTNN_GEMM_KERNEL" in stderr
-
-
-def test_unknown_kernel_in_environment_warns_and_keeps_the_automatic_choice():
-    name, stderr = _kernel_in_fresh_process("sse9")
-    assert name == kernels.gemm_kernels_available()[0]
-    assert "FASTNN_GEMM_KERNEL='sse9'" in stderr and "avx512, avx2, portable" in stderr
-    assert "this CPU can run " + ", ".join(kernels.gemm_kernels_available()) in stderr
-
-
-def test_force_gemm_kernel_rejects_unknown_names():
-    with pytest.raises(ValueError, match="unknown GEMM kernel 'sse9'"):
-        kernels._force_gemm_kernel("sse9")
-    assert kernels.gemm_kernel_name() == kernels.gemm_kernels_available()[0]
-
-
-def test_every_isa_gives_its_own_name_and_the_portable_one_is_always_there():
-    available = kernels.gemm_kernels_available()
-    assert available[-1] == "portable" and set(available) <= set(kernels.GEMM_KERNELS)
-    try:
-        for name in available:
-            kernels._force_gemm_kernel(name)
-            assert kernels.gemm_kernel_name() == name
-    finally:
-        kernels._force_gemm_kernel(None)
 
 
 @st.composite
@@ -395,6 +351,6 @@ def strided_problem(draw):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(strided_problem())
-def test_hypothesis_shapes_and_strides(kernel, problem):
+def test_hypothesis_shapes_and_strides(isa, problem):
     a, b, kw = problem
     check(a, b, **kw)

@@ -53,7 +53,7 @@ DIGESTS = {
 
 @pytest.mark.parametrize("skip_zeros", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_pinned_bits(kernel, dtype, skip_zeros):
+def test_pinned_bits(isa, dtype, skip_zeros):
     kernels._skip_zeros_gemm(skip_zeros)
     try:
         got = []
@@ -66,4 +66,4 @@ def test_pinned_bits(kernel, dtype, skip_zeros):
             got.append(hashlib.sha256(kernels.matmul(a, b, **kw).tobytes()).hexdigest()[:16])
     finally:
         kernels._skip_zeros_gemm(True)
-    assert got == DIGESTS[kernel][dtype]
+    assert got == DIGESTS[isa][dtype]

@@ -47,7 +47,7 @@ def assert_same_bits(x, y):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("density", [0.0, 0.02, 0.2, 0.6, 1.0])
-def test_same_bits_as_without_skipping(kernel, dtype, density):
+def test_same_bits_as_without_skipping(isa, dtype, density):
     rng = np.random.default_rng(int(density * 100))
     for m, n, k in SHAPES:
         a, b = sparse(rng, (m, k), dtype, density), rng.standard_normal((k, n)).astype(dtype)
@@ -57,7 +57,7 @@ def test_same_bits_as_without_skipping(kernel, dtype, density):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_same_bits_for_transposed_and_strided_operands(kernel, dtype):
+def test_same_bits_for_transposed_and_strided_operands(isa, dtype):
     rng = np.random.default_rng(1)
     for m, n, k in SHAPES:
         a = sparse(rng, (m, k), dtype, 0.2)
@@ -69,7 +69,7 @@ def test_same_bits_for_transposed_and_strided_operands(kernel, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_epilogue_on_an_all_zero_left_operand(kernel, dtype):
+def test_epilogue_on_an_all_zero_left_operand(isa, dtype):
     rng = np.random.default_rng(2)
     for m, n, k in SHAPES:
         a = np.zeros((m, k), dtype)
@@ -84,7 +84,7 @@ def test_epilogue_on_an_all_zero_left_operand(kernel, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
-def test_zeros_times_non_finite_values_of_b_stay_nan(kernel, dtype, bad):
+def test_zeros_times_non_finite_values_of_b_stay_nan(isa, dtype, bad):
     """0 * inf is NaN: a dropped zero step must not hide an infinity or a NaN of B."""
     rng = np.random.default_rng(3)
     for m, n, k in SHAPES:
@@ -103,7 +103,7 @@ def test_zeros_times_non_finite_values_of_b_stay_nan(kernel, dtype, bad):
 
 @pytest.mark.skipif(not fastnn.openmp_enabled(), reason="built without OpenMP")
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bitwise_identical_for_any_thread_count(kernel, threads, dtype):
+def test_bitwise_identical_for_any_thread_count(isa, threads, dtype):
     rng = np.random.default_rng(4)
     for m, n, k in SHAPES:
         a, b = sparse(rng, (m, k), dtype, 0.2), rng.standard_normal((k, n)).astype(dtype)
@@ -155,6 +155,6 @@ def sparse_problem(draw):
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sparse_problem())
-def test_hypothesis_same_bits_as_without_skipping(kernel, problem):
+def test_hypothesis_same_bits_as_without_skipping(isa, problem):
     a, b, trans_a = problem
     assert_same_bits(*matmul_both_ways(a, b, trans_a=trans_a))

@@ -42,3 +42,13 @@ def test_the_built_extension_carries_no_debug_information():
     if b"__asan" in image:
         pytest.skip("a sanitizer build keeps its debug information")
     assert b".debug_info" not in image
+
+
+def test_selftest_names_the_instruction_set_a_kernel_fails_on(monkeypatch):
+    def wrong_on_portable(x, out=None):
+        result = fastnn.reference.relu(x, out)
+        return result + 1e-3 if fastnn.kernels.isa_name() == "portable" else result
+
+    monkeypatch.setattr(fastnn.kernels, "relu", wrong_on_portable)
+    problem = selftest.check_kernel("relu", fastnn.get_num_threads())
+    assert problem is not None and problem.startswith("portable: ")

@@ -8,30 +8,26 @@ import os
 import warnings
 
 from . import _C
-from ._C import (
-    GEMM_KERNELS,
-    _force_gemm_kernel,
-    _skip_zeros_gemm,
-    gemm_kernel_name,
-    gemm_kernels_available,
-)
+from ._C import ISAS, _limit_isa, _skip_zeros_gemm, isa_name, isas_available
 from .kernel_table import RECORDS
 
 # Every kernel of the table, by its name: the table is the one list of compiled kernels.
 KERNELS = {record.name: getattr(_C, record.name) for record in RECORDS}
 globals().update(KERNELS)
 
-_requested_gemm = os.environ.get("FASTNN_GEMM_KERNEL", "").strip().lower()
-if _requested_gemm:
-    if _requested_gemm == "avx2":
-        _requested_gemm = "avx2-fma"
-    if _requested_gemm in gemm_kernels_available():
-        _force_gemm_kernel(_requested_gemm)
+# FASTNN_GEMM_KERNEL names the instruction set of the GEMM micro-kernels and of every
+# other kernel's variants.
+_requested_isa = os.environ.get("FASTNN_GEMM_KERNEL", "").strip().lower()
+if _requested_isa:
+    if _requested_isa == "avx2":
+        _requested_isa = "avx2-fma"
+    if _requested_isa in isas_available():
+        _limit_isa(_requested_isa)
     else:
         warnings.warn(
             f"fastnn: ignoring FASTNN_GEMM_KERNEL={os.environ['FASTNN_GEMM_KERNEL']!r}: expected one of "
-            f"avx512, avx2, portable; this CPU can run {', '.join(gemm_kernels_available())}; "
-            f"using {gemm_kernel_name()}"
+            f"avx512, avx2, portable; this CPU can run {', '.join(isas_available())}; "
+            f"using {isa_name()}"
         )
 if os.environ.get("FASTNN_GEMM_SKIP_ZEROS", "").strip() == "0":
     _skip_zeros_gemm(False)

@@ -1,9 +1,10 @@
 """Checks every compiled kernel against its NumPy oracle: python -m fastnn.selftest.
 
-Prints the build (GEMM micro-kernel, OpenMP, threads) and OK or FAIL per kernel;
-exits with status 1 if any kernel fails. Each kernel runs a few samples of its record in
-fastnn.kernel_table (both dtypes, and the large sample that uses every thread) at the
-current thread count and at one thread, which must give bitwise the same result.
+Prints the build (instruction set, OpenMP, threads) and OK or FAIL per kernel; exits with
+status 1 if any kernel fails. Each kernel runs a few samples of its record in
+fastnn.kernel_table (both dtypes, and the large sample that uses every thread) on every
+instruction set this CPU can run, at the current thread count and at one thread, which must
+give bitwise the same result.
 """
 import sys
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from . import kernels, reference
 from .kernel_table import DTYPES, RECORDS_BY_NAME
+from .kernel_table.isa import on_isa
 from .threads import get_num_threads, openmp_enabled, set_num_threads
 
 SAMPLES_PER_DTYPE = 4  # of each record's samples, spread over its list, plus its large one
@@ -51,11 +53,20 @@ def _mismatch(record, sample, dtype, got, got_1, want, threads):
 
 
 def check_kernel(name, threads):
-    """None when the kernel matches its oracle on its selftest samples, at `threads` threads and
-    bitwise at 1 thread, else what went wrong."""
+    """None when the kernel matches its oracle on its selftest samples on every instruction set
+    this CPU can run, at `threads` threads and bitwise at 1 thread, else what went wrong."""
     record = RECORDS_BY_NAME.get(name)
     if record is None:
         return "no record in fastnn.kernel_table"
+    for isa in kernels.isas_available():
+        with on_isa(isa):
+            problem = _check_record(record, threads)
+        if problem is not None:
+            return f"{isa}: {problem}"
+    return None
+
+
+def _check_record(record, threads):
     for dtype in DTYPES:
         for sample in selftest_samples(record, dtype):
             set_num_threads(threads)
@@ -72,13 +83,10 @@ def check_kernel(name, threads):
 
 def main():
     threads = get_num_threads()
-    gemm_name = getattr(kernels, "gemm_kernel_name", None)
     print("fastnn self-test")
-    if gemm_name:
-        runnable = ", ".join(kernels.gemm_kernels_available())
-        print(f"GEMM micro-kernel: {gemm_name()} (this CPU can run: {runnable}; FASTNN_GEMM_KERNEL chooses)")
-    else:
-        print("GEMM micro-kernel: none (no matmul kernel in this build)")
+    runnable = ", ".join(kernels.isas_available())
+    print(f"GEMM micro-kernel: {kernels.isa_name()} (this CPU can run: {runnable}; "
+          "FASTNN_GEMM_KERNEL sets the instruction set of every kernel; each is checked below)")
     print(f"OpenMP: {'on' if openmp_enabled() else 'off'}, threads: {threads}")
     names = compiled_kernels()
     failed = []

@@ -1,6 +1,5 @@
 """matmul: C = op(A) . op(B) with an optional bias, relu epilogue or relu mask, on every GEMM
 micro-kernel this CPU can run."""
-import contextlib
 
 import numpy as np
 
@@ -57,24 +56,9 @@ def large_matmul(dtype):
 
 
 
-@contextlib.contextmanager
-def forced_gemm_kernel(name):
-    """Runs the block with the GEMM micro-kernel `name`, then returns to the automatic choice."""
-    from .. import kernels
-
-    kernels._force_gemm_kernel(name)
-    try:
-        yield
-    finally:
-        kernels._force_gemm_kernel(None)
-
-
 def matmul_case(choices):
     """Mostly small, now and then large operands, half the time zero-heavy A; a B of a wider
-    dtype or (now and then) a wrong inner size; bias, relu or relu_mask, out=; on one of the
-    GEMM micro-kernels this CPU can run (AVX-512, AVX2/FMA, portable)."""
-    from .. import kernels
-
+    dtype or (now and then) a wrong inner size; bias, relu or relu_mask, out=."""
     m, n, k = size(choices, 12), size(choices, 12), size(choices, 12)
     dtype, trans_a, trans_b = float_dtype(choices), choices.boolean(), choices.boolean()
     if choices.integers(0, 9) == 0:
@@ -100,9 +84,7 @@ def matmul_case(choices):
         kwargs["relu_mask"] = array(choices, (m, n), out_dtype)
     kwargs.update(maybe_out(choices, (m, n), out_dtype))
     magnitude = largest_input([a]) * largest_input([b]) + largest_input([kwargs.get("bias", np.zeros(0))])
-    gemm = choices.choice(kernels.gemm_kernels_available())
-    return FuzzCase((a, b), kwargs, reduction=max(k, 1), magnitude=magnitude,
-                    setting=lambda: forced_gemm_kernel(gemm))
+    return FuzzCase((a, b), kwargs, reduction=max(k, 1), magnitude=magnitude)
 
 
 RECORDS = [KernelRecord("matmul", matmul_samples, large_matmul, matmul_errors, fuzz=matmul_case)]

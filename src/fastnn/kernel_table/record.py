@@ -1,5 +1,4 @@
 """What the table knows about one compiled kernel, and the inputs it is tried on."""
-import contextlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -25,12 +24,11 @@ class ErrorCase:
 @dataclass(frozen=True)
 class FuzzCase:
     """One drawn input: the call's arguments, the reduction length and the magnitude the rounding
-    errors scale with (None: the largest input), and the setting the call runs under."""
+    errors scale with (None: the largest input)."""
     args: tuple
     kwargs: dict
     reduction: int = 1
     magnitude: Optional[float] = None
-    setting: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
 
 
 @dataclass(frozen=True)
