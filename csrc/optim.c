@@ -229,6 +229,15 @@ FNN_INLINE void FN(adagrad_body)(void *ctx, fnn_int first, fnn_int end, const in
     }
 }
 
+/* Adam's moment estimates, which Nadam shares: m = s1 + (g - s1) (1 - beta_1) and
+ * v = s2 + (g^2 - s2) (1 - beta_2), stored into *s1 and *s2 as well. */
+FNN_INLINE void FN(adam_moments)(real gi, real one_minus_b1, real one_minus_b2, real *s1, real *s2, real *m, real *v) {
+    *m = *s1 + (gi - *s1) * one_minus_b1;
+    *v = *s2 + (gi * gi - *s2) * one_minus_b2;
+    *s1 = *m;
+    *s2 = *v;
+}
+
 /* s1 m, s2 v, s3 v_max with amsgrad (or NULL). The update itself is formed in double, as
  * NumPy does with a float64 alpha (J->lr). */
 FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end, const int plain) {
@@ -239,10 +248,8 @@ FNN_INLINE void FN(adam_body)(void *ctx, fnn_int first, fnn_int end, const int p
         BLOCK_ARRAYS(J, b);
         for (fnn_int i = 0; i < len; i++) {
             real gi = GRAD(g[i]);
-            real m = s1[i] + (gi - s1[i]) * one_minus_b1;
-            real v = s2[i] + (gi * gi - s2[i]) * one_minus_b2;
-            s1[i] = m;
-            s2[i] = v;
+            real m, v;
+            FN(adam_moments)(gi, one_minus_b1, one_minus_b2, &s1[i], &s2[i], &m, &v);
             if (s3) { /* maximum(v_max, v), NaN from either side kept */
                 v = (s3[i] >= v || s3[i] != s3[i]) ? s3[i] : v;
                 s3[i] = v;
@@ -264,10 +271,8 @@ FNN_INLINE void FN(nadam_body)(void *ctx, fnn_int first, fnn_int end, const int 
         BLOCK_ARRAYS(J, b);
         for (fnn_int i = 0; i < len; i++) {
             real gi = GRAD(g[i]);
-            real m = s1[i] + (gi - s1[i]) * one_minus_b1;
-            real v = s2[i] + (gi * gi - s2[i]) * one_minus_b2;
-            s1[i] = m;
-            s2[i] = v;
+            real m, v;
+            FN(adam_moments)(gi, one_minus_b1, one_minus_b2, &s1[i], &s2[i], &m, &v);
             real m_hat = u_next * m / d_next + one_minus_u * gi / d_now;
             p[i] = DECAYED(p[i]) - m_hat * lr / (SQRT(v / v_correction) + eps);
         }

@@ -36,14 +36,8 @@ static inline void pool_window(const pool_geom *G, fnn_int oh, fnn_int ow, fnn_i
     *w1 = left + G->pw < G->w ? left + G->pw : G->w;
 }
 
-#define FNN_REAL float
-#define FN(name) name##_f32
-#include "pool.c"
-#undef FNN_REAL
-#undef FN
-#define FNN_REAL double
-#define FN(name) name##_f64
-#include "pool.c"
+#define FNN_TYPED_FILE "pool.c"
+#include "typed_twice.h"
 
 #else /* typed part */
 #define real FNN_REAL

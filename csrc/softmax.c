@@ -15,17 +15,8 @@
 /* Exp-heavy rows cost about this many element operations per element. */
 #define EXP_WORK 4.0
 
-#define FNN_REAL float
-#define FN(name) name##_f32
-#define EXP_NONPOSITIVE exp_nonpositive_f32
-#include "softmax.c"
-#undef FNN_REAL
-#undef FN
-#undef EXP_NONPOSITIVE
-#define FNN_REAL double
-#define FN(name) name##_f64
-#define EXP_NONPOSITIVE exp_nonpositive_f64
-#include "softmax.c"
+#define FNN_TYPED_FILE "softmax.c"
+#include "typed_twice.h"
 
 #else /* typed part */
 #define real FNN_REAL
@@ -62,7 +53,7 @@ FNN_INLINE real FN(row_sum)(const real *a, const real *b, fnn_int k) {
 /* out := exp(x - max(x)); returns the sum of out. */
 FNN_INLINE real FN(exp_shifted)(const real *x, real *out, fnn_int k) {
     const real m = FN(row_max)(x, k);
-    for (fnn_int j = 0; j < k; j++) out[j] = EXP_NONPOSITIVE(x[j] - m);
+    for (fnn_int j = 0; j < k; j++) out[j] = FN(exp_nonpositive)(x[j] - m);
     return FN(row_sum)(out, NULL, k);
 }
 
@@ -104,7 +95,7 @@ FNN_INLINE void FN(xent_body)(void *ctx, fnn_int first, fnn_int end) {
         const real *x = J->a + i * J->a_rs;
         real *p = J->out + i * k;
         const real m = FN(row_max)(x, k);
-        for (fnn_int j = 0; j < k; j++) p[j] = EXP_NONPOSITIVE(x[j] - m);
+        for (fnn_int j = 0; j < k; j++) p[j] = FN(exp_nonpositive)(x[j] - m);
         const real s = FN(row_sum)(p, NULL, k);
         const real log_z = (real)log((double)s);
         real loss;

@@ -145,25 +145,23 @@ class Loss:
         return cls(**config)
 
 
-class CategoricalCrossentropy(Loss):
+class _Crossentropy(Loss):
+    """A cross-entropy: from_logits says whether y_pred holds logits or probabilities."""
+
+    def __init__(self, from_logits=False):
+        super().__init__(from_logits=bool(from_logits))
+
+
+class CategoricalCrossentropy(_Crossentropy):
     fn = staticmethod(categorical_crossentropy)
 
-    def __init__(self, from_logits=False):
-        super().__init__(from_logits=bool(from_logits))
 
-
-class SparseCategoricalCrossentropy(Loss):
+class SparseCategoricalCrossentropy(_Crossentropy):
     fn = staticmethod(sparse_categorical_crossentropy)
 
-    def __init__(self, from_logits=False):
-        super().__init__(from_logits=bool(from_logits))
 
-
-class BinaryCrossentropy(Loss):
+class BinaryCrossentropy(_Crossentropy):
     fn = staticmethod(binary_crossentropy)
-
-    def __init__(self, from_logits=False):
-        super().__init__(from_logits=bool(from_logits))
 
 
 class MeanSquaredError(Loss):

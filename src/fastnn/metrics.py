@@ -285,28 +285,24 @@ class MeanMetricWrapper(Configurable, Mean):  # Configurable's repr (the config)
         return {"name": self.name, **self.options}
 
 
-def _metric_class(class_name, fn, default_name, doc):
-    def __init__(self, name=default_name):
+def _metric_class(class_name, fn, doc):
+    """A MeanMetricWrapper subclass over fn, named after fn by default."""
+    def __init__(self, name=fn.__name__):
         MeanMetricWrapper.__init__(self, fn, name)
 
     return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc})
 
 
-MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
-                                  "The running mean absolute error.")
-MeanSquaredError = _metric_class("MeanSquaredError", mean_squared_error, "mean_squared_error",
-                                 "The running mean squared error.")
-MeanAbsolutePercentageError = _metric_class(
-    "MeanAbsolutePercentageError", mean_absolute_percentage_error, "mean_absolute_percentage_error",
-    "The running mean absolute percentage error.")
-MeanSquaredLogarithmicError = _metric_class(
-    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error, "mean_squared_logarithmic_error",
-    "The running mean squared logarithmic error.")
-CategoricalAccuracy = _metric_class("CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
+MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error, "The running mean absolute error.")
+MeanSquaredError = _metric_class("MeanSquaredError", mean_squared_error, "The running mean squared error.")
+MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", mean_absolute_percentage_error,
+                                            "The running mean absolute percentage error.")
+MeanSquaredLogarithmicError = _metric_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+                                            "The running mean squared logarithmic error.")
+CategoricalAccuracy = _metric_class("CategoricalAccuracy", categorical_accuracy,
                                     "How often argmax(y_pred) matches the one-hot label.")
-SparseCategoricalAccuracy = _metric_class(
-    "SparseCategoricalAccuracy", sparse_categorical_accuracy, "sparse_categorical_accuracy",
-    "How often argmax(y_pred) matches the integer label.")
+SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", sparse_categorical_accuracy,
+                                          "How often argmax(y_pred) matches the integer label.")
 
 
 class BinaryAccuracy(MeanMetricWrapper):

@@ -1,12 +1,12 @@
 """Conv2D: a 2-D convolution over channels-last images, with bias and activation."""
 import numpy as np
 
-from .. import _windows, activations, initializers, ops, regularizers
+from .. import _windows, ops
 from . import image_layers
-from .layer import Layer
+from .kernel_layer import KernelLayer
 
 
-class Conv2D(Layer):
+class Conv2D(KernelLayer):
     """`filters` kernels of kernel_size slid over (batch, height, width, channels) images.
 
     Keras's arguments and defaults; padding 'valid' or 'same' as Keras computes it. Relu is fused
@@ -43,13 +43,8 @@ class Conv2D(Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{owner}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                              f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel = self.bias = None
+        self.set_kernel_options(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer)
 
     def build(self, input_shape):
         image_layers.check_images(self, input_shape)
@@ -57,10 +52,7 @@ class Conv2D(Layer):
             raise ValueError(f"{image_layers.label(self)} needs a known number of channels. "
                              f"Received: input_shape={input_shape}")
         self.compute_output_shape(input_shape)  # raises when the kernel does not fit
-        shape = self.kernel_size + (input_shape[-1], self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer, self.kernel_regularizer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
+        self.add_kernel_and_bias(self.kernel_size + (input_shape[-1], self.filters))
 
     def compute_output_shape(self, input_shape):
         image_layers.check_images(self, input_shape)
@@ -72,12 +64,9 @@ class Conv2D(Layer):
         image_layers.check_channels(self, input_shape, self.kernel.shape[2])
         self.compute_output_shape(input_shape)
 
-    def call(self, inputs, training=False):
-        fused = "relu" if self.activation is activations.relu else None
-        outputs = ops.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate, fused)
-        if fused or self.activation is activations.linear:
-            return outputs
-        return self.activation(outputs)
+    def affine(self, inputs, fused_activation):
+        return ops.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
+                          fused_activation)
 
     def get_config(self):
         config = super().get_config()
@@ -88,10 +77,6 @@ class Conv2D(Layer):
             padding=self.padding,
             data_format="channels_last",
             dilation_rate=list(self.dilation_rate),
-            activation=activations.serialize(self.activation),
-            use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
         )
-        config.update(self._regularizer_config("kernel_regularizer", "bias_regularizer"))
+        config.update(self.kernel_options_config())
         return config

@@ -1,6 +1,6 @@
 """Adam, and AdamW (Adam with decoupled weight decay on by default)."""
 from .. import kernels
-from .base import DefaultRate, Optimizer, check_number
+from .base import DefaultRate, Optimizer, check_flag, check_number
 
 
 class Adam(Optimizer):
@@ -17,9 +17,7 @@ class Adam(Optimizer):
         self.beta_1 = check_number(owner, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
         self.beta_2 = check_number(owner, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)
         self.epsilon = check_number(owner, "epsilon", epsilon, low=0.0)
-        if not isinstance(amsgrad, bool):
-            raise ValueError(f"{owner}: amsgrad must be True or False. Received: amsgrad={amsgrad!r}")
-        self.amsgrad = amsgrad
+        self.amsgrad = check_flag(owner, "amsgrad", amsgrad)
 
     def build(self, params):
         super().build(params)

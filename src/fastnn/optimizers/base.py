@@ -26,6 +26,13 @@ def check_number(owner, name, value, low=None, high=None, high_open=False):
     return value
 
 
+def check_flag(owner, name, value):
+    """value, or ValueError naming it when it is not True or False."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{owner}: {name} must be True or False. Received: {name}={value!r}")
+    return value
+
+
 class DefaultRate(float):
     """A constructor's default learning rate: tells it apart from one the caller passed."""
 

@@ -1,6 +1,6 @@
 """RMSprop: scales each step by a running root mean square of the gradients."""
 from .. import kernels
-from .base import DefaultRate, Optimizer, check_number
+from .base import DefaultRate, Optimizer, check_flag, check_number
 
 
 class RMSprop(Optimizer):
@@ -16,9 +16,7 @@ class RMSprop(Optimizer):
         self.rho = check_number("RMSprop", "rho", rho, low=0.0, high=1.0, high_open=True)
         self.momentum = check_number("RMSprop", "momentum", momentum, low=0.0, high=1.0)
         self.epsilon = check_number("RMSprop", "epsilon", epsilon, low=0.0)
-        if not isinstance(centered, bool):
-            raise ValueError(f"RMSprop: centered must be True or False. Received: centered={centered!r}")
-        self.centered = centered
+        self.centered = check_flag("RMSprop", "centered", centered)
 
     def build(self, params):
         super().build(params)

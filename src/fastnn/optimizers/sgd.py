@@ -1,6 +1,6 @@
 """Stochastic gradient descent with optional (Nesterov) momentum."""
 from .. import kernels
-from .base import DefaultRate, Optimizer, check_number
+from .base import DefaultRate, Optimizer, check_flag, check_number
 
 
 class SGD(Optimizer):
@@ -13,9 +13,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate, name, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, **kwargs)
         self.momentum = check_number("SGD", "momentum", momentum, low=0.0, high=1.0)
-        if not isinstance(nesterov, bool):
-            raise ValueError(f"SGD: nesterov must be True or False. Received: nesterov={nesterov!r}")
-        self.nesterov = nesterov
+        self.nesterov = check_flag("SGD", "nesterov", nesterov)
 
     def build(self, params):
         super().build(params)
