@@ -5,6 +5,13 @@
 from cython cimport floating
 
 cdef extern from "fastnn.h" nogil:
+    ctypedef struct fnn_step_options:
+        double clipvalue
+        double clipnorm
+        double global_clipnorm
+        double decay
+        fnn_int n_segments
+        const fnn_int *segment_ends
     int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k, const float *a, fnn_int a_rs, fnn_int a_cs, const float *b, fnn_int b_rs, fnn_int b_cs, float *c, fnn_int c_rs, const float *bias, int activation, const float *mask, fnn_int mask_rs)
     int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k, const double *a, fnn_int a_rs, fnn_int a_cs, const double *b, fnn_int b_rs, fnn_int b_cs, double *c, fnn_int c_rs, const double *bias, int activation, const double *mask, fnn_int mask_rs)
     void fastnn_add_f32(int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides)
@@ -43,6 +50,16 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
     void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx)
     void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx)
+    int fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
+    int fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
+    int fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, float *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
+    int fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
+    int fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon, const fnn_step_options *opt)
+    int fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon, const fnn_step_options *opt)
+    int fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, float *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
+    int fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
+    int fastnn_nadam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
+    int fastnn_nadam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
 
 
 cdef inline int fastnn_gemm(fnn_int m, fnn_int n, fnn_int k, const floating *a, fnn_int a_rs, fnn_int a_cs, const floating *b, fnn_int b_rs, fnn_int b_cs, floating *c, fnn_int c_rs, const floating *bias, int activation, const floating *mask, fnn_int mask_rs) noexcept nogil:
@@ -158,3 +175,33 @@ cdef inline void fastnn_avg_pool2d_grad(const fnn_int *geometry, const floating 
         fastnn_avg_pool2d_grad_f32(geometry, dy, mask, dx)
     else:
         fastnn_avg_pool2d_grad_f64(geometry, dy, mask, dx)
+
+cdef inline int fastnn_sgd_step(fnn_int n, floating *param, const floating *grad, floating *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt) noexcept nogil:
+    if floating is float:
+        return fastnn_sgd_step_f32(n, param, grad, velocity, lr, momentum, nesterov, opt)
+    else:
+        return fastnn_sgd_step_f64(n, param, grad, velocity, lr, momentum, nesterov, opt)
+
+cdef inline int fastnn_rmsprop_step(fnn_int n, floating *param, const floating *grad, floating *mean_square, floating *momentum_buffer, floating *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt) noexcept nogil:
+    if floating is float:
+        return fastnn_rmsprop_step_f32(n, param, grad, mean_square, momentum_buffer, average_grad, lr, rho, momentum, epsilon, opt)
+    else:
+        return fastnn_rmsprop_step_f64(n, param, grad, mean_square, momentum_buffer, average_grad, lr, rho, momentum, epsilon, opt)
+
+cdef inline int fastnn_adagrad_step(fnn_int n, floating *param, const floating *grad, floating *accumulator, double lr, double epsilon, const fnn_step_options *opt) noexcept nogil:
+    if floating is float:
+        return fastnn_adagrad_step_f32(n, param, grad, accumulator, lr, epsilon, opt)
+    else:
+        return fastnn_adagrad_step_f64(n, param, grad, accumulator, lr, epsilon, opt)
+
+cdef inline int fastnn_adam_step(fnn_int n, floating *param, const floating *grad, floating *m, floating *v, floating *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt) noexcept nogil:
+    if floating is float:
+        return fastnn_adam_step_f32(n, param, grad, m, v, v_max, alpha, beta_1, beta_2, epsilon, opt)
+    else:
+        return fastnn_adam_step_f64(n, param, grad, m, v, v_max, alpha, beta_1, beta_2, epsilon, opt)
+
+cdef inline int fastnn_nadam_step(fnn_int n, floating *param, const floating *grad, floating *m, floating *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt) noexcept nogil:
+    if floating is float:
+        return fastnn_nadam_step_f32(n, param, grad, m, v, lr, coefficients, epsilon, opt)
+    else:
+        return fastnn_nadam_step_f64(n, param, grad, m, v, lr, coefficients, epsilon, opt)
