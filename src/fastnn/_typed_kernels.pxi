@@ -1,7 +1,7 @@
 # The C kernels come in float32/float64 pairs (fastnn.h). Each pair is one fused function here,
 # named like the pair without its suffix (fastnn_add for fastnn_add_f32/_f64, fastnn_gemm for
-# fastnn_sgemm/_dgemm), that picks the C function at compile time: a fused `cdef extern`
-# declaration cannot name two C functions.
+# fastnn_sgemm/_dgemm; fastnn_gather_rows also spans its three source types), that picks the C
+# function at compile time: a fused `cdef extern` declaration cannot name two C functions.
 from cython cimport floating
 
 cdef extern from "fastnn.h" nogil:
@@ -60,6 +60,12 @@ cdef extern from "fastnn.h" nogil:
     int fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
     int fastnn_nadam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
     int fastnn_nadam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
+    void fastnn_gather_rows_u8_f32(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
+    void fastnn_gather_rows_u8_f64(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
+    void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
+    void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
+    void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
+    void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
 
 
 cdef inline int fastnn_gemm(fnn_int m, fnn_int n, fnn_int k, const floating *a, fnn_int a_rs, fnn_int a_cs, const floating *b, fnn_int b_rs, fnn_int b_cs, floating *c, fnn_int c_rs, const floating *bias, int activation, const floating *mask, fnn_int mask_rs) noexcept nogil:
@@ -205,3 +211,22 @@ cdef inline int fastnn_nadam_step(fnn_int n, floating *param, const floating *gr
         return fastnn_nadam_step_f32(n, param, grad, m, v, lr, coefficients, epsilon, opt)
     else:
         return fastnn_nadam_step_f64(n, param, grad, m, v, lr, coefficients, epsilon, opt)
+
+ctypedef fused row_source:
+    unsigned char
+    float
+    double
+
+cdef inline void fastnn_gather_rows(fnn_int count, fnn_int row, const row_source *x, fnn_int x_rs, const fnn_int *idx, floating *out, fnn_int out_rs) noexcept nogil:
+    if row_source is float and floating is float:
+        fastnn_gather_rows_f32_f32(count, row, x, x_rs, idx, out, out_rs)
+    elif row_source is float:
+        fastnn_gather_rows_f32_f64(count, row, x, x_rs, idx, out, out_rs)
+    elif row_source is double and floating is float:
+        fastnn_gather_rows_f64_f32(count, row, x, x_rs, idx, out, out_rs)
+    elif row_source is double:
+        fastnn_gather_rows_f64_f64(count, row, x, x_rs, idx, out, out_rs)
+    elif floating is float:
+        fastnn_gather_rows_u8_f32(count, row, x, x_rs, idx, out, out_rs)
+    else:
+        fastnn_gather_rows_u8_f64(count, row, x, x_rs, idx, out, out_rs)
