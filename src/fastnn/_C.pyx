@@ -6,6 +6,7 @@ cnp.import_array()
 
 include "_threads.pxi"
 include "_layout.pxi"
+include "_typed_kernels.pxi"
 include "_calls.pxi"
 include "_matmul.pxi"
 include "_isa.pxi"

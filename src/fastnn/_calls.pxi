@@ -6,58 +6,6 @@ from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
 from cpython.pythread cimport PyThread_get_thread_ident
 
-cdef extern from "fastnn.h" nogil:
-    void fastnn_add_f32(int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides)
-    void fastnn_add_f64(int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides)
-    void fastnn_sum_to_shape_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, const unsigned char *reduce, float *out)
-    void fastnn_sum_to_shape_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, const unsigned char *reduce, double *out)
-    void fastnn_relu_f32(int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, float *out, const fnn_int *out_strides)
-    void fastnn_relu_f64(int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, double *out, const fnn_int *out_strides)
-    void fastnn_relu_grad_f32(int ndim, const fnn_int *shape, const float *dy, const fnn_int *dy_strides, const float *y, const fnn_int *y_strides, float *out, const fnn_int *out_strides)
-    void fastnn_relu_grad_f64(int ndim, const fnn_int *shape, const double *dy, const fnn_int *dy_strides, const double *y, const fnn_int *y_strides, double *out, const fnn_int *out_strides)
-    void fastnn_softmax_f32(fnn_int rows, fnn_int k, const float *x, fnn_int x_rs, float *out, fnn_int out_rs)
-    void fastnn_softmax_f64(fnn_int rows, fnn_int k, const double *x, fnn_int x_rs, double *out, fnn_int out_rs)
-    void fastnn_softmax_grad_f32(fnn_int rows, fnn_int k, const float *dy, fnn_int dy_rs, const float *y, fnn_int y_rs, float *out, fnn_int out_rs)
-    void fastnn_softmax_grad_f64(fnn_int rows, fnn_int k, const double *dy, fnn_int dy_rs, const double *y, fnn_int y_rs, double *out, fnn_int out_rs)
-    void fastnn_softmax_xent_f32(fnn_int rows, fnn_int k, const float *logits, fnn_int logits_rs, const float *target, fnn_int target_rs, const fnn_int *classes, float *loss, float *probs)
-    void fastnn_softmax_xent_f64(fnn_int rows, fnn_int k, const double *logits, fnn_int logits_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double *loss, double *probs)
-    void fastnn_softmax_xent_grad_f32(fnn_int rows, fnn_int k, const float *probs, fnn_int probs_rs, const float *target, fnn_int target_rs, const fnn_int *classes, double scale, float *out)
-    void fastnn_softmax_xent_grad_f64(fnn_int rows, fnn_int k, const double *probs, fnn_int probs_rs, const double *target, fnn_int target_rs, const fnn_int *classes, double scale, double *out)
-    int fastnn_sgemm(fnn_int m, fnn_int n, fnn_int k,
-                     const float *a, fnn_int a_rs, fnn_int a_cs,
-                     const float *b, fnn_int b_rs, fnn_int b_cs,
-                     float *c, fnn_int c_rs,
-                     const float *bias, int activation,
-                     const float *mask, fnn_int mask_rs)
-    int fastnn_dgemm(fnn_int m, fnn_int n, fnn_int k,
-                     const double *a, fnn_int a_rs, fnn_int a_cs,
-                     const double *b, fnn_int b_rs, fnn_int b_cs,
-                     double *c, fnn_int c_rs,
-                     const double *bias, int activation,
-                     const double *mask, fnn_int mask_rs)
-    void fastnn_map1_f32(int op, const double *k, int ndim, const fnn_int *shape, const float *x, const fnn_int *x_strides, float *out, const fnn_int *out_strides)
-    void fastnn_map1_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *x, const fnn_int *x_strides, double *out, const fnn_int *out_strides)
-    void fastnn_map2_f32(int op, const double *k, int ndim, const fnn_int *shape, const float *a, const fnn_int *a_strides, const float *b, const fnn_int *b_strides, float *out, const fnn_int *out_strides)
-    void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides)
-    void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state)
-    void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state)
-
-
-cdef extern from "fastnn.h" nogil:
-    int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)
-    int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch)
-    int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, const float *mask, float *dx, float *scratch)
-    int fastnn_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, const double *mask, double *dx, double *scratch)
-    int fastnn_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias, float *scratch)
-    int fastnn_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias, double *scratch)
-    void fastnn_max_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
-    void fastnn_max_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
-    void fastnn_max_pool2d_grad_f32(const fnn_int *geometry, const float *x, const float *dy, const float *mask, float *dx)
-    void fastnn_max_pool2d_grad_f64(const fnn_int *geometry, const double *x, const double *dy, const double *mask, double *dx)
-    void fastnn_avg_pool2d_f32(const fnn_int *geometry, const float *x, float *y)
-    void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
-    void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx)
-    void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx)
 
 cdef enum KernelId:
     K_GEMM
@@ -100,114 +48,52 @@ ctypedef struct KernelCall:
 
 cdef int _execute(const KernelCall *c) noexcept nogil:
     """Runs one call; returns 0, or -1 when a kernel ran out of memory."""
-    cdef const fnn_int *i = c.i
+    if c.f32:
+        return _execute_as(c, <float**>c.p)
+    return _execute_as(c, <double**>c.p)
+
+
+cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
+    """_execute for the call's dtype; p is c.p with that element type."""
+    cdef const fnn_int *i = &c.i[0]
     if c.kernel == K_GEMM:
-        if c.f32:
-            return fastnn_sgemm(i[0], i[1], i[2], <float*>c.p[0], i[3], i[4], <float*>c.p[1], i[5], i[6],
-                                <float*>c.p[2], i[7], <float*>c.p[3], c.op, <float*>c.p[4], i[8])
-        return fastnn_dgemm(i[0], i[1], i[2], <double*>c.p[0], i[3], i[4], <double*>c.p[1], i[5], i[6],
-                            <double*>c.p[2], i[7], <double*>c.p[3], c.op, <double*>c.p[4], i[8])
+        return fastnn_gemm(i[0], i[1], i[2], p[0], i[3], i[4], p[1], i[5], i[6], p[2], i[7], p[3], c.op, p[4], i[8])
     if c.kernel == K_ADD:
-        if c.f32:
-            fastnn_add_f32(c.nd, c.shape, <float*>c.p[0], c.st[0], <float*>c.p[1], c.st[1], <float*>c.p[2], c.st[2])
-        else:
-            fastnn_add_f64(c.nd, c.shape, <double*>c.p[0], c.st[0], <double*>c.p[1], c.st[1], <double*>c.p[2], c.st[2])
+        fastnn_add(c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_RELU:
-        if c.f32:
-            fastnn_relu_f32(c.nd, c.shape, <float*>c.p[0], c.st[0], <float*>c.p[1], c.st[1])
-        else:
-            fastnn_relu_f64(c.nd, c.shape, <double*>c.p[0], c.st[0], <double*>c.p[1], c.st[1])
+        fastnn_relu(c.nd, c.shape, p[0], c.st[0], p[1], c.st[1])
     elif c.kernel == K_RELU_GRAD:
-        if c.f32:
-            fastnn_relu_grad_f32(c.nd, c.shape, <float*>c.p[0], c.st[0], <float*>c.p[1], c.st[1], <float*>c.p[2], c.st[2])
-        else:
-            fastnn_relu_grad_f64(c.nd, c.shape, <double*>c.p[0], c.st[0], <double*>c.p[1], c.st[1], <double*>c.p[2], c.st[2])
+        fastnn_relu_grad(c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_SUM_TO_SHAPE:
-        if c.f32:
-            fastnn_sum_to_shape_f32(c.nd, c.shape, <float*>c.p[0], c.st[0], c.reduce, <float*>c.p[1])
-        else:
-            fastnn_sum_to_shape_f64(c.nd, c.shape, <double*>c.p[0], c.st[0], c.reduce, <double*>c.p[1])
+        fastnn_sum_to_shape(c.nd, c.shape, p[0], c.st[0], c.reduce, p[1])
     elif c.kernel == K_SOFTMAX:
-        if c.f32:
-            fastnn_softmax_f32(i[0], i[1], <float*>c.p[0], i[2], <float*>c.p[1], i[3])
-        else:
-            fastnn_softmax_f64(i[0], i[1], <double*>c.p[0], i[2], <double*>c.p[1], i[3])
+        fastnn_softmax(i[0], i[1], p[0], i[2], p[1], i[3])
     elif c.kernel == K_SOFTMAX_GRAD:
-        if c.f32:
-            fastnn_softmax_grad_f32(i[0], i[1], <float*>c.p[0], i[2], <float*>c.p[1], i[3], <float*>c.p[2], i[4])
-        else:
-            fastnn_softmax_grad_f64(i[0], i[1], <double*>c.p[0], i[2], <double*>c.p[1], i[3], <double*>c.p[2], i[4])
+        fastnn_softmax_grad(i[0], i[1], p[0], i[2], p[1], i[3], p[2], i[4])
     elif c.kernel == K_XENT:
-        if c.f32:
-            fastnn_softmax_xent_f32(i[0], i[1], <float*>c.p[0], i[2], <float*>c.p[1], i[3], <fnn_int*>c.p[2],
-                                    <float*>c.p[3], <float*>c.p[4])
-        else:
-            fastnn_softmax_xent_f64(i[0], i[1], <double*>c.p[0], i[2], <double*>c.p[1], i[3], <fnn_int*>c.p[2],
-                                    <double*>c.p[3], <double*>c.p[4])
+        fastnn_softmax_xent(i[0], i[1], p[0], i[2], p[1], i[3], <fnn_int*>c.p[2], p[3], p[4])
     elif c.kernel == K_XENT_GRAD:
-        if c.f32:
-            fastnn_softmax_xent_grad_f32(i[0], i[1], <float*>c.p[0], i[2], <float*>c.p[1], i[3], <fnn_int*>c.p[2],
-                                         c.k[0], <float*>c.p[3])
-        else:
-            fastnn_softmax_xent_grad_f64(i[0], i[1], <double*>c.p[0], i[2], <double*>c.p[1], i[3], <fnn_int*>c.p[2],
-                                         c.k[0], <double*>c.p[3])
+        fastnn_softmax_xent_grad(i[0], i[1], p[0], i[2], p[1], i[3], <fnn_int*>c.p[2], c.k[0], p[3])
     elif c.kernel == K_MAP1:
-        if c.f32:
-            fastnn_map1_f32(c.op, c.k, c.nd, c.shape, <float*>c.p[0], c.st[0], <float*>c.p[1], c.st[1])
-        else:
-            fastnn_map1_f64(c.op, c.k, c.nd, c.shape, <double*>c.p[0], c.st[0], <double*>c.p[1], c.st[1])
+        fastnn_map1(c.op, c.k, c.nd, c.shape, p[0], c.st[0], p[1], c.st[1])
     elif c.kernel == K_MAP2:
-        if c.f32:
-            fastnn_map2_f32(c.op, c.k, c.nd, c.shape, <float*>c.p[0], c.st[0], <float*>c.p[1], c.st[1],
-                            <float*>c.p[2], c.st[2])
-        else:
-            fastnn_map2_f64(c.op, c.k, c.nd, c.shape, <double*>c.p[0], c.st[0], <double*>c.p[1], c.st[1],
-                            <double*>c.p[2], c.st[2])
+        fastnn_map2(c.op, c.k, c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_DROPOUT:
-        if c.f32:
-            fastnn_dropout_f32(i[0], <float*>c.p[0], <float*>c.p[1], <float*>c.p[2], c.k[0],
-                               <unsigned long long*>c.p[3])
-        else:
-            fastnn_dropout_f64(i[0], <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], c.k[0],
-                               <unsigned long long*>c.p[3])
+        fastnn_dropout(i[0], p[0], p[1], p[2], c.k[0], <unsigned long long*>c.p[3])
     elif c.kernel == K_CONV2D:
-        if c.f32:
-            return fastnn_conv2d_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2], c.op, <float*>c.p[3],
-                                     <float*>c.p[4])
-        return fastnn_conv2d_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], c.op, <double*>c.p[3],
-                                 <double*>c.p[4])
+        return fastnn_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3], p[4])
     elif c.kernel == K_CONV2D_INPUT_GRAD:
-        if c.f32:
-            return fastnn_conv2d_input_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2],
-                                                <float*>c.p[3], <float*>c.p[4])
-        return fastnn_conv2d_input_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2],
-                                            <double*>c.p[3], <double*>c.p[4])
+        return fastnn_conv2d_input_grad(c.shape, p[0], p[1], p[2], p[3], p[4])
     elif c.kernel == K_CONV2D_KERNEL_GRAD:
-        if c.f32:
-            return fastnn_conv2d_kernel_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2],
-                                                 <float*>c.p[3], <float*>c.p[4])
-        return fastnn_conv2d_kernel_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2],
-                                             <double*>c.p[3], <double*>c.p[4])
+        return fastnn_conv2d_kernel_grad(c.shape, p[0], p[1], p[2], p[3], p[4])
     elif c.kernel == K_MAX_POOL2D:
-        if c.f32:
-            fastnn_max_pool2d_f32(c.shape, <float*>c.p[0], <float*>c.p[3])
-        else:
-            fastnn_max_pool2d_f64(c.shape, <double*>c.p[0], <double*>c.p[3])
+        fastnn_max_pool2d(c.shape, p[0], p[3])
     elif c.kernel == K_AVG_POOL2D:
-        if c.f32:
-            fastnn_avg_pool2d_f32(c.shape, <float*>c.p[0], <float*>c.p[3])
-        else:
-            fastnn_avg_pool2d_f64(c.shape, <double*>c.p[0], <double*>c.p[3])
+        fastnn_avg_pool2d(c.shape, p[0], p[3])
     elif c.kernel == K_MAX_POOL2D_GRAD:
-        if c.f32:
-            fastnn_max_pool2d_grad_f32(c.shape, <float*>c.p[0], <float*>c.p[1], <float*>c.p[2], <float*>c.p[3])
-        else:
-            fastnn_max_pool2d_grad_f64(c.shape, <double*>c.p[0], <double*>c.p[1], <double*>c.p[2], <double*>c.p[3])
+        fastnn_max_pool2d_grad(c.shape, p[0], p[1], p[2], p[3])
     elif c.kernel == K_AVG_POOL2D_GRAD:
-        if c.f32:
-            fastnn_avg_pool2d_grad_f32(c.shape, <float*>c.p[1], <float*>c.p[2], <float*>c.p[3])
-        else:
-            fastnn_avg_pool2d_grad_f64(c.shape, <double*>c.p[1], <double*>c.p[2], <double*>c.p[3])
+        fastnn_avg_pool2d_grad(c.shape, p[1], p[2], p[3])
     return 0
 
 

@@ -1,15 +1,18 @@
 # gather_rows (csrc/gather.c): the shuffled training batch, converted to float.
-cdef extern from "fastnn.h" nogil:
-    void fastnn_gather_rows_u8_f32(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
-    void fastnn_gather_rows_u8_f64(fnn_int count, fnn_int row, const unsigned char *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
-    void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
-    void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
-    void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
-    void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
-
 import math
 
 _GATHER_SOURCES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+
+
+cdef void _gather_into(int src_type, fnn_int count, fnn_int row, const void *x, fnn_int x_rs, const fnn_int *idx,
+                       floating *out, fnn_int out_rs) noexcept nogil:
+    """out's rows = x's rows idx, x of NumPy type src_type: uint8, float32 or float64."""
+    if src_type == cnp.NPY_UINT8:
+        fastnn_gather_rows(count, row, <const unsigned char*>x, x_rs, idx, out, out_rs)
+    elif src_type == cnp.NPY_FLOAT32:
+        fastnn_gather_rows(count, row, <const float*>x, x_rs, idx, out, out_rs)
+    else:
+        fastnn_gather_rows(count, row, <const double*>x, x_rs, idx, out, out_rs)
 
 
 cdef void _gather(cnp.ndarray x, cnp.ndarray idx, cnp.ndarray out):
@@ -21,18 +24,10 @@ cdef void _gather(cnp.ndarray x, cnp.ndarray idx, cnp.ndarray out):
     cdef void *po = _data(out)
     cdef const fnn_int *pi = <const fnn_int*>_data(idx)
     with nogil:
-        if src == cnp.NPY_UINT8 and f32:
-            fastnn_gather_rows_u8_f32(count, row, <unsigned char*>px, x_rs, pi, <float*>po, out_rs)
-        elif src == cnp.NPY_UINT8:
-            fastnn_gather_rows_u8_f64(count, row, <unsigned char*>px, x_rs, pi, <double*>po, out_rs)
-        elif src == cnp.NPY_FLOAT32 and f32:
-            fastnn_gather_rows_f32_f32(count, row, <float*>px, x_rs, pi, <float*>po, out_rs)
-        elif src == cnp.NPY_FLOAT32:
-            fastnn_gather_rows_f32_f64(count, row, <float*>px, x_rs, pi, <double*>po, out_rs)
-        elif f32:
-            fastnn_gather_rows_f64_f32(count, row, <double*>px, x_rs, pi, <float*>po, out_rs)
+        if f32:
+            _gather_into(src, count, row, px, x_rs, pi, <float*>po, out_rs)
         else:
-            fastnn_gather_rows_f64_f64(count, row, <double*>px, x_rs, pi, <double*>po, out_rs)
+            _gather_into(src, count, row, px, x_rs, pi, <double*>po, out_rs)
 
 
 def gather_rows(x, indices, out=None, dtype=np.float32):
@@ -116,16 +111,10 @@ cdef class RowGather:
                 return -1
         if count == 0 or self.row == 0:
             return count
-        cdef fnn_int row = self.row
-        cdef float *out = <float *> self.dst
         with nogil:
             if self.src_type == cnp.NPY_INT64:
                 for i in range(count):
                     (<long long *> self.dst)[i] = (<const long long *> self.src)[idx[i]]
-            elif self.src_type == cnp.NPY_UINT8:
-                fastnn_gather_rows_u8_f32(count, row, <unsigned char *> self.src, row, idx, out, row)
-            elif self.src_type == cnp.NPY_FLOAT32:
-                fastnn_gather_rows_f32_f32(count, row, <float *> self.src, row, idx, out, row)
             else:
-                fastnn_gather_rows_f64_f32(count, row, <double *> self.src, row, idx, out, row)
+                _gather_into(self.src_type, count, self.row, self.src, self.row, idx, <float *> self.dst, self.row)
         return count

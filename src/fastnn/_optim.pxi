@@ -5,25 +5,6 @@ from libc.math cimport INFINITY
 from fastnn._arrays import check_distinct
 from fastnn._step_checks import check_state, nadam_momentum_cache, step_options
 
-cdef extern from "fastnn.h" nogil:
-    ctypedef struct fnn_step_options:
-        double clipvalue
-        double clipnorm
-        double global_clipnorm
-        double decay
-        fnn_int n_segments
-        const fnn_int *segment_ends
-    int fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
-    int fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
-    int fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, float *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
-    int fastnn_rmsprop_step_f64(fnn_int n, double *param, const double *grad, double *mean_square, double *momentum_buffer, double *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
-    int fastnn_adagrad_step_f32(fnn_int n, float *param, const float *grad, float *accumulator, double lr, double epsilon, const fnn_step_options *opt)
-    int fastnn_adagrad_step_f64(fnn_int n, double *param, const double *grad, double *accumulator, double lr, double epsilon, const fnn_step_options *opt)
-    int fastnn_adam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, float *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
-    int fastnn_adam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double *v_max, double alpha, double beta_1, double beta_2, double epsilon, const fnn_step_options *opt)
-    int fastnn_nadam_step_f32(fnn_int n, float *param, const float *grad, float *m, float *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
-    int fastnn_nadam_step_f64(fnn_int n, double *param, const double *grad, double *m, double *v, double lr, const double *coefficients, double epsilon, const fnn_step_options *opt)
-
 
 cdef class _StepOptions:
     """Clipping, decay and segments of one step, checked, in the form the C steps take."""
@@ -92,11 +73,15 @@ cdef bint _direct(object param, object grad, tuple states):
 
 
 cdef class _StepArrays:
-    """param, grad and up to two states as contiguous arrays of param's dtype."""
+    """param, grad and up to three states as contiguous arrays of param's dtype. f (float32) and d
+    (float64) hold their data in the order of the C steps' arguments: param, grad, the states
+    (NULL for a missing one)."""
     cdef list originals, work
     cdef cnp.ndarray grad
     cdef readonly bint f32
     cdef readonly fnn_int n
+    cdef float *f[5]
+    cdef double *d[5]
 
     def __init__(self, param, grad, *states, bint direct=False):
         self.originals = [param, *states]
@@ -105,20 +90,22 @@ cdef class _StepArrays:
         if direct:  # _direct accepted them: the kernel works on the arrays themselves
             self.work = self.originals
             self.grad = grad
-            return
-        self.work = [None if a is None else
-                     (a if _kernel_ready(a) and a.dtype == param.dtype
-                      else np.ascontiguousarray(a, dtype=param.dtype))
-                     for a in self.originals]
-        self.grad = np.ascontiguousarray(grad, dtype=param.dtype)
+        else:
+            self.work = [None if a is None else
+                         (a if _kernel_ready(a) and a.dtype == param.dtype
+                          else np.ascontiguousarray(a, dtype=param.dtype))
+                         for a in self.originals]
+            self.grad = np.ascontiguousarray(grad, dtype=param.dtype)
+        self._point(0, self.work[0])
+        self._point(1, self.grad)
+        cdef Py_ssize_t i
+        for i in range(1, len(self.work)):
+            self._point(i + 1, self.work[i])
 
-    cdef void *ptr(self, int i):
-        """Data of param (0) or a state (1, 2); NULL for a missing state."""
-        a = self.work[i]
-        return NULL if a is None else _data(a)
-
-    cdef void *grad_ptr(self):
-        return _data(self.grad)
+    cdef void _point(self, int i, object a):
+        cdef void *data = NULL if a is None else _data(a)
+        self.f[i] = <float*>data
+        self.d[i] = <double*>data
 
     def write_back(self):
         if self.work is self.originals:
@@ -147,14 +134,11 @@ def sgd_step(param, grad, velocity=None, *, learning_rate, momentum=0.0, nestero
     cdef _StepArrays s = _StepArrays(param, grad, velocity if use_velocity else None, direct=direct)
     cdef double lr = learning_rate, mu = momentum
     cdef int nest = bool(nesterov), status
-    cdef void *p = s.ptr(0)
-    cdef void *v = s.ptr(1)
-    cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            status = fastnn_sgd_step_f32(s.n, <float*>p, <float*>g, <float*>v, lr, mu, nest, &opt.c)
+            status = fastnn_sgd_step(s.n, s.f[0], s.f[1], s.f[2], lr, mu, nest, &opt.c)
         else:
-            status = fastnn_sgd_step_f64(s.n, <double*>p, <double*>g, <double*>v, lr, mu, nest, &opt.c)
+            status = fastnn_sgd_step(s.n, s.d[0], s.d[1], s.d[2], lr, mu, nest, &opt.c)
     _raise_if_failed(status, "sgd_step")
     s.write_back()
 
@@ -186,18 +170,11 @@ def rmsprop_step(param, grad, mean_square, momentum_buffer=None, average_grad=No
                                      average_grad if centered else None, direct=direct)
     cdef double lr = learning_rate, r = rho, mu = momentum, eps = epsilon
     cdef int status
-    cdef void *p = s.ptr(0)
-    cdef void *ms = s.ptr(1)
-    cdef void *mb = s.ptr(2)
-    cdef void *ag = s.ptr(3)
-    cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            status = fastnn_rmsprop_step_f32(s.n, <float*>p, <float*>g, <float*>ms, <float*>mb, <float*>ag,
-                                             lr, r, mu, eps, &opt.c)
+            status = fastnn_rmsprop_step(s.n, s.f[0], s.f[1], s.f[2], s.f[3], s.f[4], lr, r, mu, eps, &opt.c)
         else:
-            status = fastnn_rmsprop_step_f64(s.n, <double*>p, <double*>g, <double*>ms, <double*>mb, <double*>ag,
-                                             lr, r, mu, eps, &opt.c)
+            status = fastnn_rmsprop_step(s.n, s.d[0], s.d[1], s.d[2], s.d[3], s.d[4], lr, r, mu, eps, &opt.c)
     _raise_if_failed(status, "rmsprop_step")
     s.write_back()
 
@@ -214,14 +191,11 @@ def adagrad_step(param, grad, accumulator, *, learning_rate, epsilon, weight_dec
     cdef _StepArrays s = _StepArrays(param, grad, accumulator, direct=direct)
     cdef double lr = learning_rate, eps = epsilon
     cdef int status
-    cdef void *p = s.ptr(0)
-    cdef void *acc = s.ptr(1)
-    cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            status = fastnn_adagrad_step_f32(s.n, <float*>p, <float*>g, <float*>acc, lr, eps, &opt.c)
+            status = fastnn_adagrad_step(s.n, s.f[0], s.f[1], s.f[2], lr, eps, &opt.c)
         else:
-            status = fastnn_adagrad_step_f64(s.n, <double*>p, <double*>g, <double*>acc, lr, eps, &opt.c)
+            status = fastnn_adagrad_step(s.n, s.d[0], s.d[1], s.d[2], lr, eps, &opt.c)
     _raise_if_failed(status, "adagrad_step")
     s.write_back()
 
@@ -248,18 +222,11 @@ def adam_step(param, grad, m, v, v_max=None, *, learning_rate, beta_1, beta_2, e
     cdef double b1 = beta_1, b2 = beta_2, eps = epsilon
     cdef int status
     cdef _StepArrays s = _StepArrays(param, grad, m, v, v_max if amsgrad else None, direct=direct)
-    cdef void *p = s.ptr(0)
-    cdef void *pm = s.ptr(1)
-    cdef void *pv = s.ptr(2)
-    cdef void *pvm = s.ptr(3)
-    cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            status = fastnn_adam_step_f32(s.n, <float*>p, <float*>g, <float*>pm, <float*>pv, <float*>pvm,
-                                          alpha, b1, b2, eps, &opt.c)
+            status = fastnn_adam_step(s.n, s.f[0], s.f[1], s.f[2], s.f[3], s.f[4], alpha, b1, b2, eps, &opt.c)
         else:
-            status = fastnn_adam_step_f64(s.n, <double*>p, <double*>g, <double*>pm, <double*>pv, <double*>pvm,
-                                          alpha, b1, b2, eps, &opt.c)
+            status = fastnn_adam_step(s.n, s.d[0], s.d[1], s.d[2], s.d[3], s.d[4], alpha, b1, b2, eps, &opt.c)
     _raise_if_failed(status, "adam_step")
     s.write_back()
 
@@ -294,14 +261,10 @@ def nadam_step(param, grad, m, v, *, learning_rate, beta_1, beta_2, epsilon, ste
     cdef double lr = learning_rate, eps = epsilon
     cdef int status
     cdef _StepArrays s = _StepArrays(param, grad, m, v, direct=direct)
-    cdef void *p = s.ptr(0)
-    cdef void *pm = s.ptr(1)
-    cdef void *pv = s.ptr(2)
-    cdef void *g = s.grad_ptr()
     with nogil:
         if s.f32:
-            status = fastnn_nadam_step_f32(s.n, <float*>p, <float*>g, <float*>pm, <float*>pv, lr, c, eps, &opt.c)
+            status = fastnn_nadam_step(s.n, s.f[0], s.f[1], s.f[2], s.f[3], lr, c, eps, &opt.c)
         else:
-            status = fastnn_nadam_step_f64(s.n, <double*>p, <double*>g, <double*>pm, <double*>pv, lr, c, eps, &opt.c)
+            status = fastnn_nadam_step(s.n, s.d[0], s.d[1], s.d[2], s.d[3], lr, c, eps, &opt.c)
     _raise_if_failed(status, "nadam_step")
     s.write_back()
