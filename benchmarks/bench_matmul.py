@@ -184,9 +184,10 @@ def _worker(contender, threads, zero_skipping):
     print(json.dumps(result))
 
 
-def in_processes(threads, rounds, kernel_names, zero_skipping=False):
+def in_processes(threads, rounds, kernel_names, zero_skipping=False, numpy_coretype=None):
     """Each contender in its own process per round (alternating order), so that no two thread
-    pools share the cores; prints the median over rounds of each process's best time."""
+    pools share the cores; prints the median over rounds of each process's best time.
+    numpy_coretype sets OPENBLAS_CORETYPE for NumPy's process (e.g. Haswell: its AVX2 kernels)."""
     import json
     import os
     import subprocess
@@ -201,11 +202,13 @@ def in_processes(threads, rounds, kernel_names, zero_skipping=False):
             cmd = [sys.executable, os.path.abspath(__file__), "--worker", who, "--threads", str(threads)]
             if zero_skipping:
                 cmd.append("--zero-skipping")
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            worker_env = dict(env, OPENBLAS_CORETYPE=numpy_coretype) if who == "numpy" and numpy_coretype else env
+            proc = subprocess.run(cmd, env=worker_env, capture_output=True, text=True, check=True)
             for case, seconds in json.loads(proc.stdout.strip().splitlines()[-1]).items():
                 times[case, who].append(seconds)
+    coretype = f"OPENBLAS_CORETYPE={numpy_coretype}" if numpy_coretype else "OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset"
     print(f"float32 matmul, {threads} thread(s), {rounds} rounds of one process per contender "
-          f"(OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset), zero skipping {'on' if zero_skipping else 'off'}")
+          f"({coretype}), zero skipping {'on' if zero_skipping else 'off'}")
     print(f"{'case':30s} {'contender':18s} {'GFLOP/s':>8s} {'vs numpy':>9s}")
     for case, (shape_a, shape_b, kw) in CASES.items():
         work = flops(shape_a, shape_b, kw)
@@ -226,6 +229,8 @@ if __name__ == "__main__":
     parser.add_argument("--zero-skipping", action="store_true")
     parser.add_argument("--processes", action="store_true",
                         help="each contender in its own process per round (thread pools never share the cores)")
+    parser.add_argument("--numpy-coretype", default=None,
+                        help="with --processes: OPENBLAS_CORETYPE for NumPy (e.g. Haswell, to compare AVX2 kernels)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = (args.kernels.split(",") if args.kernels
@@ -233,6 +238,6 @@ if __name__ == "__main__":
     if args.worker:
         _worker(args.worker, args.threads, args.zero_skipping)
     elif args.processes:
-        in_processes(args.threads, args.rounds, names, args.zero_skipping)
+        in_processes(args.threads, args.rounds, names, args.zero_skipping, args.numpy_coretype)
     else:
         side_by_side(args.threads, args.rounds, names, args.zero_skipping)
