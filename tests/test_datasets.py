@@ -83,11 +83,19 @@ _refusing_sockets = []
 
 
 def refused_url():
-    """A 127.0.0.1 URL whose port is bound but not listening, so connecting is refused."""
+    """A 127.0.0.1 URL whose port is bound but not listening, so connecting is refused (the port
+    stays bound until this module's tests end)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     _refusing_sockets.append(sock)
     return f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def close_refusing_sockets():
+    yield
+    while _refusing_sockets:
+        _refusing_sockets.pop().close()
 
 
 def files_in(folder):

@@ -93,7 +93,8 @@ def against_oracle(record, case):
         scale = max(1.0, finite_max(w), largest_input(args) if case.magnitude is None else case.magnitude)
         if before is not None and i < len(before):  # an in-place update: errors scale with the step taken
             scale = max(scale, finite_max(w.astype(np.float64) - before[i]))
-        np.testing.assert_allclose(g, w, rtol=tol, atol=tol * scale)
+        with np.errstate(over="ignore"):  # a tolerance beyond float32's range compares as infinite
+            np.testing.assert_allclose(g, w, rtol=tol, atol=tol * scale)
 
 
 def run_case(record, choices):
