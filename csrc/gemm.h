@@ -17,14 +17,12 @@
 
 /* ---- blocking table: per ISA and dtype ---------------------------------- */
 /* MR x NR is the register tile; MC rows of A (MC x KC, per thread) live in L2;
- * a KC x NR panel of B lives in L1 (float's 512 x 32 AVX-512 panel, 64 KB, is read from L2
- * as the A panels stream: fewer passes over C paid more than an L1-resident panel);
- * KC x NC of B is shared by all threads.
+ * a KC x NR panel of B lives in L1; KC x NC of B is shared by all threads.
  * KC fixes the summation order, so it depends only on the ISA and dtype. */
 #define GEMM_AVX512_S_MR 14
 #define GEMM_AVX512_S_NR 32
 #define GEMM_AVX512_S_MC 224
-#define GEMM_AVX512_S_KC 512
+#define GEMM_AVX512_S_KC 256
 #define GEMM_AVX512_S_NC 4096
 
 #define GEMM_AVX512_D_MR 14
@@ -44,7 +42,7 @@
 #define GEMM_AVX2_S_MR 6
 #define GEMM_AVX2_S_NR 16
 #define GEMM_AVX2_S_MC 96
-#define GEMM_AVX2_S_KC 512
+#define GEMM_AVX2_S_KC 256
 #define GEMM_AVX2_S_NC 4080
 
 #define GEMM_AVX2_D_MR 6
