@@ -111,6 +111,17 @@ def _time_per_call(fn, budget=0.05):
             return elapsed / calls
 
 
+def _contender_call(who, a, b, kw):
+    """() -> one product of a and b by `who` ("numpy" or "fastnn[<instruction set>]", which this
+    limits the kernels to) into an output array of its own."""
+    out = np.empty((a.shape[1] if kw.get("trans_a") else a.shape[0],
+                    b.shape[0] if kw.get("trans_b") else b.shape[1]), np.float32)
+    if who == "numpy":
+        return lambda: numpy_matmul(a, b, out=out, **kw)
+    kernels._limit_isa(who[len("fastnn["):-1])
+    return lambda: kernels.matmul(a, b, out=out, **kw)
+
+
 def side_by_side(threads, rounds, kernel_names, zero_skipping=False):
     import fastnn
     try:
@@ -133,16 +144,9 @@ def side_by_side(threads, rounds, kernel_names, zero_skipping=False):
     times = {(case, who): [] for case in CASES for who in contenders}
     for r in range(rounds):
         for case, (a, b, kw) in data.items():
-            out = np.empty((a.shape[1] if kw.get("trans_a") else a.shape[0],
-                            b.shape[0] if kw.get("trans_b") else b.shape[1]), np.float32)
             order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
             for who in order:
-                if who == "numpy":
-                    fn = lambda: numpy_matmul(a, b, out=out, **kw)  # noqa: E731
-                else:
-                    kernels._limit_isa(who[len("fastnn["):-1])
-                    fn = lambda: kernels.matmul(a, b, out=out, **kw)  # noqa: E731
-                times[case, who].append(_time_per_call(fn))
+                times[case, who].append(_time_per_call(_contender_call(who, a, b, kw)))
     kernels._limit_isa(None)
     kernels._skip_zeros_gemm(True)
     if limits is not None:
@@ -167,18 +171,11 @@ def _worker(contender, threads, zero_skipping):
     import fastnn
     fastnn.set_num_threads(threads)
     kernels._skip_zeros_gemm(zero_skipping)
-    if contender != "numpy":
-        kernels._limit_isa(contender[len("fastnn["):-1])
     rng = np.random.default_rng(0)
     result = {}
     for case, (sa, sb, kw) in CASES.items():
         a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
-        out = np.empty((a.shape[1] if kw.get("trans_a") else a.shape[0],
-                        b.shape[0] if kw.get("trans_b") else b.shape[1]), np.float32)
-        if contender == "numpy":
-            fn = lambda: numpy_matmul(a, b, out=out, **kw)  # noqa: E731
-        else:
-            fn = lambda: kernels.matmul(a, b, out=out, **kw)  # noqa: E731
+        fn = _contender_call(contender, a, b, kw)
         _time_per_call(fn, budget=0.2)  # warm-up
         result[case] = min(_time_per_call(fn) for _ in range(5))
     print(json.dumps(result))

@@ -27,6 +27,17 @@ def data():
     return x, (x @ rng.standard_normal(FEATURES)).astype(np.float32).reshape(-1, 1)
 
 
+def fit_epochs(model, x, y, epochs):
+    """Seconds of each of `epochs` one-epoch fit calls, batch size 1, of a Keras-style model."""
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=1, verbose=0)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def fastnn_epochs(epochs):
     import fastnn
     from fastnn import layers, models
@@ -34,13 +45,7 @@ def fastnn_epochs(epochs):
     x, y = data()
     model = models.Sequential([layers.Dense(HIDDEN, activation="relu", input_shape=(FEATURES,)),
                                layers.Dense(HIDDEN, activation="relu"), layers.Dense(1)])
-    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.fit(x, y, epochs=1, batch_size=1, verbose=0)
-        times.append(time.perf_counter() - start)
-    return times, fastnn.__version__
+    return fit_epochs(model, x, y, epochs), fastnn.__version__
 
 
 def torch_epochs(epochs):
@@ -73,13 +78,7 @@ def keras_epochs(epochs):
     x, y = data()
     model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(HIDDEN, activation="relu"),
                               keras.layers.Dense(HIDDEN, activation="relu"), keras.layers.Dense(1)])
-    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        model.fit(x, y, epochs=1, batch_size=1, verbose=0)
-        times.append(time.perf_counter() - start)
-    return times, keras.__version__
+    return fit_epochs(model, x, y, epochs), keras.__version__
 
 
 RUNNERS = {"fastnn": fastnn_epochs, "torch": torch_epochs, "keras-jax": keras_epochs}
