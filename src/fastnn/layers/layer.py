@@ -74,18 +74,26 @@ class Layer:
         self.input_shape = None
         self._weights = []
         self._weight_names = []
+        self._frozen_weights = set()  # ids of weights made with trainable=False (e.g. moving statistics)
         self._weight_penalties = []  # (weight, regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._activity_penalties = []  # from the last call
 
     # Weights ---------------------------------------------------------------------------
-    def add_weight(self, name, shape, initializer="zeros", regularizer=None):
-        """Creates a float32 weight tensor that gradients flow into, and returns it; a regularizer's
-        penalty of it joins the layer's `losses`."""
-        values = np.asarray(initializers.get(initializer)(tuple(shape), dtype="float32"), dtype=np.float32)
-        weight = Tensor(np.ascontiguousarray(values), requires_grad=True)
+    def add_weight(self, name=None, shape=(), initializer="zeros", regularizer=None, trainable=True):
+        """Creates a float32 weight tensor and returns it. A trainable weight receives gradients
+        while the layer is trainable; one made with trainable=False never does (a layer updates it
+        itself, as BatchNormalization does its moving statistics). A regularizer's penalty of the
+        weight joins the layer's `losses`."""
+        if name is None:
+            name = f"variable_{len(self._weights)}" if self._weights else "variable"
+        shape = as_shape(shape, "shape")
+        values = np.asarray(initializers.get(initializer)(shape, dtype="float32"), dtype=np.float32).reshape(shape)
+        weight = Tensor(values.copy(order="C"), requires_grad=bool(trainable))
         self._weights.append(weight)
         self._weight_names.append(name)
+        if not trainable:
+            self._frozen_weights.add(id(weight))
         if regularizer is not None:
             self._weight_penalties.append((weight, regularizer))
         return weight
@@ -105,11 +113,15 @@ class Layer:
 
     @property
     def trainable_weights(self):
-        return list(self._weights) if self.trainable else []
+        if not self.trainable:
+            return []
+        return [w for w in self._weights if id(w) not in self._frozen_weights]
 
     @property
     def non_trainable_weights(self):
-        return [] if self.trainable else list(self._weights)
+        if not self.trainable:
+            return list(self._weights)
+        return [w for w in self._weights if id(w) in self._frozen_weights]
 
     def count_params(self):
         return sum(int(w.data.size) for w in self._weights)

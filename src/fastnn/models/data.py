@@ -102,14 +102,14 @@ class BatchGatherer:
         self.x, self.y, self.weights = x, y, weights
         self.sample_shape = x.shape[1:]
         buffers = {} if buffers is None else buffers
-        self.x_buffer = _buffer(buffers, (batch_size, math.prod(self.sample_shape)), np.float32)
+        self.x_buffer = _buffer(buffers, "x", (batch_size, math.prod(self.sample_shape)), np.float32)
         self.y_buffer = None
         if y is not None:
             if y.dtype == np.int64 and y.ndim == 1:
-                self.y_buffer = _buffer(buffers, (batch_size,), np.int64)
+                self.y_buffer = _buffer(buffers, "y", (batch_size,), np.int64)
             else:
-                self.y_buffer = _buffer(buffers, (batch_size, math.prod(y.shape[1:])), np.float32)
-        self.w_buffer = None if weights is None else _buffer(buffers, (batch_size, "weights"), np.float32)
+                self.y_buffer = _buffer(buffers, "y", (batch_size, math.prod(y.shape[1:])), np.float32)
+        self.w_buffer = None if weights is None else _buffer(buffers, "weights", (batch_size,), np.float32)
         self._x_rows = _row_gather(x, self.x_buffer)
         self._y_rows = None if y is None else _row_gather(y, self.y_buffer)
 
@@ -144,10 +144,12 @@ class BatchGatherer:
         return xb, yb, wb
 
 
-def _buffer(buffers, shape, dtype):
-    key = (shape, np.dtype(dtype).str)
+def _buffer(buffers, role, shape, dtype):
+    """The buffer for one role (x, y, weights) of this shape and dtype: inputs and targets of the
+    same shape (an autoencoder's) never share one."""
+    key = (role, shape, np.dtype(dtype).str)
     if key not in buffers:
-        buffers[key] = np.empty(tuple(d for d in shape if not isinstance(d, str)), dtype=dtype)
+        buffers[key] = np.empty(shape, dtype=dtype)
     return buffers[key]
 
 
