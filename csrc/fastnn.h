@@ -133,6 +133,11 @@ enum fastnn_map2 {
     FASTNN_MAP_GELU_APPROXIMATE_GRAD, /* a times the derivative of the tanh form */
     FASTNN_MAP_SILU_GRAD,             /* a * s (1 + b (1 - s)), s = sigmoid(b) */
     FASTNN_MAP_HARD_SIGMOID_GRAD,     /* 0 < b + 3 < 6 ? a / 6 : 0 */
+    /* The merge layers' element-wise maximum and minimum (NaN wins; at a tie b, as NumPy), and
+       the mask of their gradients. */
+    FASTNN_MAP_MAXIMUM,               /* (a > b || a != a) ? a : b */
+    FASTNN_MAP_MINIMUM,               /* (a < b || a != a) ? a : b */
+    FASTNN_MAP_GREATER_EQUAL,         /* a >= b ? 1 : 0 */
     FASTNN_MAP2_COUNT
 };
 /* k points at two scalars; shapes and strides as for fastnn_add. */

@@ -35,6 +35,9 @@ cdef extern from "fastnn.h":
         FASTNN_MAP_GELU_APPROXIMATE_GRAD
         FASTNN_MAP_SILU_GRAD
         FASTNN_MAP_HARD_SIGMOID_GRAD
+        FASTNN_MAP_MAXIMUM
+        FASTNN_MAP_MINIMUM
+        FASTNN_MAP_GREATER_EQUAL
 
 cdef int _map1(int op, cnp.ndarray x, cnp.ndarray out, double k0, double k1) except -1:
     cdef KernelCall c
@@ -143,6 +146,21 @@ def divide(a, b, out=None):
 def subtract(a, b, out=None):
     """out = a - b with NumPy broadcasting."""
     return _binary_map(FASTNN_MAP_SUB, "subtract", a, b, out)
+
+
+def maximum(a, b, out=None):
+    """out = the larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _binary_map(FASTNN_MAP_MAXIMUM, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """out = the smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _binary_map(FASTNN_MAP_MINIMUM, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """out = 1 where a >= b, else 0, with NumPy broadcasting."""
+    return _binary_map(FASTNN_MAP_GREATER_EQUAL, "greater_equal", a, b, out)
 
 
 def tanh_grad(dy, y, out=None):

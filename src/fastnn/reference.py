@@ -365,6 +365,21 @@ def subtract(a, b, out=None):
     return _map2(np.subtract, "subtract", a, b, out)
 
 
+def maximum(a, b, out=None):
+    """The larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.maximum, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """The smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.minimum, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """1 where a >= b, else 0, with NumPy broadcasting."""
+    return _map2(np.greater_equal, "greater_equal", a, b, out)
+
+
 def tanh_grad(dy, y, out=None):
     """dy * (1 - y * y): tanh's gradient given its output y."""
     return _map2(lambda d, v: d * (1 - v * v), "tanh_grad", dy, y, out, same_shape=True)

@@ -1,5 +1,6 @@
 """Element-wise maps of the fastnn_map1/fastnn_map2 families (the math functions, the
-activations and their gradients, multiply, subtract, divide) and dropout."""
+activations and their gradients, multiply, subtract, divide, maximum, minimum, greater_equal)
+and dropout."""
 import numpy as np
 
 from .elementwise import add_samples
@@ -129,7 +130,7 @@ FUZZ_SCALARS = {
     "leaky_relu": lambda choices: (choices.floats(0, 1),),
     "leaky_relu_grad": lambda choices: (choices.floats(0, 1),),
 }
-BROADCASTING = ("multiply", "subtract", "divide")
+BROADCASTING = ("multiply", "subtract", "divide", "maximum", "minimum", "greater_equal")
 
 
 def map_case(choices, name, n_arrays):
@@ -167,7 +168,7 @@ RECORDS = [
     *[KernelRecord(name, lambda d, name=name: broadcast_map_samples(name, d),
                    lambda d, name=name: large_arrays(name, 2, d), lambda: map_errors(2),
                    fuzz=lambda choices, name=name: map_case(choices, name, 2))
-      for name in ("multiply", "subtract")],
+      for name in ("multiply", "subtract", "maximum", "minimum", "greater_equal")],
     KernelRecord("dropout", dropout_samples, lambda d: Sample("dropout[large]", seeded(lambda rng: (
         (layout_array(rng, (384, 700), d), 0.4, np.array([12345, 67], np.uint64)), {}), 99)), dropout_errors,
                  mutates=(2,), fuzz=dropout_case),

@@ -294,7 +294,7 @@ class Layer:
                     self.build(input_shape)
                     self.input_shape = input_shape
                     self.built = True
-        return self.compute_output_shape(input_shape)
+        return self.compute_output_shape(input_shape) if self._computes_output_shape() else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) if nest.is_shape(input_shape) else input_shape

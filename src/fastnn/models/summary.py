@@ -34,9 +34,10 @@ def summary_lines(model, line_length=None):
     lines = [f'Model: "{model.name}"', "_" * width, row(["Layer (type)", "Output Shape", "Param #"]), "=" * width]
     shape = model.input_shape if model.built else None
     layers = model.layers
+    nodes = getattr(model, "_graph_nodes", [])
     for i, layer in enumerate(layers):
         if model.built:
-            shape = layer.compute_output_shape(shape)
+            shape = nodes[i].output_tensors[0].shape if len(nodes) == len(layers) else layer.compute_output_shape(shape)
             params = f"{layer.count_params():,}"
         else:
             params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
