@@ -53,8 +53,11 @@ class Sequential(Trainer, Layer):
                 f"All layers added to a Sequential model should have unique names. "
                 f"Name {layer.name!r} is already the name of a layer in this model."
             )
-        if not self._layers and self.input_shape is None and layer.input_shape_arg is not None:
-            self.input_shape = (None,) + layer.input_shape_arg
+        if not self._layers and self.input_shape is None:
+            if layer.input_shape_arg is not None:
+                self.input_shape = (None,) + layer.input_shape_arg
+            elif isinstance(layer, Trainer) and layer.built and len(layer._input_names) == 1:
+                self.input_shape = (None,) + tuple(layer.input_shape)[1:]  # a built model's input
         self._layers.append(layer)
         self.built = False
         if self.input_shape is not None:

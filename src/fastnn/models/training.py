@@ -397,7 +397,14 @@ class Trainer:
         for weight in trainable:
             weight.requires_grad = True
         if self._parameters is None or not self._parameters.holds(trainable):
+            before = self._parameters
             self._parameters = FlatParameters(trainable)
+            if before is not None and self.optimizer is not None and self.optimizer.built \
+                    and [t.shape for t in before.tensors] != [t.shape for t in trainable]:
+                raise ValueError(
+                    f"The weights model {self.name!r} trains changed after its optimizer started (a layer's "
+                    f"`trainable` was set): {len(before.tensors)} weight arrays before, {len(trainable)} now. "
+                    "Call compile() again after changing `trainable`.")
         return self._parameters
 
     # weights -----------------------------------------------------------------------------
