@@ -337,18 +337,36 @@ def _is_basic_index(index):
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
+def _view_index(index):
+    """A basic index that gives a view even when it selects one element (a 0-d array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts if any(p is Ellipsis for p in parts) else parts + (Ellipsis,)
+
+
 class GetItem(Function):
+    """x[index]: a view for a basic index (ints, slices), whose gradient is copied by a kernel
+    into its place in zeros (replayable); a copy for other indices (NumPy, not replayable)."""
+
+    replayable = True
     reads_inputs, output_is_view = False, True
 
     def forward(self, x, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
+        if not _is_basic_index(index):
+            _outside_kernels("indexing by arrays")
+            return x[index]
+        return x[_view_index(index)]
 
     def backward(self, grad):
         full = np.zeros(self.shape, dtype=grad.dtype)
-        if _is_basic_index(self.index):
-            full[self.index] = grad  # a basic index selects every element at most once
+        if _is_basic_index(self.index) and _floats(grad):
+            # a basic index selects every element at most once
+            kernels.copy(grad, out=full[_view_index(self.index)])
+        elif _is_basic_index(self.index):
+            _outside_kernels("indexing's gradient")
+            full[self.index] = grad
         else:
+            _outside_kernels("indexing's gradient")
             np.add.at(full, self.index, grad)
         return (full,)
 

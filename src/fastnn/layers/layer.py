@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import _C, initializers, regularizers
 from .._arrays import cast_to_fit
 from ..tensor import Tensor
 from . import nest, symbolic
@@ -157,8 +157,9 @@ class Layer:
             self._weight_penalties.append((weight, regularizers.get(regularizer)))
         return weight
 
-    def add_loss(self, loss):
-        """Adds a scalar Tensor (computed in call) to the loss a model trains on, for this call."""
+    def add_loss(self, loss, inputs=None):
+        """Adds a scalar Tensor (computed in call) to the loss a model trains on, for this call.
+        (`inputs` is accepted as Keras 2 took it, and unused.)"""
         if symbolic.is_symbolic(loss):
             raise ValueError(
                 f"Layer {self.name!r}: add_loss() takes a Tensor computed in call(), not a symbolic tensor; "
@@ -353,7 +354,9 @@ class Layer:
         if not self.built:
             self.build_for(shapes)
         self.check_input_shape(shapes)
-        if self._computes_output_shape():
+        if getattr(self, "_output_specs", None) is not None:
+            specs = self._output_specs()
+        elif self._computes_output_shape():
             specs = symbolic.specs_from_shapes(self.compute_output_shape(nest.map_shapes(
                 lambda shape: (None,) + tuple(shape)[1:] if shape else shape, shapes)))
         else:
@@ -365,6 +368,8 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def __call__(self, inputs, *args, **kwargs):
+        if symbolic.resolving():  # a graph runs: symbolic tensors the caller captured have values
+            inputs, args, kwargs = symbolic.resolve_structure([inputs, list(args), kwargs])
         if symbolic.any_symbolic(inputs, list(args), kwargs):
             return self._call_symbolically(inputs, args, kwargs)
         return self._call_eagerly(inputs, args, kwargs)
@@ -392,10 +397,14 @@ class Layer:
         if not self.built:
             self.build_for(shapes)
         self.check_input_shape(shapes)
+        tape = _C.recording_tape()
+        clean = tape is not None and tape.problem is None
         with calling(bool(training)):
             outputs = self._invoke_call(inputs, args, kwargs, bool(training))
             if self.activity_regularizer is not None and isinstance(outputs, Tensor):
                 self.add_loss(self.activity_regularizer(outputs))
+        if clean and tape.problem is not None and getattr(_calls, "unreplayable_layer", None) is None:
+            _calls.unreplayable_layer = self  # the innermost layer whose call the plan cannot replay
         return outputs
 
     def _invoke_call(self, inputs, args, kwargs, training):
@@ -478,11 +487,17 @@ def calling(training):
     outer_training = getattr(_calls, "training", None)
     if depth == 0:
         _calls.generation = next(_generations)
+        _calls.unreplayable_layer = None
     _calls.depth, _calls.training = depth + 1, training
     try:
         yield _calls.generation
     finally:
         _calls.depth, _calls.training = depth, outer_training
+
+
+def unreplayable_layer():
+    """The layer whose call made this thread's last outermost call unreplayable, or None."""
+    return getattr(_calls, "unreplayable_layer", None)
 
 
 def trainable_tick():

@@ -23,10 +23,13 @@ class Operation(Layer):
 
     _shape_from_call = True
 
-    def __init__(self, fn, args, kwargs, name="op"):
+    def __init__(self, fn, args, kwargs, name="op", output_specs=None):
+        """output_specs: a function giving the output's OutputSpec without calling fn (for
+        slicing), or None to call fn on stand-in values."""
         super().__init__(name=operation_name(name))
         self.fn = fn
         self._template = (list(args), dict(kwargs))
+        self._output_specs = output_specs
 
     def call(self, inputs):
         values = iter(inputs)

@@ -11,6 +11,7 @@ Operation (a layer without weights wrapping the function).
 """
 import itertools
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -18,6 +19,10 @@ from . import nest
 
 _creation = itertools.count()  # nodes in the order they were made: a valid order to run them in
 _lock = threading.Lock()
+# While a graph runs on this thread: the values of its symbolic tensors computed so far, so that a
+# layer's call may use a symbolic tensor it captured (the book's VAE layer uses z_mean so); while
+# a layer runs on stand-in values (trial_output_specs): the stand-ins' size for unknown axes.
+_active = threading.local()
 
 
 def _next_creation():
@@ -78,6 +83,14 @@ class SymbolicTensor:
     def data(self):
         self._refuse("The values (.data)")
 
+    def _resolved_tensor(self):
+        """The Tensor standing for this symbolic tensor while a graph runs (or a layer runs on
+        stand-ins); TypeError otherwise."""
+        value = resolve(self)
+        if value is self:
+            self._refuse("Conversion to a Tensor")
+        return value
+
     def numpy(self):
         self._refuse("numpy()")
 
@@ -119,7 +132,13 @@ class SymbolicTensor:
         return apply_op(_functional("matmul"), self, other, name="matmul")
 
     def __getitem__(self, index):
-        return apply_op(_functional("getitem"), self, index, name="get_item")
+        if resolving():
+            return _functional("getitem")(resolve(self), index)
+        from .operation import Operation
+
+        op = Operation(_functional("getitem"), (self, index), {}, name="get_item",
+                       output_specs=lambda: _indexed_spec(self, index))
+        return op([self])
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
@@ -130,6 +149,19 @@ class SymbolicTensor:
 
     def sum(self, axis=None, keepdims=False):
         return apply_op(_functional("sum"), self, axis=axis, keepdims=keepdims, name="sum")
+
+
+def _indexed_spec(tensor, index):
+    """The (shape, dtype) of tensor[index]: the index applied to two zero-stride stand-ins with
+    long unknown axes (no memory); an axis whose length differs between them is unknown."""
+    unknown = sum(d is None for d in tensor.shape)
+    known = max(1, int(np.prod([d for d in tensor.shape if d is not None], dtype=np.float64)))
+    longest = int(min(1000003, (2.0 ** 60 / known / np.dtype(tensor.dtype).itemsize) ** (1 / max(unknown, 1))))
+    shapes = []
+    for size in (longest, longest - 7):
+        stand_in = np.broadcast_to(np.zeros((), dtype=tensor.dtype), tuple(size if d is None else d for d in tensor.shape))
+        shapes.append(stand_in[index].shape)
+    return OutputSpec((tuple(a if a == b else None for a, b in zip(*shapes)), tensor.dtype))
 
 
 def _functional(name):
@@ -145,6 +177,58 @@ def _shape_text(shape):
 
 def is_symbolic(value):
     return isinstance(value, SymbolicTensor)
+
+
+@contextmanager
+def running(known):
+    """Inside: symbolic tensors resolve to known[id(tensor)] (a graph's values so far)."""
+    saved = getattr(_active, "known", None), getattr(_active, "stand_in", None)
+    _active.known, _active.stand_in = known, None
+    try:
+        yield
+    finally:
+        _active.known, _active.stand_in = saved
+
+
+@contextmanager
+def standing_in(size):
+    """Inside: symbolic tensors resolve to ones of their shape, unknown axes `size` long."""
+    saved = getattr(_active, "known", None), getattr(_active, "stand_in", None)
+    _active.known, _active.stand_in = None, size
+    try:
+        yield
+    finally:
+        _active.known, _active.stand_in = saved
+
+
+def resolve(value):
+    """value, or for a symbolic tensor its value in the graph running on this thread (or a
+    stand-in); an unknown symbolic tensor stays symbolic outside a run and is an error inside."""
+    if not isinstance(value, SymbolicTensor):
+        return value
+    known = getattr(_active, "known", None)
+    if known is not None:
+        found = known.get(id(value))
+        if found is None:
+            raise ValueError(
+                f"A layer's call uses the symbolic tensor {value.name!r} (shape {_shape_text(value.shape)}), which "
+                "the running model has not computed before that layer: give it to the layer as one of its inputs")
+        return found
+    size = getattr(_active, "stand_in", None)
+    if size is not None:
+        from ..tensor import Tensor
+
+        return Tensor(np.ones(tuple(size if d is None else d for d in value.shape), dtype=value.dtype))
+    return value
+
+
+def resolving():
+    """True while symbolic tensors resolve to values (a graph runs, or a trial on stand-ins)."""
+    return getattr(_active, "known", None) is not None or getattr(_active, "stand_in", None) is not None
+
+
+def resolve_structure(structure):
+    return nest.map_structure(resolve, structure)
 
 
 def symbolic_leaves(*structures):
@@ -236,6 +320,8 @@ def apply_op(fn, *args, name="op", **kwargs):
     """fn(*args, **kwargs) as a node of the graph when an argument is symbolic, else called now.
 
     fn takes and returns Tensors (fastnn.functional's functions, the backend's, a Lambda's)."""
+    if resolving():
+        args, kwargs = resolve_structure(list(args)), resolve_structure(kwargs)
     if not any_symbolic(list(args), kwargs):
         return fn(*args, **kwargs)
     from .operation import Operation
@@ -264,7 +350,7 @@ def trial_output_specs(layer, inputs, args, kwargs):
                                 [stand_in(leaf) for leaf in nest.flatten([inputs, list(args), kwargs])])
         saved_losses = layer._save_call_losses()
         try:
-            with no_grad(), np.errstate(all="ignore"):
+            with no_grad(), np.errstate(all="ignore"), standing_in(size):
                 outputs = layer._call_eagerly(concrete[0], tuple(concrete[1]), concrete[2])
         except (TypeError, ValueError) as err:
             raise (TypeError if isinstance(err, TypeError) else ValueError)(f"Layer {layer.name!r} ({type(layer).__name__}) failed when called on inputs of shape "

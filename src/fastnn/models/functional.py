@@ -251,7 +251,7 @@ class Model(Trainer, Layer):
         out_shapes = [tuple(shape) for shape, _ in flat]
         self.output_shape = out_shapes[0] if len(out_shapes) == 1 else out_shapes
         self._parameters = None
-        if self.compiled and len(out_shapes) != len(self.compiled_loss.names):
+        if self.compiled and self.compiled_loss is None:
             self._recompile_for_outputs()
 
     def _recompile_for_outputs(self):
@@ -260,6 +260,9 @@ class Model(Trainer, Layer):
         self.compile(optimizer=self.optimizer, loss=config["loss"], metrics=config["metrics"],
                      loss_weights=config.get("loss_weights"), run_eagerly=self.run_eagerly)
         self._compiled_at, self._trainable_snapshot = snapshot
+
+    def _outputs_unknown(self):
+        return not self._is_graph and not self.built
 
     def _check_inputs(self, x, name="x"):
         if not self._is_graph and not self.built:

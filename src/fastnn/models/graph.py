@@ -2,6 +2,7 @@
 in what order, and running them on values."""
 from ..layers import nest
 from ..layers.input_layer import InputLayer
+from ..layers import symbolic
 from ..layers.symbolic import SymbolicTensor, _shape_text
 
 
@@ -93,6 +94,12 @@ def run(nodes, inputs, values, outputs, training):
     """The values of `outputs` (flat symbolic tensors) given `values` for `inputs`, computed by
     calling each node's layer on the values of its input tensors."""
     known = {id(t): v for t, v in zip(inputs, values)}
+    with symbolic.running(known):
+        _run_nodes(nodes, known, training)
+    return [known[id(t)] for t in outputs]
+
+
+def _run_nodes(nodes, known, training):
     for node in nodes:
         call_inputs, args, kwargs = node.values(known)
         kwargs.setdefault("training", training)
@@ -104,4 +111,3 @@ def run(nodes, inputs, values, outputs, training):
                 f"when the model was built it returned {len(node.output_tensors)}")
         for tensor, value in zip(node.output_tensors, flat):
             known[id(tensor)] = value
-    return [known[id(t)] for t in outputs]

@@ -91,8 +91,9 @@ class Trainer:
         per_output_metrics = metric_identifiers(metrics, names)
         check_metric_identifiers(per_output_metrics)
         self.optimizer = optimizers.get(optimizer)
-        self.compiled_loss = CompiledLoss(loss, loss_weights, names)
-        self.objective = self.compiled_loss.objectives[0] if len(names) == 1 else None
+        # a subclassed model's outputs are known once it is built: its losses are resolved then
+        self.compiled_loss = None if self._outputs_unknown() else CompiledLoss(loss, loss_weights, names)
+        self.objective = self.compiled_loss.objectives[0] if len(names) == 1 and self.compiled_loss else None
         self._output_metric_identifiers = per_output_metrics
         self._metric_identifiers = per_output_metrics[0] if len(names) == 1 else []
         self._compile_config = {"optimizer": optimizer, "loss": loss,
@@ -124,6 +125,9 @@ class Trainer:
                 f"You must call compile() before {method}(), e.g. "
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])"
             )
+
+    def _outputs_unknown(self):
+        return False
 
     # inputs and outputs by name -----------------------------------------------------------------
     @property
@@ -252,19 +256,14 @@ class Trainer:
         """(flat output Tensors, the penalties of this call) for x as the trainer holds it."""
         tensors = tuple(Tensor(a) for a in x) if isinstance(x, tuple) else Tensor(x)
         with layer_module.calling(training) as generation:
-            outputs = self.call(self._pack_inputs(tensors), training=training)
-        flat = self._flat_outputs(outputs)
-        self._note_eager_layers()
-        return flat, self._losses_of_call(generation)
+            outputs = self._invoke_call(self._pack_inputs(tensors), (), {}, training)
+        return self._flat_outputs(outputs), self._losses_of_call(generation)
 
     def _pack_inputs(self, tensors):
         return tensors
 
     def _flat_outputs(self, outputs):
         return [outputs]
-
-    def _note_eager_layers(self):
-        """While a step is recorded: warns once per layer whose call made the step unreplayable."""
 
     # the steps ---------------------------------------------------------------------------
     def _sublayers(self):
@@ -454,10 +453,33 @@ class Trainer:
             arrays = nest.flatten([x, y, sample_weight])
             key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0]) for a in arrays)
             plan = plans.get(key, lambda: _FlatStep(lambda: step(x, y, sample_weight)))
-            return plan.step.pack(plan())
+            was_eager, assignments = plan.state == engine.plan.EAGER, tensor_module.data_assignments()
+            result = plan.step.pack(plan())
+            # (a step that assigned weight arrays, gathering them into their buffer, makes the
+            # plans again at the next step: its staying eager is not worth a warning)
+            if plan.state == engine.plan.EAGER and not was_eager and assignments == tensor_module.data_assignments():
+                self._warn_eager(plan.reason, layer_module.unreplayable_layer())
+            return result
 
         run.plans = plans
         return run
+
+    def _warn_eager(self, reason, layer):
+        """Says once per layer (or once for the model) that its steps run eagerly, and why."""
+        if layer is not None:
+            key, culprit = layer.name, f"layer {layer.name!r} ({type(layer).__name__}) computes outside fastnn's kernels"
+        else:
+            own = [l for l in self._all_sublayers() if not type(l).__module__.startswith("fastnn.")]
+            key = None
+            culprit = "the step computes outside fastnn's kernels" + (
+                f" (layers with calls of their own: {', '.join(repr(l.name) for l in own)})" if own else "")
+        if key in self._eager_warnings:
+            return
+        self._eager_warnings.add(key)
+        warnings.warn(f"Model {self.name!r}: {culprit}, so its steps cannot be replayed as step plans "
+                      f"({reason}); they run eagerly: the same results, more slowly. Compute with fastnn's "
+                      "functions and ops (not NumPy on tensor data) to make them replayable.",
+                      engine.EagerStepWarning, stacklevel=4)
 
     def make_train_function(self):
         """batch -> (loss, predictions): the gradients as a step plan, then the optimizer's update
