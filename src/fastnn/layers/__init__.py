@@ -30,9 +30,13 @@ def serialize(layer):
 
 def deserialize(config, custom_objects=None):
     """A new layer from serialize()'s dict; only built-in classes and custom_objects are known."""
-    known = dict(BUILT_IN, **(custom_objects or {}))
+    from ..models import Model, Sequential  # models are layers too (nested in a model's config)
+
+    known = dict(BUILT_IN, Sequential=Sequential, Model=Model, Functional=Model, **(custom_objects or {}))
     class_name = config.get("class_name") if isinstance(config, dict) else None
     cls = known.get(class_name)
+    if cls in (Model, Sequential) or (isinstance(cls, type) and issubclass(cls, (Model, Sequential))):
+        return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
     if cls is None:
         raise ValueError(
             f"Unknown layer class {class_name!r}; known layers: {', '.join(sorted(known))}. "

@@ -323,6 +323,20 @@ class Model(Trainer, Layer):
 
         return graph_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model graph_config's dict describes, with new layers (custom classes from custom_objects)."""
+        from .graph_config import model_from_config
+
+        if "layers" not in config:
+            raise ValueError(f"{cls.__name__}.from_config needs a functional model's config (with 'layers'); a "
+                             "subclassed model is made by its own class")
+        return model_from_config(cls, config, custom_objects)
+
+    def save(self, filepath):
+        """Writes the architecture, compile settings and weights to one zip file."""
+        saving.save_model(self, filepath)
+
     def __repr__(self):
         kind = "graph" if self._is_graph else "subclassed"
         return f"<{type(self).__name__} name={self.name!r}, {kind}, layers={len(self.layers)}, built={self.built}>"
