@@ -372,7 +372,7 @@ def test_data_parallel_training_refuses_several_inputs_clearly(monkeypatch):
     from fastnn.distribution import active
 
     model = _qa_model()
-    monkeypatch.setitem(active._active, 0, object())  # a distribution in effect
+    monkeypatch.setattr(active, "_active", [object()])  # a distribution in effect
     rng = _rng()
     with pytest.raises(ValueError, match="DataParallel trains models with one input and one output.*2 inputs"):
         model.fit([rng.random((8, 40)), rng.random((8, 30))], to_categorical(rng.integers(0, 12, 8), 12), verbose=0)
