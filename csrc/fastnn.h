@@ -153,6 +153,11 @@ void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, co
  * count; state[1] is incremented afterwards. 0 <= rate < 1; out may be x. */
 void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state);
 void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state);
+/* n contiguous elements: out[i] := mean + stddev * z_i, z_i a standard normal sample (Box-Muller
+ * in double on two 32-bit draws of the same hash as dropout's, at 2i and 2i + 1); state[1] is
+ * incremented afterwards. */
+void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state);
+void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state);
 
 /* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
 /* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */

@@ -195,16 +195,34 @@ def _the_books_vae(img_shape=(8, 8, 1), latent_dim=2):
 
 
 def test_the_books_vae_trains_on_the_loss_its_layer_adds_with_loss_none():
-    set_random_seed(5)
-    vae, decoder = _the_books_vae()
-    vae.compile(optimizer="rmsprop", loss=None)
     x_train = np.random.default_rng(0).random((64, 8, 8, 1)).astype(np.float32)
-    with pytest.warns(EagerStepWarning, match="layer 'lambda.*' \\(Lambda\\).*random_normal"):
-        history = vae.fit(x=x_train, y=None, shuffle=True, epochs=4, batch_size=16,
-                          validation_data=(x_train[:16], None), verbose=0)
-    assert set(history.history) == {"loss", "val_loss"}
-    assert history.history["loss"][-1] < history.history["loss"][0]
+    runs = []
+    for run_eagerly in (False, True):
+        set_random_seed(5)
+        vae, decoder = _the_books_vae()
+        vae.compile(optimizer="rmsprop", loss=None, run_eagerly=run_eagerly)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", EagerStepWarning)
+            history = vae.fit(x=x_train, y=None, shuffle=True, epochs=4, batch_size=16,
+                              validation_data=(x_train[:16], None), verbose=0)
+        runs.append((vae, history.history))
+    (vae, history), (eager, eager_history) = runs
+    assert set(history) == {"loss", "val_loss"}
+    assert history["loss"][-1] < history["loss"][0]
+    assert all(p.state == "replay" for p in vae.train_function.plans.plans.values())  # sampling included
+    assert history == eager_history
+    assert all(np.array_equal(u, v) for u, v in zip(vae.get_weights(), eager.get_weights()))
     assert decoder.predict(np.zeros((3, 2), np.float32), verbose=0).shape == (3, 8, 8, 1)
+
+
+def test_random_normal_draws_new_samples_each_call_and_repeats_under_a_seed():
+    set_random_seed(9)
+    first = [K.random_normal((4, 3)).data.copy() for _ in range(2)]
+    assert not np.array_equal(first[0], first[1])
+    set_random_seed(9)
+    np.testing.assert_array_equal(K.random_normal((4, 3)).data, first[0])
+    samples = K.random_normal((20000,), mean=1.0, stddev=2.0).data
+    assert abs(samples.mean() - 1.0) < 0.05 and abs(samples.std() - 2.0) < 0.05
 
 
 def test_loss_none_without_added_losses_and_omitted_loss_are_clear_errors():
@@ -219,7 +237,7 @@ def test_loss_none_without_added_losses_and_omitted_loss_are_clear_errors():
 def test_a_call_doing_numpy_work_runs_eagerly_warning_once_naming_the_layer():
     class NumpySlice(layers.Layer):
         def call(self, inputs):
-            return inputs[:, :2]  # indexing computes its gradient in NumPy
+            return inputs[:, [0, 1]]  # indexing by a list copies in NumPy
 
     model = models.Sequential([layers.Dense(4, input_shape=(5,)), NumpySlice(name="numpy_slice"), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
@@ -230,9 +248,10 @@ def test_a_call_doing_numpy_work_runs_eagerly_warning_once_naming_the_layer():
         model.fit(x, y, epochs=1, batch_size=10, verbose=0)
     eager = [w for w in caught if issubclass(w.category, EagerStepWarning)]
     assert len(eager) == 1 and "layer 'numpy_slice' (NumpySlice)" in str(eager[0].message)
+    assert "indexing by arrays" in str(eager[0].message)
     assert all(p.state == "eager" for p in model.train_function.plans.plans.values())
     dense, _, last = model.layers
-    np.testing.assert_array_equal(model.predict(x, verbose=0), last(dense(x).data[:, :2]).data)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), last(dense(x).data[:, [0, 1]]).data)
 
 
 def test_the_first_editions_generator_methods():

@@ -183,14 +183,35 @@ def _concrete_shape(shape, what):
     return tuple(int(d) for d in shape)
 
 
+_states = {}  # seed (None: fastnn's generator) -> (the kernel's state, the seeding it was drawn in)
+
+
+def _random_state(seed):
+    """The (seed, counter) state random_normal draws with: one per seed, kept from call to call
+    (so a step plan's replays draw fresh samples); seeded from fastnn's generator for seed=None,
+    again after each set_random_seed."""
+    state, seeding = _states.get(seed, (None, None))
+    if state is None or (seed is None and seeding != _random.seedings()):
+        start = int(_random.generator().integers(0, 2**63)) if seed is None else int(seed) % 2**64
+        if state is None:
+            state = np.zeros(2, np.uint64)
+        state[...] = (start, 0)
+        _states[seed] = (state, _random.seedings())
+    return state
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Samples of a normal distribution as a constant Tensor, drawn from fastnn's generator (or
-    seed's). A step that draws them cannot be replayed from a plan: it runs eagerly."""
+    """Samples of a normal distribution as a constant Tensor, drawn by the random_normal kernel
+    (each call new ones; replayed steps draw new ones too)."""
     shape = _concrete_shape(shape, "random_normal")
-    _C._unreplayable("random_normal draws its values in NumPy")
-    rng = _random.generator() if seed is None else np.random.default_rng(seed)
-    values = rng.normal(mean, stddev, size=shape).astype(dtype or "float32")
-    return Tensor(values)
+    out = np.zeros(shape, dtype=dtype or "float32")
+    return Tensor(_C_kernels().random_normal(out, mean, stddev, _random_state(seed)))
+
+
+def _C_kernels():
+    from . import kernels
+
+    return kernels
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
