@@ -144,3 +144,22 @@ def test_a_change_after_compile_applies_until_another_model_holding_the_layer_is
     assert not any(_changed(before, dense.get_weights()))
     model.fit(x, y, epochs=1, verbose=0)  # compiled before it: still trains the layer
     assert all(_changed(before, dense.get_weights()))
+
+
+def test_freezing_the_discriminators_layers_one_by_one_works_the_same():
+    set_random_seed(7)
+    d_input = Input(shape=(6,))
+    discriminator = models.Model(d_input, layers.Dense(1, activation="sigmoid")(layers.Dense(4)(d_input)))
+    discriminator.compile(optimizer="sgd", loss="binary_crossentropy")
+    for layer in discriminator.layers:
+        layer.trainable = False
+    g_input = Input(shape=(LATENT,))
+    generator = models.Model(g_input, layers.Dense(6)(g_input))
+    gan = models.Model(g_input, discriminator(generator(g_input)))
+    gan.compile(optimizer="sgd", loss="binary_crossentropy")
+    z = np.random.default_rng(0).standard_normal((8, LATENT)).astype(np.float32)
+    before = discriminator.get_weights()
+    gan.train_on_batch(z, np.ones((8, 1), np.float32))
+    assert not any(_changed(before, discriminator.get_weights()))
+    discriminator.train_on_batch(generator.predict(z, verbose=0), np.zeros((8, 1), np.float32))
+    assert all(_changed(before, discriminator.get_weights()))

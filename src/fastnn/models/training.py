@@ -369,20 +369,31 @@ class Trainer:
         return layer.trainable
 
     def _trained_weights(self):
-        """The weights this model's training steps update, each once."""
+        """The weights this model's training steps update, each once: the trainable weights of
+        every layer this model trains (a layer's own `trainable_weights`, which a layer holding
+        others may define), through nested models."""
         trained, seen = [], set()
 
-        def visit(layer, active, path):
-            active = active and self._trains_layer(layer)
-            for weight in layer._weights:
-                if active and id(weight) not in layer._frozen_weights and id(weight) not in seen:
+        def add(weights):
+            for weight in weights:
+                if id(weight) not in seen:
                     seen.add(id(weight))
                     trained.append(weight)
-            for sublayer in layer._sublayers():
-                if id(sublayer) not in path:
-                    visit(sublayer, active, path | {id(sublayer)})
 
-        visit(self, True, {id(self)})
+        def visit(layer, path):
+            if not self._trains_layer(layer):
+                return
+            if isinstance(layer, Trainer):
+                add(w for w in layer._weights if id(w) not in layer._frozen_weights)
+                for sublayer in layer.layers:
+                    if id(sublayer) not in path:
+                        visit(sublayer, path | {id(sublayer)})
+            elif layer.trainable:
+                add(layer.trainable_weights)
+            else:  # trained by the flag this model was compiled with, not by the flag now
+                add(w for w in layer.weights if id(w) not in layer._frozen_weights)
+
+        visit(self, {id(self)})
         return trained
 
     def trainable_parameters(self):
