@@ -133,6 +133,11 @@ enum fastnn_map2 {
     FASTNN_MAP_GELU_APPROXIMATE_GRAD, /* a times the derivative of the tanh form */
     FASTNN_MAP_SILU_GRAD,             /* a * s (1 + b (1 - s)), s = sigmoid(b) */
     FASTNN_MAP_HARD_SIGMOID_GRAD,     /* 0 < b + 3 < 6 ? a / 6 : 0 */
+    /* The merge layers' element-wise maximum and minimum (NaN wins; at a tie b, as NumPy), and
+       the mask of their gradients. */
+    FASTNN_MAP_MAXIMUM,               /* (a > b || a != a) ? a : b */
+    FASTNN_MAP_MINIMUM,               /* (a < b || a != a) ? a : b */
+    FASTNN_MAP_GREATER_EQUAL,         /* a >= b ? 1 : 0 */
     FASTNN_MAP2_COUNT
 };
 /* k points at two scalars; shapes and strides as for fastnn_add. */
@@ -148,6 +153,11 @@ void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, co
  * count; state[1] is incremented afterwards. 0 <= rate < 1; out may be x. */
 void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state);
 void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state);
+/* n contiguous elements: out[i] := mean + stddev * z_i, z_i a standard normal sample (Box-Muller
+ * in double on two 32-bit draws of the same hash as dropout's, at 2i and 2i + 1); state[1] is
+ * incremented afterwards. */
+void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state);
+void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state);
 
 /* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
 /* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */

@@ -28,6 +28,7 @@ cdef enum KernelId:
     K_AVG_POOL2D
     K_MAX_POOL2D_GRAD
     K_AVG_POOL2D_GRAD
+    K_RANDOM_NORMAL
 
 # p: operand pointers; i: sizes and row strides; k: scalars; shape/st: n-d layouts
 # (st[j] are the element strides of the j-th n-d operand); reduce: sum_to_shape's axes.
@@ -80,6 +81,8 @@ cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
         fastnn_map2(c.op, c.k, c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_DROPOUT:
         fastnn_dropout(i[0], p[0], p[1], p[2], c.k[0], <unsigned long long*>c.p[3])
+    elif c.kernel == K_RANDOM_NORMAL:
+        fastnn_random_normal(i[0], p[0], c.k[0], c.k[1], <unsigned long long*>c.p[1])
     elif c.kernel == K_CONV2D:
         return fastnn_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3], p[4])
     elif c.kernel == K_CONV2D_INPUT_GRAD:
@@ -149,6 +152,8 @@ cdef class Tape:
         self.writes.append([_extent(a) for a in writes if a is not None])
         if c.kernel == K_DROPOUT:
             self.states.append(reads[1])
+        elif c.kernel == K_RANDOM_NORMAL:
+            self.states.append(reads[0])
         return 0
 
     def add_host(self, action):
@@ -275,7 +280,7 @@ _KERNEL_NAMES = {K_GEMM: "gemm", K_ADD: "add", K_RELU: "relu", K_RELU_GRAD: "rel
                  K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host", K_CONV2D: "conv2d",
                  K_CONV2D_INPUT_GRAD: "conv2d_input_grad", K_CONV2D_KERNEL_GRAD: "conv2d_kernel_grad",
                  K_MAX_POOL2D: "max_pool2d", K_AVG_POOL2D: "avg_pool2d", K_MAX_POOL2D_GRAD: "max_pool2d_grad",
-                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad"}
+                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad", K_RANDOM_NORMAL: "random_normal"}
 
 cdef Tape _tape = None
 cdef unsigned long _tape_thread = 0

@@ -36,6 +36,8 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides)
     void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state)
     void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state)
+    void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state)
+    void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state)
     int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)
     int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch)
     int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, const float *mask, float *dx, float *scratch)
@@ -139,6 +141,12 @@ cdef inline void fastnn_dropout(fnn_int n, const floating *x, floating *out, flo
         fastnn_dropout_f32(n, x, out, mask, rate, state)
     else:
         fastnn_dropout_f64(n, x, out, mask, rate, state)
+
+cdef inline void fastnn_random_normal(fnn_int n, floating *out, double mean, double stddev, unsigned long long *state) noexcept nogil:
+    if floating is float:
+        fastnn_random_normal_f32(n, out, mean, stddev, state)
+    else:
+        fastnn_random_normal_f64(n, out, mean, stddev, state)
 
 cdef inline int fastnn_conv2d(const fnn_int *geometry, const floating *x, const floating *kernel, const floating *bias, int activation, floating *y, floating *scratch) noexcept nogil:
     if floating is float:

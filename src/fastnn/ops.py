@@ -337,18 +337,36 @@ def _is_basic_index(index):
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
+def _view_index(index):
+    """A basic index that gives a view even when it selects one element (a 0-d array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts if any(p is Ellipsis for p in parts) else parts + (Ellipsis,)
+
+
 class GetItem(Function):
+    """x[index]: a view for a basic index (ints, slices), whose gradient is copied by a kernel
+    into its place in zeros (replayable); a copy for other indices (NumPy, not replayable)."""
+
+    replayable = True
     reads_inputs, output_is_view = False, True
 
     def forward(self, x, index):
         self.shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
+        if not _is_basic_index(index):
+            _outside_kernels("indexing by arrays")
+            return x[index]
+        return x[_view_index(index)]
 
     def backward(self, grad):
         full = np.zeros(self.shape, dtype=grad.dtype)
-        if _is_basic_index(self.index):
-            full[self.index] = grad  # a basic index selects every element at most once
+        if _is_basic_index(self.index) and _floats(grad):
+            # a basic index selects every element at most once
+            kernels.copy(grad, out=full[_view_index(self.index)])
+        elif _is_basic_index(self.index):
+            _outside_kernels("indexing's gradient")
+            full[self.index] = grad
         else:
+            _outside_kernels("indexing's gradient")
             np.add.at(full, self.index, grad)
         return (full,)
 
@@ -550,3 +568,128 @@ def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
 def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Average pooling of (N, H, W, C) images; strides default to pool_size."""
     return AvgPool2D.apply(x, pool_size=pool_size, strides=strides, padding=padding)
+
+
+# -- merging: the functional API's merge layers (Maximum, Minimum, Concatenate, Dot) ----------------
+def _require_floats(name, *arrays):
+    if not _floats(*arrays):
+        raise TypeError(f"{name} takes float32 or float64 tensors of one dtype. "
+                        f"Received dtypes {', '.join(str(a.dtype) for a in arrays)}")
+
+
+class Maximum(Function):
+    """The element-wise maximum of two tensors (broadcast); at a tie the gradient goes to the first."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, a, b):
+        _require_floats("maximum", a, b)
+        self.first = kernels.greater_equal(a, b)
+        return kernels.maximum(a, b)
+
+    def backward(self, grad):
+        to_first = kernels.multiply(grad, self.first)
+        return to_first, (kernels.subtract(grad, to_first) if self.needs_grad[1] else None)
+
+
+class Minimum(Function):
+    """The element-wise minimum of two tensors (broadcast); at a tie the gradient goes to the first."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, a, b):
+        _require_floats("minimum", a, b)
+        self.first = kernels.greater_equal(b, a)
+        return kernels.minimum(a, b)
+
+    def backward(self, grad):
+        to_first = kernels.multiply(grad, self.first)
+        return to_first, (kernels.subtract(grad, to_first) if self.needs_grad[1] else None)
+
+
+class Concatenate(Function):
+    """Tensors joined along `axis` (their other axes equal), each copied into its part of the
+    output by the copy kernel; each one's gradient is a copy of its part of the output's."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, *arrays, axis):
+        _require_floats("concatenate", *arrays)
+        self.axis = axis
+        self.bounds = []
+        start = 0
+        for a in arrays:
+            self.bounds.append((start, start + a.shape[axis]))
+            start += a.shape[axis]
+        shape = list(arrays[0].shape)
+        shape[axis] = start
+        out = np.empty(shape, dtype=arrays[0].dtype)
+        for a, part in zip(arrays, self._parts()):
+            kernels.copy(a, out=out[part])
+        return out
+
+    def _parts(self):
+        lead = (slice(None),) * self.axis
+        return [lead + (slice(lo, hi),) for lo, hi in self.bounds]
+
+    def backward(self, grad):
+        return tuple(kernels.copy(grad[part]) if needed else None
+                     for part, needed in zip(self._parts(), self.needs_grad))
+
+
+class BatchMatMul(Function):
+    """out[i] = op(a[i]) . op(b[i]) for each i of the first axis (op transposes with trans_a /
+    trans_b), one GEMM per sample: Dot's product of two batches of matrices."""
+
+    replayable = True
+
+    def forward(self, a, b, trans_a=False, trans_b=False):
+        _require_floats("batch_matmul", a, b)
+        self.a, self.b, self.trans_a, self.trans_b = a, b, trans_a, trans_b
+        m = a.shape[2] if trans_a else a.shape[1]
+        n = b.shape[1] if trans_b else b.shape[2]
+        out = np.empty((a.shape[0], m, n), dtype=a.dtype)
+        for i in range(a.shape[0]):
+            kernels.matmul(a[i], b[i], out=out[i], trans_a=trans_a, trans_b=trans_b)
+        return out
+
+    def backward(self, grad):
+        a, b, ta, tb = self.a, self.b, self.trans_a, self.trans_b
+        da = np.empty(a.shape, a.dtype) if self.needs_grad[0] else None
+        db = np.empty(b.shape, b.dtype) if self.needs_grad[1] else None
+        for i in range(a.shape[0]):
+            g = grad[i]
+            if da is not None:  # d op(a) = g . op(b)^T
+                if ta:
+                    kernels.matmul(b[i], g, out=da[i], trans_a=tb, trans_b=True)
+                else:
+                    kernels.matmul(g, b[i], out=da[i], trans_b=not tb)
+            if db is not None:  # d op(b) = op(a)^T . g
+                if tb:
+                    kernels.matmul(g, a[i], out=db[i], trans_a=True, trans_b=ta)
+                else:
+                    kernels.matmul(a[i], g, out=db[i], trans_a=not ta)
+        return da, db
+
+
+def maximum(a, b):
+    """The element-wise maximum, broadcast (kernels; replayable)."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    """The element-wise minimum, broadcast (kernels; replayable)."""
+    return Minimum.apply(a, b)
+
+
+def concatenate(tensors, axis):
+    """Tensors joined along a non-negative `axis`."""
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def batch_matmul(a, b, trans_a=False, trans_b=False):
+    """(B, m, k) x (B, k, n) -> (B, m, n), each operand transposed per sample when asked."""
+    return BatchMatMul.apply(a, b, trans_a=trans_a, trans_b=trans_b)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import _windows
-from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
+from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
 from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
                          dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
 from ._step_checks import check_state, nadam_momentum_cache, step_options
@@ -365,6 +365,21 @@ def subtract(a, b, out=None):
     return _map2(np.subtract, "subtract", a, b, out)
 
 
+def maximum(a, b, out=None):
+    """The larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.maximum, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """The smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.minimum, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """1 where a >= b, else 0, with NumPy broadcasting."""
+    return _map2(np.greater_equal, "greater_equal", a, b, out)
+
+
 def tanh_grad(dy, y, out=None):
     """dy * (1 - y * y): tanh's gradient given its output y."""
     return _map2(lambda d, v: d * (1 - v * v), "tanh_grad", dy, y, out, same_shape=True)
@@ -558,6 +573,37 @@ def dropout(x, rate, state, out=None, mask=None):
     out[...] = x * mask
     state[1] += np.uint64(1)
     return out, mask
+
+def _draws(key, i):
+    """dropout.c's draw(key, i): a 32-bit hash of the key and each index of i (uint64)."""
+    with np.errstate(over="ignore"):
+        h = _mix32(i.astype(np.uint32) + np.uint32(key & 0xFFFFFFFF))
+        return _mix32(h ^ np.uint32(key >> 32) ^ (i >> np.uint64(32)).astype(np.uint32))
+
+
+def random_normal(out, mean, stddev, state):
+    """out = mean + stddev * sqrt(-2 log u1) cos(2 pi u2), in float64, u1 = (draw(2i) + 0.5) / 2**32
+    and u2 = draw(2i + 1) / 2**32 of dropout's hash for element i; state[1] += 1."""
+    if not isinstance(out, np.ndarray) or out.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"random_normal: out must be a float32 or float64 ndarray, got "
+                        f"{type(out).__name__} {getattr(out, 'dtype', '')}")
+    check_writable(out, "out")
+    if not (out.flags.c_contiguous and out.flags.aligned):
+        raise ValueError("random_normal: out must be an aligned C-contiguous array")
+    mean, stddev = float(mean), float(stddev)
+    if not (np.isfinite(mean) and np.isfinite(stddev)) or stddev < 0:
+        raise ValueError(f"random_normal: mean must be finite and stddev finite and >= 0. "
+                         f"Received: mean={mean!r}, stddev={stddev!r}")
+    check_dropout_state(state, "random_normal")
+    key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
+    i = np.arange(out.size, dtype=np.uint64)
+    u1 = (_draws(key, 2 * i).astype(np.float64) + 0.5) / 4294967296.0
+    u2 = _draws(key, 2 * i + np.uint64(1)).astype(np.float64) / 4294967296.0
+    z = np.sqrt(-2.0 * np.log(u1)) * np.cos(6.283185307179586 * u2)
+    out[...] = (mean + stddev * z).reshape(out.shape)
+    state[1] += np.uint64(1)
+    return out
+
 
 # ---- convolution and pooling: NHWC images, (KH, KW, C, F) kernels ------------------------------
 def _padded(x, geom, fill):

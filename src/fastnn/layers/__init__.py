@@ -9,14 +9,18 @@ from .flatten import Flatten
 from .global_average_pooling2d import GlobalAveragePooling2D
 from .global_max_pooling2d import GlobalMaxPooling2D
 from .input_layer import Input, InputLayer
+from .lambda_layer import Lambda
 from .layer import Layer
 from .leaky_relu import LeakyReLU
 from .max_pooling2d import MaxPooling2D
 from .reshape import Reshape
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+                      concatenate, dot, maximum, minimum, multiply, subtract)
 
 BUILT_IN = {cls.__name__: cls for cls in (
     Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
     InputLayer, LeakyReLU, MaxPooling2D, Reshape)}
+BUILT_IN.update({cls.__name__: cls for cls in (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)})
 
 
 def serialize(layer):
@@ -26,9 +30,13 @@ def serialize(layer):
 
 def deserialize(config, custom_objects=None):
     """A new layer from serialize()'s dict; only built-in classes and custom_objects are known."""
-    known = dict(BUILT_IN, **(custom_objects or {}))
+    from ..models import Model, Sequential  # models are layers too (nested in a model's config)
+
+    known = dict(BUILT_IN, Sequential=Sequential, Model=Model, Functional=Model, **(custom_objects or {}))
     class_name = config.get("class_name") if isinstance(config, dict) else None
     cls = known.get(class_name)
+    if cls in (Model, Sequential) or (isinstance(cls, type) and issubclass(cls, (Model, Sequential))):
+        return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
     if cls is None:
         raise ValueError(
             f"Unknown layer class {class_name!r}; known layers: {', '.join(sorted(known))}. "
