@@ -4,7 +4,8 @@
  * outer = N and inner = L.
  *
  * Sums over the elements of a channel are taken in double, per chunk of outer rows (rows in
- * order, a row's inner elements in order), the chunks fixed by the sizes alone; the chunks'
+ * order, a row's inner elements in order; with inner = 1, groups of BN_ROWS rows from the chunk's
+ * start summed first), the chunks fixed by the sizes alone; the chunks'
  * sums are then added in chunk order by the one thread that owns the channel. Every result is
  * thus the same at any thread count. Each call is one parallel region; the passes that need
  * the previous pass's sums (the variance needs the mean, the input gradient needs the sums of
@@ -25,6 +26,8 @@
 /* At most this many chunks of outer rows, each of at least BN_CHUNK_ELEMENTS elements. */
 #define BN_MAX_CHUNKS 16
 #define BN_CHUNK_ELEMENTS 16384
+/* Rows of a channels-last chunk whose terms are added together before joining the sums. */
+#define BN_ROWS 4
 
 typedef struct {
     fnn_int outer, channels, inner;
@@ -69,18 +72,34 @@ static fnn_int bn_units(const bn_shape *S) { return S->inner == 1 ? S->outer : S
 #define real FNN_REAL
 
 /* part[c] := the sum of x - center[c] (or of its square) over rows [first, end); center NULL: 0. */
-FNN_INLINE void FN(bn_sums_body)(const bn_shape *S, const real *x, const double *center, int square, fnn_int first,
-                                 fnn_int end, double *part) {
+FNN_INLINE void FN(bn_sums_body)(const bn_shape *S, const real *restrict x, const double *restrict center,
+                                 int square, fnn_int first, fnn_int end, double *restrict part) {
     const fnn_int C = S->channels, B = S->inner;
     memset(part, 0, (size_t)C * sizeof(double));
     if (B == 1) {
-        for (fnn_int r = first; r < end; r++) {
+        const double *restrict m = center;
+        fnn_int r = first;
+        /* BN_ROWS rows at a time: their terms are added together, then to the running sums */
+        for (; r + BN_ROWS <= end; r += BN_ROWS) {
+            const real *restrict v0 = x + r * C, *restrict v1 = v0 + C, *restrict v2 = v1 + C, *restrict v3 = v2 + C;
+            if (!m) {
+                for (fnn_int c = 0; c < C; c++)
+                    part[c] += ((double)v0[c] + (double)v1[c]) + ((double)v2[c] + (double)v3[c]);
+            } else if (square) {
+                for (fnn_int c = 0; c < C; c++) {
+                    const double d0 = (double)v0[c] - m[c], d1 = (double)v1[c] - m[c];
+                    const double d2 = (double)v2[c] - m[c], d3 = (double)v3[c] - m[c];
+                    part[c] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+                }
+            }
+        }
+        for (; r < end; r++) {
             const real *restrict v = x + r * C;
-            if (!center) {
+            if (!m) {
                 for (fnn_int c = 0; c < C; c++) part[c] += (double)v[c];
             } else if (square) {
                 for (fnn_int c = 0; c < C; c++) {
-                    const double d = (double)v[c] - center[c];
+                    const double d = (double)v[c] - m[c];
                     part[c] += d * d;
                 }
             }
@@ -181,17 +200,32 @@ typedef struct {
     int training;
 } FN(bn_job);
 
+/* One channels-last row: y := (x - m) * s + b, element by element (restrict parameters let the
+ * compiler vectorize without a run-time overlap check). */
+FNN_INLINE void FN(bn_apply_row)(fnn_int C, const real *restrict x, const real *restrict m, const real *restrict s,
+                                 const real *restrict b, real *restrict y) {
+    for (fnn_int c = 0; c < C; c++) y[c] = (x[c] - m[c]) * s[c] + b[c];
+}
+
+/* One channels-last row of the input gradient: dx := s * (dy - b - (x - m) * k). */
+FNN_INLINE void FN(bn_input_grad_row)(fnn_int C, const real *restrict x, const real *restrict dy,
+                                      const real *restrict m, const real *restrict s, const real *restrict b,
+                                      const real *restrict k, real *restrict dx) {
+    for (fnn_int c = 0; c < C; c++) dx[c] = s[c] * (dy[c] - b[c] - (x[c] - m[c]) * k[c]);
+}
+
+/* One channels-last row of the inference-mode input gradient: dx := s * dy. */
+FNN_INLINE void FN(bn_scale_row)(fnn_int C, const real *restrict dy, const real *restrict s, real *restrict dx) {
+    for (fnn_int c = 0; c < C; c++) dx[c] = s[c] * dy[c];
+}
+
 /* y := (x - mean[c]) * scale[c] + shift[c] over units [first, end). */
 FNN_INLINE void FN(bn_apply_body)(void *ctx, fnn_int first, fnn_int end) {
     const FN(bn_job) *J = ctx;
     const fnn_int C = J->S.channels, B = J->S.inner;
     const real *restrict m = J->mean, *restrict s = J->scale, *restrict b = J->shift;
     if (B == 1) {
-        for (fnn_int r = first; r < end; r++) {
-            const real *restrict x = J->a + r * C;
-            real *restrict y = J->out + r * C;
-            for (fnn_int c = 0; c < C; c++) y[c] = (x[c] - m[c]) * s[c] + b[c];
-        }
+        for (fnn_int r = first; r < end; r++) FN(bn_apply_row)(C, J->a + r * C, m, s, b, J->out + r * C);
         return;
     }
     for (fnn_int u = first; u < end; u++) {
@@ -224,18 +258,31 @@ int FN(fastnn_batch_norm)(fnn_int outer, fnn_int channels, fnn_int inner, const 
 }
 
 /* dy sums of rows [first, end): part[c] := sum dy, part[C + c] := sum dy * (x - center[c]). */
-FNN_INLINE void FN(bn_grad_sums_body)(const bn_shape *S, const real *dy, const real *x, const double *center,
-                                      fnn_int first, fnn_int end, double *part) {
+FNN_INLINE void FN(bn_grad_sums_body)(const bn_shape *S, const real *restrict dy, const real *restrict x,
+                                      const double *restrict center, fnn_int first, fnn_int end,
+                                      double *restrict part) {
     const fnn_int C = S->channels, B = S->inner;
     double *restrict sum_dy = part, *restrict sum_dyx = part + C;
+    const double *restrict m = center;
     memset(part, 0, (size_t)(2 * C) * sizeof(double));
     if (B == 1) {
-        for (fnn_int r = first; r < end; r++) {
+        fnn_int r = first;
+        for (; r + BN_ROWS <= end; r += BN_ROWS) {  /* as in bn_sums_body */
+            const real *restrict d0 = dy + r * C, *restrict d1 = d0 + C, *restrict d2 = d1 + C, *restrict d3 = d2 + C;
+            const real *restrict v0 = x + r * C, *restrict v1 = v0 + C, *restrict v2 = v1 + C, *restrict v3 = v2 + C;
+            for (fnn_int c = 0; c < C; c++) {
+                const double g0 = (double)d0[c], g1 = (double)d1[c], g2 = (double)d2[c], g3 = (double)d3[c];
+                sum_dy[c] += (g0 + g1) + (g2 + g3);
+                sum_dyx[c] += (g0 * ((double)v0[c] - m[c]) + g1 * ((double)v1[c] - m[c])) +
+                              (g2 * ((double)v2[c] - m[c]) + g3 * ((double)v3[c] - m[c]));
+            }
+        }
+        for (; r < end; r++) {
             const real *restrict d = dy + r * C, *restrict v = x + r * C;
             for (fnn_int c = 0; c < C; c++) {
                 const double g = (double)d[c];
                 sum_dy[c] += g;
-                sum_dyx[c] += g * ((double)v[c] - center[c]);
+                sum_dyx[c] += g * ((double)v[c] - m[c]);
             }
         }
         return;
@@ -273,12 +320,10 @@ FNN_INLINE void FN(bn_input_grad_body)(void *ctx, fnn_int first, fnn_int end) {
     const int training = J->training;
     if (B == 1) {
         for (fnn_int r = first; r < end; r++) {
-            const real *restrict x = J->a + r * C, *restrict dy = J->b + r * C;
-            real *restrict dx = J->out + r * C;
             if (training)
-                for (fnn_int c = 0; c < C; c++) dx[c] = s[c] * (dy[c] - b[c] - (x[c] - m[c]) * k[c]);
+                FN(bn_input_grad_row)(C, J->a + r * C, J->b + r * C, m, s, b, k, J->out + r * C);
             else
-                for (fnn_int c = 0; c < C; c++) dx[c] = s[c] * dy[c];
+                FN(bn_scale_row)(C, J->b + r * C, s, J->out + r * C);
         }
         return;
     }

@@ -292,3 +292,23 @@ def test_bad_input_shapes_name_the_layer_and_shape():
         layer(np.ones((2, 4), np.float32))
     with pytest.raises(TypeError, match="bn_shape"):
         layer(np.array([["a"] * 4] * 2))
+
+
+def test_the_books_batch_normalization_listing_builds_kerass_model():
+    """Section 7.3.1: BatchNormalization after a convolution and after a dense layer."""
+    model = models.Sequential()
+    model.add(layers.Conv2D(32, 3, activation='relu', input_shape=(28, 28, 1)))
+    model.add(layers.BatchNormalization())
+    model.add(layers.Flatten())
+    model.add(layers.Dense(32, activation='relu'))
+    model.add(layers.BatchNormalization())
+    model.add(layers.Dense(10))
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert "Total params: 693,162" in text and "Non-trainable params: 128" in text
+    assert sum(line.rstrip().endswith(" 128") and "(None, " in line for line in lines) == 2
+    model.compile(optimizer="rmsprop", loss="mse")
+    rng = np.random.default_rng(11)
+    model.fit(rng.random((8, 28, 28, 1)).astype(np.float32), rng.random((8, 10)).astype(np.float32), epochs=1,
+              batch_size=4, verbose=0)

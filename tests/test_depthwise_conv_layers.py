@@ -184,3 +184,35 @@ def test_bad_input_shapes_name_the_layer():
     layer(np.ones((1, 5, 5, 3), np.float32))
     with pytest.raises(ValueError, match=r"sep_shape.*expected axis -1 .* value 3"):
         layer(np.ones((1, 5, 5, 4), np.float32))
+
+
+def test_listing_7_3_runs_as_printed_with_kerass_shapes_and_parameter_counts():
+    from fastnn.models import Sequential
+
+    height, width, channels, num_classes = 64, 64, 3, 10
+    model = Sequential()
+    model.add(layers.SeparableConv2D(32, 3, activation='relu', input_shape=(height, width, channels,)))
+    model.add(layers.SeparableConv2D(64, 3, activation='relu'))
+    model.add(layers.MaxPooling2D(2))
+    model.add(layers.SeparableConv2D(64, 3, activation='relu'))
+    model.add(layers.SeparableConv2D(128, 3, activation='relu'))
+    model.add(layers.MaxPooling2D(2))
+    model.add(layers.SeparableConv2D(64, 3, activation='relu'))
+    model.add(layers.SeparableConv2D(128, 3, activation='relu'))
+    model.add(layers.GlobalAveragePooling2D())
+    model.add(layers.Dense(32, activation='relu'))
+    model.add(layers.Dense(num_classes, activation='softmax'))
+    model.compile(optimizer='rmsprop', loss='categorical_crossentropy')
+    lines = []
+    model.summary(line_length=100, print_fn=lines.append)
+    text = "\n".join(lines)
+    for shape, params in [("(None, 62, 62, 32)", "155"), ("(None, 60, 60, 64)", "2,400"), ("(None, 28, 28, 64)", "4,736"),
+                          ("(None, 26, 26, 128)", "8,896"), ("(None, 11, 11, 64)", "9,408"), ("(None, 9, 9, 128)", "8,896"),
+                          ("(None, 32)", "4,128"), ("(None, 10)", "330")]:
+        assert any(shape in line and line.rstrip().endswith(" " + params) for line in lines), (shape, text)
+    assert "Total params: 38,949" in text
+    rng = np.random.default_rng(7)
+    x = rng.random((4, height, width, channels)).astype(np.float32)
+    y = np.eye(num_classes, dtype=np.float32)[rng.integers(0, num_classes, 4)]
+    history = model.fit(x, y, epochs=2, batch_size=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
