@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from . import _windows
+from . import _norm_checks, _windows
 from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
 from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
                          dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
@@ -765,3 +765,203 @@ def avg_pool2d_grad(dy, input_shape, pool_size=(2, 2), strides=None, padding="va
     n, h, w, c, *_, pt, pl = geom
     out = check_out(out, input_shape, dy.dtype)
     return _finish(dxp[:, pt:pt + h, pl:pl + w], out)
+
+
+# ---- transposed and depthwise convolutions: NHWC images --------------------------------------------
+def _scatter_windows(values, kernel, geom):
+    """The images of geom (zero-padded, then cropped) with each values[n, i, j] @ kernel[a, b].T added
+    at the position window (a, b) of output (i, j) reads: a convolution's input gradient."""
+    n, h, w, c, *_, pt, pl = geom
+    padded = _padded(np.zeros((n, h, w, c)), geom, 0)
+    for a, b, window in _window_slices(geom):
+        padded[window] += values.astype(np.float64) @ kernel[a, b].astype(np.float64).T
+    return padded[:, pt:pt + h, pl:pl + w]
+
+
+def conv2d_transpose(x, kernel, *, strides=(1, 1), padding="valid", output_padding=None, dilation_rate=(1, 1),
+                     out=None):
+    """y[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, f] += sum_c x[n, i, j, c] * kernel[a, b, f, c],
+    the pads those of the convolution this one transposes; kernel (KH, KW, filters, C)."""
+    x, kernel = as_float_arrays(x=x, kernel=kernel)
+    x = _windows.image(x, "x", "conv2d_transpose")
+    geom = _windows.transpose_args("conv2d_transpose", x.shape, kernel.shape, strides, padding, output_padding,
+                                   dilation_rate)
+    y = _scatter_windows(x, kernel, geom)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def conv2d_transpose_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", output_padding=None,
+                                dilation_rate=(1, 1), out=None):
+    """dx = d(sum(conv2d_transpose(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "conv2d_transpose_input_grad")
+    geom = _windows.transpose_args("conv2d_transpose_input_grad", input_shape, kernel.shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_input_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dx = np.zeros(input_shape)
+    for a, b, window in _window_slices(geom):
+        dx += dyp[window] @ kernel[a, b].astype(np.float64)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dx.astype(dy.dtype), out)
+
+
+def conv2d_transpose_kernel_grad(x, dy, kernel_size, *, strides=(1, 1), padding="valid", output_padding=None,
+                                 dilation_rate=(1, 1)):
+    """dkernel (KH, KW, filters, C) of sum(conv2d_transpose(x, kernel) * dy), a sum over n, oh, ow."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "conv2d_transpose_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "conv2d_transpose_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, dy.shape[3], x.shape[3])
+    geom = _windows.transpose_args("conv2d_transpose_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijf,nijc->fc", dyp[window], x.astype(np.float64))
+    return dkernel.astype(x.dtype)
+
+
+def _depthwise_check_grad(owner, dy, geom):
+    want = _windows.depthwise_output_shape(geom)
+    if dy.shape != want:
+        raise ValueError(f"{owner}: dy has shape {dy.shape}, expected {want} for these inputs")
+
+
+def depthwise_conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                     activation=None, out=None):
+    """y[n, i, j, c*M + m] = act(sum_{a,b} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, c]
+    * kernel[a, b, c, m] + bias[c*M + m]), zero outside the image; kernel (KH, KW, C, M)."""
+    if bias is None:
+        x, kernel = as_float_arrays(x=x, kernel=kernel)
+    else:
+        x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
+    x = _windows.image(x, "x", "depthwise_conv2d")
+    geom = _windows.depthwise_args("depthwise_conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
+    channels = kernel.shape[2] * kernel.shape[3]
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(f"depthwise_conv2d: bias has shape {bias.shape}, expected ({channels},)")
+    check_activation("depthwise_conv2d", activation)
+    n, oh, ow = geom[0], geom[7], geom[8]
+    xp = _padded(x.astype(np.float64), geom, 0)
+    y = np.zeros((n, oh, ow) + kernel.shape[2:])
+    for a, b, window in _window_slices(geom):
+        y += xp[window][..., None] * kernel[a, b].astype(np.float64)
+    y = y.reshape(n, oh, ow, channels)
+    if bias is not None:
+        y += bias
+    if activation == "relu":
+        y = np.maximum(y, 0)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def depthwise_conv2d_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                                out=None):
+    """dx = d(sum(depthwise_conv2d(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "depthwise_conv2d_input_grad")
+    geom = _windows.depthwise_args("depthwise_conv2d_input_grad", input_shape, kernel.shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_input_grad", dy, geom)
+    n, h, w, c, *_, pt, pl = geom
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel.shape[2:])
+    dxp = _padded(np.zeros(input_shape), geom, 0)
+    for a, b, window in _window_slices(geom):
+        dxp[window] += (per_channel * kernel[a, b].astype(np.float64)).sum(axis=-1)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w].astype(dy.dtype), out)
+
+
+def depthwise_conv2d_kernel_grad(x, dy, kernel_size, *, depth_multiplier=1, strides=(1, 1), padding="valid",
+                                 dilation_rate=(1, 1)):
+    """(dkernel, dbias): the gradients of sum(depthwise_conv2d(x, kernel, bias) * dy) for a kernel of
+    kernel_size (KH, KW) and depth_multiplier M, dkernel (KH, KW, C, M), dbias (C * M,)."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "depthwise_conv2d_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "depthwise_conv2d_kernel_grad")
+    multiplier = _windows.positive_int(depth_multiplier, "depth_multiplier", "depthwise_conv2d_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"depthwise_conv2d_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, x.shape[3], multiplier)
+    geom = _windows.depthwise_args("depthwise_conv2d_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_kernel_grad", dy, geom)
+    xp = _padded(x.astype(np.float64), geom, 0)
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel_shape[2:])
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijc,nijcm->cm", xp[window], per_channel)
+    dbias = dy.astype(np.float64).sum(axis=(0, 1, 2))
+    return dkernel.astype(x.dtype), dbias.astype(x.dtype)
+
+
+# ---- batch normalization ---------------------------------------------------------------------------
+def _channels_view(x, sizes):
+    """x in float64 as (outer, channels, inner)."""
+    return x.astype(np.float64).reshape(sizes)
+
+
+def batch_norm_statistics(x, moving_mean=None, moving_variance=None, *, axis=-1, momentum=0.99):
+    """(mean, variance) of each channel of x (along `axis`) over all the other axes, the variance
+    biased (divided by the count); both zero for no elements. Given moving_mean and
+    moving_variance (arrays of x's dtype), each is updated in place when x has elements:
+    moving = moving * momentum + statistic * (1 - momentum)."""
+    (x,), sizes = _norm_checks.operands("batch_norm_statistics", axis, x=x)
+    momentum = _norm_checks.number("batch_norm_statistics", "momentum", momentum)
+    _norm_checks.moving_statistics("batch_norm_statistics", x, moving_mean, moving_variance, sizes[1])
+    if sizes[0] * sizes[2] == 0:
+        return np.zeros(sizes[1], x.dtype), np.zeros(sizes[1], x.dtype)
+    v = _channels_view(x, sizes)
+    mean = v.mean(axis=(0, 2))
+    variance = ((v - mean[:, None]) ** 2).mean(axis=(0, 2))
+    mean, variance = mean.astype(x.dtype), variance.astype(x.dtype)
+    if moving_mean is not None:
+        for moving, statistic in ((moving_mean, mean), (moving_variance, variance)):
+            moving[...] = moving.astype(np.float64) * momentum + statistic.astype(np.float64) * (1.0 - momentum)
+    return mean, variance
+
+
+def batch_norm(x, mean, variance, gamma=None, beta=None, *, axis=-1, epsilon=1e-3, out=None):
+    """y = (x - mean) * gamma / sqrt(variance + epsilon) + beta, channel by channel along `axis`;
+    gamma None: 1, beta None: 0."""
+    (x, mean, variance, gamma, beta), sizes = _norm_checks.operands(
+        "batch_norm", axis, x=x, mean=mean, variance=variance, gamma=gamma, beta=beta)
+    epsilon = _norm_checks.number("batch_norm", "epsilon", epsilon, 0)
+    scale = (1.0 if gamma is None else gamma.astype(np.float64)) / np.sqrt(variance.astype(np.float64) + epsilon)
+    shift = 0.0 if beta is None else beta.astype(np.float64)
+    column = (slice(None), None)
+    y = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * (scale * np.ones(sizes[1]))[column] \
+        + (shift * np.ones(sizes[1]))[column]
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(y.reshape(x.shape).astype(x.dtype), out)
+
+
+def batch_norm_grad(dy, x, mean, variance, gamma=None, *, axis=-1, epsilon=1e-3, training=True):
+    """(dx, dgamma, dbeta): the gradients of sum(dy * batch_norm(x, mean, variance, gamma, beta)).
+    With training, mean and variance are x's own statistics (batch_norm_statistics) and dx
+    follows them; without, they are constants."""
+    (dy, x, mean, variance, gamma), sizes = _norm_checks.operands(
+        "batch_norm_grad", axis, dy=dy, x=x, mean=mean, variance=variance, gamma=gamma)
+    epsilon = _norm_checks.number("batch_norm_grad", "epsilon", epsilon, 0)
+    column = (slice(None), None)
+    count = sizes[0] * sizes[2]
+    inv = 1.0 / np.sqrt(variance.astype(np.float64) + epsilon)
+    g = np.ones(sizes[1]) if gamma is None else gamma.astype(np.float64)
+    d = _channels_view(dy, sizes)
+    xhat = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * inv[column]
+    dbeta = d.sum(axis=(0, 2))
+    dgamma = (d * xhat).sum(axis=(0, 2))
+    if training and count:
+        dx = (g * inv)[column] * (d - dbeta[column] / count - xhat * dgamma[column] / count)
+    else:
+        dx = (g * inv)[column] * d
+    return dx.reshape(x.shape).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)

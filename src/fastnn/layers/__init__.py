@@ -1,7 +1,11 @@
 """Keras-style layers."""
 from .activation import Activation
 from .average_pooling2d import AveragePooling2D
+from .batch_normalization import BatchNormalization
 from .conv2d import Conv2D
+from .conv2d_transpose import Conv2DTranspose
+from .cropping2d import Cropping2D
+from .depthwise_conv2d import DepthwiseConv2D
 from .dense import Dense
 from .dropout import Dropout
 from .elu import ELU
@@ -13,13 +17,20 @@ from .lambda_layer import Lambda
 from .layer import Layer
 from .leaky_relu import LeakyReLU
 from .max_pooling2d import MaxPooling2D
+from .permute import Permute
+from .repeat_vector import RepeatVector
 from .reshape import Reshape
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
+from .separable_conv2d import SeparableConv2D
+from .up_sampling2d import UpSampling2D
+from .zero_padding2d import ZeroPadding2D
 
 BUILT_IN = {cls.__name__: cls for cls in (
     Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
-    InputLayer, LeakyReLU, MaxPooling2D, Reshape)}
+    InputLayer, LeakyReLU, MaxPooling2D, Reshape,
+    BatchNormalization, Conv2DTranspose, Cropping2D, DepthwiseConv2D, Permute, RepeatVector, SeparableConv2D,
+    UpSampling2D, ZeroPadding2D)}
 BUILT_IN.update({cls.__name__: cls for cls in (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)})
 
 
