@@ -13,10 +13,24 @@ from .layer import Layer
 from .leaky_relu import LeakyReLU
 from .max_pooling2d import MaxPooling2D
 from .reshape import Reshape
+from .average_pooling1d import AveragePooling1D
+from .conv1d import Conv1D
+from .cropping1d import Cropping1D
+from .embedding import Embedding
+from .global_average_pooling1d import GlobalAveragePooling1D
+from .global_max_pooling1d import GlobalMaxPooling1D
+from .masking import Masking
+from .max_pooling1d import MaxPooling1D
+from .up_sampling1d import UpSampling1D
+from .zero_padding1d import ZeroPadding1D
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 
 BUILT_IN = {cls.__name__: cls for cls in (
     Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
     InputLayer, LeakyReLU, MaxPooling2D, Reshape)}
+BUILT_IN.update({cls.__name__: cls for cls in (
+    AveragePooling1D, Conv1D, Cropping1D, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking,
+    MaxPooling1D, UpSampling1D, ZeroPadding1D, GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell)})
 
 
 def serialize(layer):

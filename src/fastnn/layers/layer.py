@@ -179,18 +179,32 @@ class Layer:
         """Raises ValueError when a built layer cannot take inputs of this shape."""
 
     # Computing -----------------------------------------------------------------------------
+    # Whether the layer passes a mask on its inputs (`inputs._keras_mask`, Keras 3's attribute)
+    # on to its outputs, as compute_mask says; a layer that consumes a mask reads it in call.
+    supports_masking = False
+
     def call(self, inputs, training=False):
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
-    def __call__(self, inputs, training=False):
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs, given the inputs' (None: no mask); by default the same one."""
+        return previous_mask
+
+    def __call__(self, inputs, training=False, **kwargs):
         if not isinstance(inputs, Tensor):
             inputs = Tensor(as_float32_inputs(inputs, f"Layer {self.name!r} ({type(self).__name__})"))
         if not self.built:
             self.build_for(inputs.shape)
         self.check_input_shape(inputs.shape)
-        outputs = self.call(inputs, training=training)
+        outputs = self.call(inputs, training=training, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_penalties = [self.activity_regularizer(outputs)]
+        mask = getattr(inputs, "_keras_mask", None)
+        if mask is not None and self.supports_masking and isinstance(outputs, Tensor) \
+                and getattr(outputs, "_keras_mask", None) is None:
+            output_mask = self.compute_mask(inputs, mask)
+            if output_mask is not None:
+                outputs._keras_mask = output_mask
         return outputs
 
     # Configuration -------------------------------------------------------------------------
