@@ -23,14 +23,15 @@ from .masking import Masking
 from .max_pooling1d import MaxPooling1D
 from .up_sampling1d import UpSampling1D
 from .zero_padding1d import ZeroPadding1D
-from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, TimeDistributed
 
 BUILT_IN = {cls.__name__: cls for cls in (
     Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
     InputLayer, LeakyReLU, MaxPooling2D, Reshape)}
 BUILT_IN.update({cls.__name__: cls for cls in (
     AveragePooling1D, Conv1D, Cropping1D, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking,
-    MaxPooling1D, UpSampling1D, ZeroPadding1D, GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell)})
+    MaxPooling1D, UpSampling1D, ZeroPadding1D, GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
+    Bidirectional, TimeDistributed)})
 
 
 def serialize(layer):

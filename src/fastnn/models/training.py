@@ -116,7 +116,7 @@ class Trainer:
         if not self.built:
             self.build((None,) + x.shape[1:])
         expected = tuple(self.input_shape[1:])
-        if tuple(x.shape[1:]) != expected:
+        if len(x.shape) != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
             first = self.layers[0]
             raise ValueError(
                 f"Input of layer {first.name!r} ({type(first).__name__}) is incompatible with the layer: "

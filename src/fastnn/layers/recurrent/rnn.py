@@ -192,7 +192,9 @@ class RNN(Layer):
     def call(self, inputs, training=False, initial_state=None, mask=None):
         n, steps, _ = inputs.shape
         mask = self._mask(inputs, mask)
-        states = self._initial_states(n, initial_state, inputs.dtype)
+        kernel = getattr(self.cell, "kernel", None)
+        dtype = inputs.dtype if kernel is None else np.result_type(inputs.dtype, kernel.dtype)
+        states = self._initial_states(n, initial_state, dtype)
         fused = self.cell.fused_cell(training)
         if fused is not None:
             output, final = self._fused(inputs, states, mask, training, fused)
