@@ -18,6 +18,13 @@
 #include "dispatch.h"
 #include "expmath.h"
 
+/* The rows a loop reads and the row it writes never overlap: no run-time alias checks. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FNN_IVDEP _Pragma("GCC ivdep")
+#else
+#define FNN_IVDEP
+#endif
+
 FNN_INLINE float rnn_tanh_f32(float x) { return tanh_f32(x); }
 FNN_INLINE double rnn_tanh_f64(double x) { return tanh(x); } /* as fastnn_map1's tanh in double */
 
@@ -72,6 +79,7 @@ FNN_INLINE void FN(simple_rows)(const cell_job *J, fnn_int first, fnn_int end, i
             for (fnn_int j = 0; j < u; j++) o[j] = p[j];
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) o[j] = FN(cell_act)(act, x[j] + h[j]);
     }
 }
@@ -88,6 +96,7 @@ FNN_INLINE void FN(lstm_rows)(const cell_job *J, fnn_int first, fnn_int end, int
             for (fnn_int j = 4 * u; j < 6 * u; j++) o[j] = p[j];
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) {
             real ig = FN(cell_act)(ract, x[j] + h[j]);
             real fg = FN(cell_act)(ract, x[u + j] + h[u + j]);
@@ -116,6 +125,7 @@ FNN_INLINE void FN(gru_rows)(const cell_job *J, fnn_int first, fnn_int end, int 
             for (fnn_int j = 4 * u; j < 5 * u; j++) o[j] = p[j];
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) {
             real zg = FN(cell_act)(ract, x[j] + h[j]);
             real rg = FN(cell_act)(ract, x[u + j] + h[u + j]);
@@ -154,6 +164,7 @@ FNN_INLINE void FN(simple_grad_rows)(const cell_job *J, fnn_int first, fnn_int e
             for (fnn_int j = 0; j < u; j++) dz[j] = 0;
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) {
             dz[j] = cr[j] * FN(cell_slope)(act, rec[j]);
             cr[j] = 0;
@@ -173,6 +184,7 @@ FNN_INLINE void FN(lstm_grad_rows)(const cell_job *J, fnn_int first, fnn_int end
             for (fnn_int j = 0; j < 4 * u; j++) dz[j] = 0;
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) {
             real ig = r[j], fg = r[u + j], gg = r[2 * u + j], og = r[3 * u + j];
             real tc = FN(cell_act)(act, r[4 * u + j]), dh = cr[j];
@@ -200,6 +212,7 @@ FNN_INLINE void FN(gru_grad_rows)(const cell_job *J, fnn_int first, fnn_int end,
             for (fnn_int j = 0; j < 3 * u; j++) dx[j] = dr[j] = 0;
             continue;
         }
+        FNN_IVDEP
         for (fnn_int j = 0; j < u; j++) {
             real zg = r[j], rg = r[u + j], hh = r[2 * u + j], hn = r[3 * u + j], dh = cr[j];
             real dhp = dh * ((real)1 - zg) * FN(cell_slope)(act, hh);
