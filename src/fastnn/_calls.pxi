@@ -5,6 +5,7 @@
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
 from cpython.pythread cimport PyThread_get_thread_ident
+import bisect
 
 
 cdef enum KernelId:
@@ -219,20 +220,45 @@ cdef class Tape:
     def move(self, size_t lo, size_t hi, new_base):
         """Points every operand inside bytes [lo, hi) at the same offset of the array new_base
         instead (which the tape then keeps alive), and updates the calls' byte extents."""
-        cdef size_t to = <size_t> cnp.PyArray_DATA(<cnp.ndarray> new_base)
+        self.move_many([(lo, hi, new_base)])
+
+    def move_many(self, moves):
+        """move(lo, hi, new_base) for each of moves at once: ranges [lo, hi) that do not overlap
+        each other, nor any new_base."""
+        moves = sorted(moves, key=lambda m: m[0])
+        los = [<size_t> m[0] for m in moves]
+        his = [<size_t> m[1] for m in moves]
+        tos = [<size_t> cnp.PyArray_DATA(<cnp.ndarray> m[2]) for m in moves]
+        if not moves:
+            return
+
+        def target(size_t address):
+            k = bisect.bisect_right(los, address) - 1
+            if k >= 0 and address < his[k]:
+                return k
+            return -1
+
         cdef Py_ssize_t j
-        cdef int o
+        cdef int o, k
         cdef size_t ptr
         for j in range(self.count):
             for o in range(8):
                 ptr = <size_t> self.calls[j].p[o]
-                if lo <= ptr < hi:
-                    self.calls[j].p[o] = <void *> (to + (ptr - lo))
-        moved = lambda e: (to + e[0] - lo, to + e[1] - lo) if lo <= e[0] < hi else e
+                k = target(ptr)
+                if k >= 0:
+                    self.calls[j].p[o] = <void *> (<size_t> tos[k] + (ptr - <size_t> los[k]))
         for extents in (self.reads, self.writes):
             for j in range(len(extents)):
-                extents[j] = [moved(e) for e in extents[j]]
-        self.arrays.append(new_base)
+                updated = None
+                for i, e in enumerate(extents[j]):
+                    k = target(e[0])
+                    if k >= 0:
+                        if updated is None:
+                            updated = list(extents[j])
+                        updated[i] = (tos[k] + e[0] - los[k], tos[k] + e[1] - los[k])
+                if updated is not None:
+                    extents[j] = updated
+        self.arrays.extend(m[2] for m in moves)
 
     def release(self, keep):
         """Drops the tape's references to arrays for which keep(array) is false."""
