@@ -168,9 +168,13 @@ def test_time_distributed_and_masking_gradients():
 
 
 # ---- the fused loop and the step-by-step one ---------------------------------------------------------
-@pytest.mark.parametrize("options", [{}, {"return_sequences": True, "go_backwards": True}, {"return_state": True}])
+@pytest.mark.parametrize("options", [{}, {"return_sequences": True, "go_backwards": True}, {"return_state": True},
+                                     {"dropout": 0.3, "recurrent_dropout": 0.4, "seed": 1, "return_sequences": True},
+                                     {"recurrent_dropout": 0.5, "seed": 2}, {"dropout": 0.5, "seed": 3}],
+                         ids=["default", "backwards", "state", "dropouts", "recurrent-dropout", "dropout"])
 @pytest.mark.parametrize("name", RECURRENT)
 def test_fused_and_stepwise_loops_agree(name, options, monkeypatch):
+    """The same masks (drawn in the same order from one seed) in both loops, and the same results."""
     x, mask = _inputs(6)
     layer = _built(getattr(layers, name)(U, **options))
     weights = layer.get_weights()
@@ -183,7 +187,8 @@ def test_fused_and_stepwise_loops_agree(name, options, monkeypatch):
             w.grad = None
             w.requires_grad = True
         xt = Tensor(x, requires_grad=True)
-        outputs = layer(xt, mask=mask)
+        layer.cell._dropout_key = None
+        outputs = layer(xt, mask=mask, training=True)
         outputs = outputs if isinstance(outputs, list) else [outputs]
         total = sum((o * (i + 1.0)).sum() for i, o in enumerate(outputs))
         total.backward()

@@ -37,12 +37,16 @@ class Recurrence(Function):
 
     mask (n, steps) is a constant: a step whose mask is 0 keeps the previous state. state_out,
     when given, is a list of arrays (n, u) that receive the final state(s) (a stateful layer's).
+    recurrent_masks (masks, n, u), a constant, is recurrent dropout: gate block g of hz is
+    (h_prev * recurrent_masks[g]) U_g, or h_prev * recurrent_masks[0] for every gate when there
+    is one mask (Keras's implementations 1 and 2); each step then makes one GEMM per mask.
     """
 
     replayable = True
 
     def forward(self, xw, kernel, h0, *rest, cell, activation, recurrent_activation, mask=None,
-                go_backwards=False, return_sequences=False, return_state=False, state_out=None):
+                go_backwards=False, return_sequences=False, return_state=False, state_out=None,
+                recurrent_masks=None):
         n, steps, width = xw.shape
         u = kernel.shape[0]
         self.cell, self.u, self.steps = cell, u, steps
@@ -68,8 +72,14 @@ class Recurrence(Function):
             kernels.copy(c0, out=cache[0][:, self.c_cols])
         step, _ = CELL_KERNELS[cell]
         hz = np.empty((n, width), xw.dtype)
+        self.rmasks = recurrent_masks
+        if recurrent_masks is not None:
+            self.rmasks = recurrent_masks if recurrent_masks.dtype == xw.dtype else recurrent_masks.astype(xw.dtype)
+            self.blocks = self._blocks(len(self.rmasks), width)
+            self.dropped = np.empty((len(self.rmasks), steps, n, u), xw.dtype)  # h_prev * mask, per mask and step
+        self.bias = bias
         for s, t in enumerate(self.order):
-            kernels.matmul(cache[s][:, self.h_cols], kernel, out=hz, bias=bias)
+            self._recurrent_product(s, cache[s][:, self.h_cols], hz)
             step(xw[:, t, :], hz, cache[s], None if self.mask is None else self.mask[:, t], out=cache[s + 1],
                  **self.options)
         self.cache = cache
@@ -90,6 +100,33 @@ class Recurrence(Function):
             return output
         return output if return_sequences else output.reshape(n, u)
 
+    @staticmethod
+    def _blocks(masks, width):
+        """The column blocks of hz each mask's GEMM writes."""
+        size = width // masks
+        return [slice(g * size, (g + 1) * size) for g in range(masks)]
+
+    def _recurrent_product(self, s, h_prev, hz):
+        """hz = h_prev U (+ bias), or per mask (h_prev * mask) U_block (+ bias_block)."""
+        if self.rmasks is None:
+            kernels.matmul(h_prev, self.kernel, out=hz, bias=self.bias)
+            return
+        dropped = self.dropped[:, s]
+        kernels.multiply(h_prev, self.rmasks, out=dropped)
+        for g, block in enumerate(self.blocks):
+            kernels.matmul(dropped[g], self.kernel[:, block], out=hz[:, block],
+                           bias=None if self.bias is None else self.bias[block])
+
+    def _state_gradient(self, dhz_s, dh, scratch):
+        """dh = the gradient hz's gradient dhz_s sends to h_prev (through the masks when there are any)."""
+        if self.rmasks is None:
+            kernels.matmul(dhz_s, self.kernel, out=dh, trans_b=True)
+            return
+        for g, block in enumerate(self.blocks):
+            kernels.matmul(dhz_s[:, block], self.kernel[:, block], out=scratch[g], trans_b=True)
+        kernels.multiply(scratch, self.rmasks, out=scratch)
+        kernels.sum_to_shape(scratch, (1,) + dh.shape, out=dh.reshape((1,) + dh.shape))
+
     def backward(self, grad):
         cell, u, steps = self.cell, self.u, self.steps
         n = self.cache.shape[1]
@@ -107,6 +144,7 @@ class Recurrence(Function):
         dz = np.empty((steps, n, width), dtype)
         dhz = np.empty((steps, n, width), dtype) if cell == "gru" else dz
         dh = np.empty((n, u), dtype)
+        scratch = None if self.rmasks is None else np.empty((len(self.rmasks), n, u), dtype)
         want_h0 = self.needs_grad[2]
         for s in range(steps - 1, -1, -1):
             t = self.order[s]
@@ -122,14 +160,13 @@ class Recurrence(Function):
             else:
                 step_grad(*args, carry, dh if s < steps - 1 else None, dy, mask, out=dz[s], **self.options)
             if s > 0 or want_h0:
-                kernels.matmul(dhz[s], self.kernel, out=dh, trans_b=True)
+                self._state_gradient(dhz[s], dh, scratch)
         dxw = np.empty((n, steps, width), dtype)
         processed = dxw[:, ::-1] if self.go_backwards else dxw
         kernels.copy(dz.transpose(1, 0, 2), out=processed)
         grads = [dxw, None, None]
         if self.needs_grad[1]:
-            h_prev = self.cache[:steps].reshape(steps * n, -1)[:, self.h_cols]
-            grads[1] = kernels.matmul(h_prev, dhz.reshape(steps * n, width), self.grad_target(1), trans_a=True)
+            grads[1] = self._kernel_gradient(dhz.reshape(steps * n, width))
         if want_h0:
             grads[2] = kernels.add(dh, carry[:, :u])
         if cell == "lstm":
@@ -138,3 +175,16 @@ class Recurrence(Function):
             grads.append(kernels.sum_to_shape(dhz.reshape(steps * n, width), (width,), self.grad_target(len(grads)))
                          if self.needs_grad[len(grads)] else None)
         return tuple(grads)
+
+    def _kernel_gradient(self, dhz):
+        """U's gradient, sum over steps of h_prev^T dhz (per mask block with recurrent dropout)."""
+        steps, n = self.steps, self.cache.shape[1]
+        if self.rmasks is None:
+            h_prev = self.cache[:steps].reshape(steps * n, -1)[:, self.h_cols]
+            return kernels.matmul(h_prev, dhz, self.grad_target(1), trans_a=True)
+        out = self.grad_target(1)
+        if out is None:
+            out = np.empty(self.kernel.shape, dhz.dtype)
+        for g, block in enumerate(self.blocks):
+            kernels.matmul(self.dropped[g].reshape(steps * n, self.u), dhz[:, block], out[:, block], trans_a=True)
+        return out

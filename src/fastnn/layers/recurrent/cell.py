@@ -124,9 +124,15 @@ class RNNCell(Layer):
         return self._dropout_key
 
     def _draw(self, shape, rate, dtype, count):
-        """count masks (or one, count None) of 0 and 1 / (1 - rate), drawn by the dropout kernel."""
+        """count masks (or one, count None) of 0 and 1 / (1 - rate), drawn by the dropout kernel:
+        Tensors viewing one array (count or 1, *shape), which they carry as `.stacked`."""
         ones = np.ones(shape, dtype)
-        masks = [Tensor(kernels.dropout(ones, rate, self._key())[1]) for _ in range(count or 1)]
+        stacked = np.empty((count or 1,) + tuple(shape), dtype)
+        for mask in stacked:
+            kernels.dropout(ones, rate, self._key(), mask=mask)
+        masks = [Tensor(mask) for mask in stacked]
+        for mask in masks:
+            mask.stacked = stacked
         return masks if count else masks[0]
 
     def get_dropout_mask(self, step_input):

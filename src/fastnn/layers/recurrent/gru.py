@@ -68,8 +68,7 @@ class GRUCell(RNNCell):
     def fused_cell(self, training):
         activation = self.fused_activation(self.activation)
         recurrent = self.fused_activation(self.recurrent_activation)
-        if activation is None or recurrent is None or not self.reset_after or (
-                training and self.mask_count is not None and (self.dropout or self.recurrent_dropout)):
+        if activation is None or recurrent is None or not self.reset_after:
             return None
         return "gru", activation, recurrent
 

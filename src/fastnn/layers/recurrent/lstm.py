@@ -66,8 +66,7 @@ class LSTMCell(RNNCell):
     def fused_cell(self, training):
         activation = self.fused_activation(self.activation)
         recurrent = self.fused_activation(self.recurrent_activation)
-        if activation is None or recurrent is None or (training and self.mask_count is not None
-                                                       and (self.dropout or self.recurrent_dropout)):
+        if activation is None or recurrent is None:
             return None
         return "lstm", activation, recurrent
 

@@ -212,18 +212,32 @@ class RNN(Layer):
         kind, activation, recurrent_activation = fused
         cell = self.cell
         n, steps, features = inputs.shape
-        x = inputs
-        if training and cell.dropout > 0:
-            dp_mask = cell.get_dropout_mask(Tensor(np.empty((n, features), inputs.dtype)))
-            cell.reset_dropout_mask()
-            x = x * dp_mask.reshape(n, 1, features)
-        input_bias, recurrent_bias = cell.fused_biases()
         width = cell.recurrent_kernel.shape[1]
-        xw = ops.dense(x.reshape(n * steps, features), cell.kernel, input_bias).reshape(n, steps, width)
+        input_bias, recurrent_bias = cell.fused_biases()
+        step_input = Tensor(np.empty((n, features), inputs.dtype))
+        dp_mask = cell.get_dropout_mask(step_input) if training and cell.dropout > 0 else None
+        rec_mask = cell.get_recurrent_dropout_mask(states[0]) if training and cell.recurrent_dropout > 0 else None
+        cell.reset_dropout_mask()
+        cell.reset_recurrent_dropout_mask()
+        if isinstance(dp_mask, list):  # one mask per gate: each gate's projection of its own masked inputs
+            size = width // len(dp_mask)
+            parts = []
+            for g, m in enumerate(dp_mask):
+                kernel = ops.slice_axis(cell.kernel, 1, g * size, (g + 1) * size)
+                bias = None if input_bias is None else ops.slice_axis(input_bias, 0, g * size, (g + 1) * size)
+                parts.append(ops.dense((inputs * m.reshape(n, 1, features)).reshape(n * steps, features), kernel, bias))
+            xw = ops.concatenate(parts, axis=1).reshape(n, steps, width)
+        else:
+            x = inputs if dp_mask is None else inputs * dp_mask.reshape(n, 1, features)
+            xw = ops.dense(x.reshape(n * steps, features), cell.kernel, input_bias).reshape(n, steps, width)
         parents = [xw, cell.recurrent_kernel] + states + ([] if recurrent_bias is None else [recurrent_bias])
+        rec_masks = None
+        if rec_mask is not None:
+            rec_masks = (rec_mask[0] if isinstance(rec_mask, list) else rec_mask).stacked
         out = Recurrence.apply(*parents, cell=kind, activation=activation, recurrent_activation=recurrent_activation,
                                mask=mask, go_backwards=self.go_backwards, return_sequences=self.return_sequences,
-                               return_state=self.return_state, state_out=self.states if self.stateful else None)
+                               return_state=self.return_state, state_out=self.states if self.stateful else None,
+                               recurrent_masks=rec_masks)
         if not self.return_state:
             return out, []
         first = steps if self.return_sequences else 1

@@ -25,7 +25,7 @@ class SimpleRNNCell(RNNCell):
 
     def fused_cell(self, training):
         activation = self.fused_activation(self.activation)
-        if activation is None or (training and self.recurrent_dropout > 0):
+        if activation is None:
             return None
         return "simple", activation, "sigmoid"
 
