@@ -461,3 +461,23 @@ def test_bad_arguments_are_refused(make, match):
 def test_time_distributed_needs_steps():
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         layers.TimeDistributed(layers.Dense(2))(np.ones((2, 3)))
+
+
+# ---- predict on one sample (the 1st edition's text generation loop) -------------------------------
+def test_predict_on_one_sample_replays_one_plan_and_matches_the_general_path():
+    set_random_seed(7)
+    model = models.Sequential([layers.LSTM(16, input_shape=(6, 5)), layers.Dense(5, activation="softmax")])
+    model.compile("rmsprop", "categorical_crossentropy")
+    rng = np.random.default_rng(7)
+    for _ in range(6):
+        x = rng.uniform(size=(6, 5))
+        fast = model.predict(x[None], verbose=0)
+        general = model.predict(x[None], verbose=0, callbacks=[])  # the path with the iterator and callbacks
+        assert fast.dtype == np.float32 and fast.shape == (1, 5)
+        assert np.array_equal(fast, general)
+    plans = model.predict_function.plans.plans
+    assert len(plans) == 1 and next(iter(plans.values())).state == "replay"
+    many = rng.uniform(size=(3, 6, 5))
+    assert np.array_equal(model.predict(many, verbose=0), model.predict(many, verbose=0, callbacks=[]))
+    with pytest.raises(ValueError, match="incompatible"):
+        model.predict(np.ones((1, 7, 5)), verbose=0)
