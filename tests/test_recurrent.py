@@ -481,3 +481,25 @@ def test_predict_on_one_sample_replays_one_plan_and_matches_the_general_path():
     assert np.array_equal(model.predict(many, verbose=0), model.predict(many, verbose=0, callbacks=[]))
     with pytest.raises(ValueError, match="incompatible"):
         model.predict(np.ones((1, 7, 5)), verbose=0)
+
+
+def test_sequences_of_another_length_get_their_own_plan():
+    rng = np.random.default_rng(8)
+    data = [(rng.standard_normal((16, steps, 3)).astype(np.float32), rng.standard_normal((16, 1)).astype(np.float32))
+            for steps in (5, 9, 5)]
+    trained = []
+    for eager in (False, True):
+        set_random_seed(8)
+        model = models.Sequential([layers.LSTM(4, input_shape=(None, 3)), layers.Dense(1)])
+        model.compile("rmsprop", "mse", run_eagerly=eager)
+        for x, y in data:
+            for _ in range(3):
+                model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        trained.append(model)
+    planned, eager = trained
+    plans = planned.train_function.plans.plans
+    assert len(plans) == 2 and all(p.state == "replay" for p in plans.values())
+    for a, b in zip(planned.get_weights(), eager.get_weights()):
+        assert np.array_equal(a, b)
+    for x, _ in data:
+        assert np.array_equal(planned.predict(x, verbose=0), eager.predict(x, verbose=0))
