@@ -374,6 +374,8 @@ DEFINE_MAP1(gelu, FN(gelu)(x))
 DEFINE_MAP1(gelu_approximate, FN(gelu_approximate)(x))
 DEFINE_MAP1(silu, x * REAL_SIGMOID(x))
 DEFINE_MAP1(hard_sigmoid, FN(hard_sigmoid)(x))
+DEFINE_MAP1(not_equal, x != k0 ? (real)1 : (real)0)
+DEFINE_MAP1(fill, ((void)x, k0))
 
 DEFINE_MAP2(mul, a * b)
 DEFINE_MAP2(div, a / b)
@@ -407,6 +409,7 @@ static const FN(map_entry) FN(map1_table)[FASTNN_MAP1_COUNT] = {
     [FASTNN_MAP_SOFTPLUS] = MAP_ENTRY(softplus, 16.0), [FASTNN_MAP_SOFTSIGN] = MAP_ENTRY(softsign, 2.0),
     [FASTNN_MAP_GELU] = MAP_ENTRY(gelu, 24.0),      [FASTNN_MAP_GELU_APPROXIMATE] = MAP_ENTRY(gelu_approximate, 10.0),
     [FASTNN_MAP_SILU] = MAP_ENTRY(silu, 6.0),       [FASTNN_MAP_HARD_SIGMOID] = MAP_ENTRY(hard_sigmoid, 1.0),
+    [FASTNN_MAP_NOT_EQUAL] = MAP_ENTRY(not_equal, 1.0), [FASTNN_MAP_FILL] = MAP_ENTRY(fill, 1.0),
 };
 
 static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {

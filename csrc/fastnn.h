@@ -113,6 +113,8 @@ enum fastnn_map1 {
     FASTNN_MAP_GELU_APPROXIMATE, /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
     FASTNN_MAP_SILU,             /* x / (1 + exp(-x)) */
     FASTNN_MAP_HARD_SIGMOID,     /* min(max(x + 3, 0), 6) / 6 */
+    FASTNN_MAP_NOT_EQUAL,        /* x != k0 ? 1 : 0 (NaN is unequal to everything) */
+    FASTNN_MAP_FILL,             /* k0, whatever x holds */
     FASTNN_MAP1_COUNT
 };
 /* Two-operand maps, out := f(a, b; k[0], k[1]); out may be a or b exactly. */
@@ -206,6 +208,42 @@ void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_
 void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+
+/* ---- rows.c: rows of a table picked by index (an embedding) ---------------- */
+/* The element types of an index array. */
+enum { FASTNN_INDEX_F32, FASTNN_INDEX_F64, FASTNN_INDEX_I32, FASTNN_INDEX_I64 };
+/* What a kernel returns when an index is not an integer in [0, rows): bad[0] := its position
+ * (the first in order), bad[1] := its value, and the output is left unwritten. */
+#define FASTNN_BAD_INDEX 1
+/* out[p, :] := table[indices[p], :] for p < count; tables and outputs have rows of `dim` unit-stride
+ * elements, *_rs apart; indices are count contiguous values of index_type. Returns 0,
+ * FASTNN_BAD_INDEX or -1 when out of memory. */
+int fastnn_take_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *table, fnn_int table_rs, float *out, fnn_int out_rs, double *bad);
+int fastnn_take_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *table, fnn_int table_rs, double *out, fnn_int out_rs, double *bad);
+/* out (rows, dim) := 0, then out[indices[p], :] += grad[p, :] for p = 0, 1, ..., count - 1 in that
+ * order (each thread owns a range of out's rows). Returns as fastnn_take_rows. */
+int fastnn_scatter_add_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *grad, fnn_int grad_rs, float *out, fnn_int out_rs, double *bad);
+int fastnn_scatter_add_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *grad, fnn_int grad_rs, double *out, fnn_int out_rs, double *bad);
+
+/* ---- recurrent.c: one time step of a recurrent cell ------------------------ */
+enum { FASTNN_CELL_SIMPLE, FASTNN_CELL_LSTM, FASTNN_CELL_GRU };
+/* The activations a cell step takes: those whose derivative follows from their output. */
+enum { FASTNN_RNN_LINEAR, FASTNN_RNN_RELU, FASTNN_RNN_TANH, FASTNN_RNN_SIGMOID, FASTNN_RNN_HARD_SIGMOID };
+/* One step over n rows of u units: xz (n, k u) and hz (n, k u) are the input and recurrent
+ * products (k = 1, 4, 3 gates, Keras's order); prev and out are records, SimpleRNN [h], LSTM
+ * [i f g o c h], GRU [z r hh hn h] (k' = 1, 6, 5 blocks of u), out the step's. A row with
+ * mask[i * mask_stride] == 0 (mask may be NULL) keeps prev's state and gets zero gates.
+ * SimpleRNN h := act(xz + hz); LSTM c := f c_prev + i g, h := o act(c); GRU hh := act(xz_h + r hn),
+ * h := z h_prev + (1 - z) hh, hn = hz_h. All row strides are in elements; rows are unit-stride. */
+void fastnn_rnn_cell_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *xz, fnn_int xz_rs, const float *hz, fnn_int hz_rs, const float *prev, fnn_int prev_rs, const float *mask, fnn_int mask_stride, float *out, fnn_int out_rs);
+void fastnn_rnn_cell_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *xz, fnn_int xz_rs, const double *hz, fnn_int hz_rs, const double *prev, fnn_int prev_rs, const double *mask, fnn_int mask_stride, double *out, fnn_int out_rs);
+/* The step's backward: Dh := carry + dh + dy (dh, dy may be NULL) is the gradient of the step's h;
+ * dxz := the gradient of the step's pre-activations (n, k u), dhz (GRU only, else NULL) that of hz
+ * where it differs from xz's (the h block: times r). carry (n, u; LSTM n, 2u: [dh | dc]) is updated
+ * in place to the gradient that reaches the previous state other than through hz (LSTM: its c
+ * too). A skipped row gets dxz = 0 and carries Dh (and dc) through. */
+void fastnn_rnn_cell_grad_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *record, fnn_int record_rs, const float *prev, fnn_int prev_rs, const float *dh, fnn_int dh_rs, const float *dy, fnn_int dy_rs, float *carry, fnn_int carry_rs, const float *mask, fnn_int mask_stride, float *dxz, fnn_int dxz_rs, float *dhz, fnn_int dhz_rs);
+void fastnn_rnn_cell_grad_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *record, fnn_int record_rs, const double *prev, fnn_int prev_rs, const double *dh, fnn_int dh_rs, const double *dy, fnn_int dy_rs, double *carry, fnn_int carry_rs, const double *mask, fnn_int mask_stride, double *dxz, fnn_int dxz_rs, double *dhz, fnn_int dhz_rs);
 
 /* ---- conv.c, pool.c: 2-D windows over NHWC images ------------------------ */
 

@@ -21,6 +21,8 @@ cdef extern from "fastnn.h":
         FASTNN_MAP_GELU_APPROXIMATE
         FASTNN_MAP_SILU
         FASTNN_MAP_HARD_SIGMOID
+        FASTNN_MAP_NOT_EQUAL
+        FASTNN_MAP_FILL
         FASTNN_MAP_MUL
         FASTNN_MAP_DIV
         FASTNN_MAP_SUB
@@ -98,6 +100,18 @@ def _binary_map(int op, str name, a, b, out, double k0=0.0, double k1=0.0, bint 
 def copy(x, out=None):
     """out = x (a copy made by a kernel, so that step plans can replay it)."""
     return _unary(FASTNN_MAP_COPY, x, out)
+
+
+def not_equal(x, value, out=None):
+    """out = 1 where x != value, else 0, element-wise (NaN differs from every value): a mask."""
+    return _unary(FASTNN_MAP_NOT_EQUAL, x, out, float(value))
+
+
+def full_like(x, value, out=None):
+    """out = value everywhere, an array of x's shape and dtype (x's values are not read)."""
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    return _unary(FASTNN_MAP_FILL, out, out, float(value))
 
 
 def tanh(x, out=None):

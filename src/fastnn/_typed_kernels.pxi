@@ -80,6 +80,14 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
     void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs)
     void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs)
+    int fastnn_take_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *table, fnn_int table_rs, float *out, fnn_int out_rs, double *bad)
+    int fastnn_take_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *table, fnn_int table_rs, double *out, fnn_int out_rs, double *bad)
+    int fastnn_scatter_add_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *grad, fnn_int grad_rs, float *out, fnn_int out_rs, double *bad)
+    int fastnn_scatter_add_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *grad, fnn_int grad_rs, double *out, fnn_int out_rs, double *bad)
+    void fastnn_rnn_cell_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *xz, fnn_int xz_rs, const float *hz, fnn_int hz_rs, const float *prev, fnn_int prev_rs, const float *mask, fnn_int mask_stride, float *out, fnn_int out_rs)
+    void fastnn_rnn_cell_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *xz, fnn_int xz_rs, const double *hz, fnn_int hz_rs, const double *prev, fnn_int prev_rs, const double *mask, fnn_int mask_stride, double *out, fnn_int out_rs)
+    void fastnn_rnn_cell_grad_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *record, fnn_int record_rs, const float *prev, fnn_int prev_rs, const float *dh, fnn_int dh_rs, const float *dy, fnn_int dy_rs, float *carry, fnn_int carry_rs, const float *mask, fnn_int mask_stride, float *dxz, fnn_int dxz_rs, float *dhz, fnn_int dhz_rs)
+    void fastnn_rnn_cell_grad_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *record, fnn_int record_rs, const double *prev, fnn_int prev_rs, const double *dh, fnn_int dh_rs, const double *dy, fnn_int dy_rs, double *carry, fnn_int carry_rs, const double *mask, fnn_int mask_stride, double *dxz, fnn_int dxz_rs, double *dhz, fnn_int dhz_rs)
 
 
 cdef inline int fastnn_gemm(fnn_int m, fnn_int n, fnn_int k, const floating *a, fnn_int a_rs, fnn_int a_cs, const floating *b, fnn_int b_rs, fnn_int b_cs, floating *c, fnn_int c_rs, const floating *bias, int activation, const floating *mask, fnn_int mask_rs) noexcept nogil:
@@ -286,3 +294,28 @@ cdef inline int fastnn_depthwise_conv2d_kernel_grad(const fnn_int *geometry, con
         return fastnn_depthwise_conv2d_kernel_grad_f32(geometry, x, dy, dkernel, dbias)
     else:
         return fastnn_depthwise_conv2d_kernel_grad_f64(geometry, x, dy, dkernel, dbias)
+
+
+cdef inline int fastnn_take_rows(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const floating *table, fnn_int table_rs, floating *out, fnn_int out_rs, double *bad) noexcept nogil:
+    if floating is float:
+        return fastnn_take_rows_f32(count, dim, indices, index_type, rows, table, table_rs, out, out_rs, bad)
+    else:
+        return fastnn_take_rows_f64(count, dim, indices, index_type, rows, table, table_rs, out, out_rs, bad)
+
+cdef inline int fastnn_scatter_add_rows(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const floating *grad, fnn_int grad_rs, floating *out, fnn_int out_rs, double *bad) noexcept nogil:
+    if floating is float:
+        return fastnn_scatter_add_rows_f32(count, dim, indices, index_type, rows, grad, grad_rs, out, out_rs, bad)
+    else:
+        return fastnn_scatter_add_rows_f64(count, dim, indices, index_type, rows, grad, grad_rs, out, out_rs, bad)
+
+cdef inline void fastnn_rnn_cell(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const floating *xz, fnn_int xz_rs, const floating *hz, fnn_int hz_rs, const floating *prev, fnn_int prev_rs, const floating *mask, fnn_int mask_stride, floating *out, fnn_int out_rs) noexcept nogil:
+    if floating is float:
+        fastnn_rnn_cell_f32(cell, activation, recurrent_activation, n, u, xz, xz_rs, hz, hz_rs, prev, prev_rs, mask, mask_stride, out, out_rs)
+    else:
+        fastnn_rnn_cell_f64(cell, activation, recurrent_activation, n, u, xz, xz_rs, hz, hz_rs, prev, prev_rs, mask, mask_stride, out, out_rs)
+
+cdef inline void fastnn_rnn_cell_grad(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const floating *record, fnn_int record_rs, const floating *prev, fnn_int prev_rs, const floating *dh, fnn_int dh_rs, const floating *dy, fnn_int dy_rs, floating *carry, fnn_int carry_rs, const floating *mask, fnn_int mask_stride, floating *dxz, fnn_int dxz_rs, floating *dhz, fnn_int dhz_rs) noexcept nogil:
+    if floating is float:
+        fastnn_rnn_cell_grad_f32(cell, activation, recurrent_activation, n, u, record, record_rs, prev, prev_rs, dh, dh_rs, dy, dy_rs, carry, carry_rs, mask, mask_stride, dxz, dxz_rs, dhz, dhz_rs)
+    else:
+        fastnn_rnn_cell_grad_f64(cell, activation, recurrent_activation, n, u, record, record_rs, prev, prev_rs, dh, dh_rs, dy, dy_rs, carry, carry_rs, mask, mask_stride, dxz, dxz_rs, dhz, dhz_rs)

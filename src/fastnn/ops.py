@@ -685,11 +685,6 @@ def minimum(a, b):
     return Minimum.apply(a, b)
 
 
-def concatenate(tensors, axis):
-    """Tensors joined along a non-negative `axis`."""
-    return Concatenate.apply(*tensors, axis=axis)
-
-
 def batch_matmul(a, b, trans_a=False, trans_b=False):
     """(B, m, k) x (B, k, n) -> (B, m, n), each operand transposed per sample when asked."""
     return BatchMatMul.apply(a, b, trans_a=trans_a, trans_b=trans_b)
@@ -875,3 +870,125 @@ class PermuteAxes(Function):
 
     def backward(self, grad):
         return (kernels.copy(np.transpose(grad, np.argsort(self.axes))),)
+
+
+# -- sequences: rows of a table, slices, concatenation, padding, repetition ------------------------
+class TakeRows(Function):
+    """table[indices]: the rows of a 2-D table picked by a constant index array (an embedding);
+    the table's gradient is the output gradient's rows added back at their indices."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, table, indices, owner="take_rows"):
+        self.indices, self.rows, self.owner = indices, table.shape[0], owner
+        return kernels.take_rows(table, indices, owner=owner)
+
+    def backward(self, grad):
+        return (kernels.scatter_add_rows(grad, self.indices, self.rows, self.grad_target(0), owner=self.owner),)
+
+
+def take_rows(table, indices, owner="take_rows"):
+    """The rows of table (a Tensor, rows x dim) at indices (integer-valued, any shape): a Tensor
+    of shape indices.shape + (dim,). IndexError, starting with owner, for an index outside [0, rows)."""
+    indices = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    return TakeRows.apply(table, indices=indices, owner=owner)
+
+
+def _zeros_like(shape, dtype):
+    """A new array of zeros written by a kernel (so that a replayed step writes them again)."""
+    return kernels.full_like(np.empty(shape, dtype), 0.0)
+
+
+class Slice(Function):
+    """x[index] for a tuple of slices (one per leading axis, any step), copied by a kernel into a
+    contiguous array (which every kernel reads as it is); its gradient is zero outside the slice."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, x, index):
+        self.shape, self.index = x.shape, index
+        return kernels.copy(x[index])
+
+    def backward(self, grad):
+        full = _zeros_like(self.shape, grad.dtype)
+        kernels.copy(grad, out=full[self.index])
+        return (full,)
+
+
+def slice_axis(x, axis, start=None, stop=None, step=None):
+    """x sliced along one axis, as x[..., start:stop:step, ...]."""
+    x = as_tensor(x)
+    axis = axis % x.ndim
+    return Slice.apply(x, index=(slice(None),) * axis + (slice(start, stop, step),))
+
+
+def concatenate(tensors, axis=-1):
+    """Tensors of one dtype and equal shapes except along axis, joined along it."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    first = tensors[0]
+    if first.ndim == 0 or not -first.ndim <= axis < first.ndim:
+        raise ValueError(f"concatenate: axis {axis} is out of range for tensors of shape {first.shape}")
+    a = axis % first.ndim
+    for t in tensors[1:]:
+        if t.ndim != first.ndim or t.shape[:a] + t.shape[a + 1:] != first.shape[:a] + first.shape[a + 1:]:
+            raise ValueError(f"concatenate: shapes {first.shape} and {t.shape} differ outside axis {axis}")
+        if t.dtype != first.dtype:
+            raise ValueError(f"concatenate: dtypes {first.dtype} and {t.dtype} differ")
+    return Concatenate.apply(*tensors, axis=a)
+
+
+def stack(tensors, axis=0):
+    """Tensors of one shape stacked along a new axis."""
+    tensors = [as_tensor(t) for t in tensors]
+    ndim = tensors[0].ndim + 1
+    axis = axis % ndim
+    expanded = [t.reshape(t.shape[:axis] + (1,) + t.shape[axis:]) for t in tensors]
+    return concatenate(expanded, axis=axis)
+
+
+class Pad(Function):
+    """x with zeros added before and after each axis, pads ((before, after), ...) per axis."""
+
+    replayable = True
+    reads_inputs = False
+
+    def forward(self, x, pads):
+        shape = tuple(n + before + after for n, (before, after) in zip(x.shape, pads))
+        self.inside = tuple(slice(before, before + n) for n, (before, _) in zip(x.shape, pads))
+        out = _zeros_like(shape, x.dtype)
+        kernels.copy(x, out=out[self.inside])
+        return out
+
+    def backward(self, grad):
+        return (kernels.copy(grad[self.inside]),)
+
+
+def pad(x, pads):
+    """x zero-padded: pads is one (before, after) pair of non-negative ints per axis."""
+    x = as_tensor(x)
+    pads = tuple((int(a), int(b)) for a, b in pads)
+    if len(pads) != x.ndim or any(a < 0 or b < 0 for a, b in pads):
+        raise ValueError(f"pad: needs one (before, after) pair of non-negative sizes per axis of shape "
+                         f"{x.shape}. Received: {pads}")
+    return Pad.apply(x, pads=pads)
+
+
+def repeat(x, repeats, axis):
+    """x with each element repeated `repeats` (a positive int) times along axis."""
+    x = as_tensor(x)
+    counts = [1] * x.ndim
+    counts[axis % x.ndim] = int(repeats)
+    return Repeat.apply(x, repeats=tuple(counts))
+
+
+def not_equal_mask(x, value=0.0, dtype=np.float32):
+    """A constant Tensor of 1 where x != value and 0 elsewhere, computed by a kernel (a mask)."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.dtype != dtype:
+        data = data.astype(dtype)
+        _outside_kernels("a mask's input was converted")
+    return Tensor(kernels.not_equal(data, value))

@@ -9,8 +9,10 @@ import numpy as np
 
 from . import _norm_checks, _windows
 from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
-from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
-                         dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
+from ._op_checks import (CELL_LAYOUTS, bad_index_error, broadcast_shape, cell_activation, cell_grad_sizes,
+                         cell_step_sizes, check_activation, check_dropout_state, check_same_shape, check_shape,
+                         dropout_rate, first_bad_index, gather_args, index_array, matmul_shape, scatter_rows_shape,
+                         summed_axes, take_rows_shape, xent_target)
 from ._step_checks import check_state, nadam_momentum_cache, step_options
 
 
@@ -314,6 +316,18 @@ def _map2(fn, name, a, b, out, same_shape=False):
 def copy(x, out=None):
     """x copied."""
     return _map1(lambda v: v.copy(), x, out)
+
+
+def not_equal(x, value, out=None):
+    """1 where x != value, else 0."""
+    return _map1(lambda v: (v != v.dtype.type(value)).astype(v.dtype), x, out)
+
+
+def full_like(x, value, out=None):
+    """value everywhere, in an array of x's shape and dtype."""
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(np.full(x.shape, value, x.dtype), out)
 
 
 def tanh(x, out=None):
@@ -965,3 +979,193 @@ def batch_norm_grad(dy, x, mean, variance, gamma=None, *, axis=-1, epsilon=1e-3,
     else:
         dx = (g * inv)[column] * d
     return dx.reshape(x.shape).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
+
+
+# ---- rows of a table picked by index -------------------------------------------
+
+def _checked_indices(owner, indices, rows):
+    bad = first_bad_index(indices, rows)
+    if bad is not None:
+        raise bad_index_error(owner, indices.shape, bad[0], bad[1], rows)
+    return indices.astype(np.int64)
+
+
+def take_rows(table, indices, out=None, *, owner="take_rows"):
+    """table[indices]: the rows of a 2-D table picked by integer-valued indices in [0, rows)."""
+    table = as_float_array(table, "table")
+    indices = index_array(owner, indices)
+    shape = take_rows_shape(owner, table, indices)
+    out = check_out(out, shape, table.dtype)
+    idx = _checked_indices(owner, indices, table.shape[0])
+    return _finish(table[idx], out)
+
+
+def scatter_add_rows(grad, indices, rows, out=None, *, owner="scatter_add_rows"):
+    """zeros (rows, dim), then grad's rows added at their indices in row-major order."""
+    grad = as_float_array(grad, "grad")
+    indices = index_array(owner, indices)
+    rows, dim = scatter_rows_shape(owner, grad, indices, rows)
+    out = check_out(out, (rows, dim), grad.dtype)
+    idx = _checked_indices(owner, indices, rows)
+    total = np.zeros((rows, dim), grad.dtype)
+    np.add.at(total, idx.reshape(-1), grad.reshape(idx.size, dim))
+    return _finish(total, out)
+
+
+# ---- recurrent cells: one time step and its backward ------------------------------
+
+def _cell_act(name, x):
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "sigmoid":
+        return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+    if name == "relu":
+        return np.where(x < 0, 0.0, x)
+    if name == "hard_sigmoid":
+        return np.clip(x + 3, 0, 6) / 6
+    return x
+
+
+def _cell_slope(name, y):
+    """The activation's derivative given its output y."""
+    if name == "tanh":
+        return 1 - y * y
+    if name == "sigmoid":
+        return y * (1 - y)
+    if name == "relu":
+        return (y > 0).astype(y.dtype)
+    if name == "hard_sigmoid":
+        return np.where((y > 0) & (y < 1), 1 / 6, 0.0)
+    return np.ones_like(y)
+
+
+def _kept_rows(mask, n):
+    return np.ones(n, bool) if mask is None else np.asarray(mask) != 0
+
+
+def _cell_step(cell, owner, xz, hz, previous, mask, activation, recurrent_activation, out):
+    xz, hz, previous = as_float_arrays(xz=xz, hz=hz, previous=previous)
+    if mask is not None:
+        mask = np.asarray(mask)
+    n, u = cell_step_sizes(owner, cell, xz, hz, previous, mask)
+    cell_activation(owner, "activation", activation)
+    cell_activation(owner, "recurrent_activation", recurrent_activation)
+    blocks = CELL_LAYOUTS[cell][1]
+    out = check_out(out, (n, blocks * u), xz.dtype)
+    x, h, p = (a.astype(np.float64) for a in (xz, hz, previous))
+    act = lambda v: _cell_act(activation, v)
+    ract = lambda v: _cell_act(recurrent_activation, v)
+    block = lambda a, j: a[:, j * u:(j + 1) * u]
+    if cell == "simple":
+        new = act(x + h)
+    elif cell == "lstm":
+        i, f, g, o = ract(block(x, 0) + block(h, 0)), ract(block(x, 1) + block(h, 1)), \
+            act(block(x, 2) + block(h, 2)), ract(block(x, 3) + block(h, 3))
+        c = f * block(p, 4) + i * g
+        new = np.concatenate([i, f, g, o, c, o * act(c)], axis=1)
+    else:
+        z, r, hn = ract(block(x, 0) + block(h, 0)), ract(block(x, 1) + block(h, 1)), block(h, 2)
+        hh = act(block(x, 2) + r * hn)
+        new = np.concatenate([z, r, hh, hn, z * block(p, 4) + (1 - z) * hh], axis=1)
+    state_from = {"simple": 0, "lstm": 4, "gru": 4}[cell] * u
+    skipped = np.zeros_like(p)
+    skipped[:, state_from:] = p[:, state_from:]
+    keep = _kept_rows(mask, n)[:, None]
+    return _finish(np.where(keep, new, skipped).astype(xz.dtype), out)
+
+
+def _cell_grad(cell, owner, record, previous, carry, dh_recurrent, dy, mask, activation, recurrent_activation, out,
+               recurrent_out=None):
+    named = {"record": record, "carry": carry}
+    if previous is not None:
+        named["previous"] = previous
+    for name, value in (("dh_recurrent", dh_recurrent), ("dy", dy)):
+        if value is not None:
+            named[name] = value
+    arrays = dict(zip(named, as_float_arrays(**named)))
+    record = arrays["record"]
+    previous, dh_recurrent, dy = arrays.get("previous"), arrays.get("dh_recurrent"), arrays.get("dy")
+    if not isinstance(carry, np.ndarray) or arrays["carry"] is not carry:
+        raise TypeError(f"{owner}: carry must be a float ndarray of the record's dtype (it is updated in place)")
+    check_writable(carry, "carry")
+    if mask is not None:
+        mask = np.asarray(mask)
+    n, u = cell_grad_sizes(owner, cell, record, previous, carry, dh_recurrent, dy, mask)
+    cell_activation(owner, "activation", activation)
+    cell_activation(owner, "recurrent_activation", recurrent_activation)
+    gates = CELL_LAYOUTS[cell][0]
+    out = check_out(out, (n, gates * u), record.dtype)
+    if cell == "gru":
+        recurrent_out = check_out(recurrent_out, (n, gates * u), record.dtype, "recurrent_out")
+    dtype = record.dtype
+    rec = record.astype(np.float64)
+    block = lambda a, j: a[:, j * u:(j + 1) * u]
+    slope = lambda y: _cell_slope(activation, y)
+    rslope = lambda y: _cell_slope(recurrent_activation, y)
+    dh = carry[:, :u].astype(dtype)
+    if dh_recurrent is not None:
+        dh = dh + dh_recurrent
+    if dy is not None:
+        dh = dh + dy
+    keep = _kept_rows(mask, n)[:, None]
+    d = dh.astype(np.float64)
+    new_carry = carry.astype(np.float64)
+    if cell == "simple":
+        dz = d * slope(rec)
+        new_carry[:] = np.where(keep, 0.0, d)
+        dzs = [dz]
+    elif cell == "lstm":
+        i, f, g, o, c = (block(rec, j) for j in range(5))
+        cp = block(previous.astype(np.float64), 4)
+        tc = _cell_act(activation, c)
+        dc = carry[:, u:].astype(np.float64) + d * o * slope(tc)
+        dz = np.concatenate([dc * g * rslope(i), dc * cp * rslope(f), dc * i * slope(g), d * tc * rslope(o)], axis=1)
+        new_carry[:, :u] = np.where(keep, 0.0, d)
+        new_carry[:, u:] = np.where(keep, dc * f, carry[:, u:])
+        dzs = [dz]
+    else:
+        z, r, hh, hn = (block(rec, j) for j in range(4))
+        hp = block(previous.astype(np.float64), 4)
+        dhp = d * (1 - z) * slope(hh)
+        dzp = d * (hp - hh) * rslope(z)
+        drp = dhp * hn * rslope(r)
+        dzs = [np.concatenate([dzp, drp, dhp], axis=1), np.concatenate([dzp, drp, dhp * r], axis=1)]
+        new_carry[:] = np.where(keep, d * z, d)
+    carry[...] = new_carry.astype(dtype)
+    results = [_finish(np.where(keep, g_, 0.0).astype(dtype), o_) for g_, o_ in zip(dzs, (out, recurrent_out))]
+    return results[0] if cell != "gru" else tuple(results)
+
+
+def simple_rnn_cell(xz, hz, previous, mask=None, *, activation="tanh", out=None):
+    """h = act(xz + hz), or previous where mask is 0."""
+    return _cell_step("simple", "simple_rnn_cell", xz, hz, previous, mask, activation, "sigmoid", out)
+
+
+def simple_rnn_cell_grad(record, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh", out=None):
+    """dz = (carry + dh_recurrent + dy) * act'(h); carry := 0 (kept where mask is 0)."""
+    return _cell_grad("simple", "simple_rnn_cell_grad", record, None, carry, dh_recurrent, dy, mask, activation,
+                      "sigmoid", out)
+
+
+def lstm_cell(xz, hz, previous, mask=None, *, activation="tanh", recurrent_activation="sigmoid", out=None):
+    """The record [i f g o c h] of one LSTM step."""
+    return _cell_step("lstm", "lstm_cell", xz, hz, previous, mask, activation, recurrent_activation, out)
+
+
+def lstm_cell_grad(record, previous, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh",
+                   recurrent_activation="sigmoid", out=None):
+    """dz of an LSTM step; carry [dh | dc] := [0 | dc_prev] (unchanged but for dh where mask is 0)."""
+    return _cell_grad("lstm", "lstm_cell_grad", record, previous, carry, dh_recurrent, dy, mask, activation,
+                      recurrent_activation, out)
+
+
+def gru_cell(xz, hz, previous, mask=None, *, activation="tanh", recurrent_activation="sigmoid", out=None):
+    """The record [z r hh hn h] of one GRU step (reset after the recurrent product)."""
+    return _cell_step("gru", "gru_cell", xz, hz, previous, mask, activation, recurrent_activation, out)
+
+
+def gru_cell_grad(record, previous, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh",
+                  recurrent_activation="sigmoid", out=None, recurrent_out=None):
+    """(dxz, dhz) of a GRU step; carry := Dh z (Dh where mask is 0)."""
+    return _cell_grad("gru", "gru_cell_grad", record, previous, carry, dh_recurrent, dy, mask, activation,
+                      recurrent_activation, out, recurrent_out)

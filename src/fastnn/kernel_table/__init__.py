@@ -7,7 +7,7 @@ inputs, the arguments it writes, its tolerance and its fuzz strategy. Samples ar
 functions so every call gets fresh, identical inputs (the kernels may update some in place).
 Each family of kernels has its module here; adding a kernel means adding its record to one.
 """
-from . import batch_norm, conv, conv_variants, elementwise, gather, maps, matmul, optimizers, softmax
+from . import batch_norm, conv, conv_variants, elementwise, gather, maps, matmul, optimizers, recurrent, rows, softmax
 from .layout import DTYPES, LAYOUTS, SIZES
 from .record import ErrorCase, FuzzCase, KernelRecord, Sample
 
@@ -21,6 +21,8 @@ RECORDS = [
     *conv.RECORDS,
     *conv_variants.RECORDS,
     *batch_norm.RECORDS,
+    *rows.RECORDS,
+    *recurrent.RECORDS,
 ]
 
 RECORDS_BY_NAME = {r.name: r for r in RECORDS}

@@ -4,8 +4,8 @@ dropout and random_normal."""
 import numpy as np
 
 from .elementwise import add_samples
-from .fuzzing import array, broadcast_partner, broadcast_shape, float_dtype, maybe_out, shape as fuzz_shape
-from .layout import LAYOUTS, large_arrays, layout_array, sample_label, seeded, shapes_1_to_3d
+from .fuzzing import array, broadcast_partner, broadcast_shape, float_dtype, maybe_out, placed, shape as fuzz_shape
+from .layout import LAYOUTS, large_arrays, layout_array, sample_label, seeded, shapes_1_to_3d, with_layout
 from .record import ErrorCase, FuzzCase, KernelRecord, Sample
 
 # (n_arrays, scalars, low, high) of each map's samples, and its tolerance in ulps
@@ -40,6 +40,7 @@ MAPS = [
     ("silu_grad", (2, (), -20.0, 20.0), 4.0),
     ("hard_sigmoid", (1, (), -4.0, 4.0), 1.0),
     ("hard_sigmoid_grad", (2, (), -4.0, 4.0), 1.0),
+    ("full_like", (1, (2.5,)), 1.0),
 ]
 
 
@@ -129,6 +130,7 @@ FUZZ_SCALARS = {
     "elu_grad": lambda choices: (choices.floats(0, 3),),
     "leaky_relu": lambda choices: (choices.floats(0, 1),),
     "leaky_relu_grad": lambda choices: (choices.floats(0, 1),),
+    "full_like": lambda choices: (choices.choice([0.0, -1.5, np.inf]),),
 }
 BROADCASTING = ("multiply", "subtract", "divide", "maximum", "minimum", "greater_equal")
 
@@ -193,7 +195,34 @@ def random_normal_case(choices):
                     magnitude=10.0)
 
 
+def not_equal_samples(dtype):
+    """Small integers (so that many elements equal the value), NaN and infinities, every layout."""
+    out = []
+    for seed, (shape, layout) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, layout=layout, seed=seed):
+            x = rng.integers(-2, 3, shape).astype(dtype)
+            return (with_layout(x, layout), float(seed % 3 - 1)), {}
+
+        out.append(Sample(sample_label("not_equal", shape, layout), seeded(build, seed)))
+    out += [
+        Sample("not_equal[NaN, infinities]", lambda: ((np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype), 0.0), {})),
+        Sample("not_equal[NaN value]", lambda: ((np.array([np.nan, 1.0], dtype), np.nan), {})),
+        Sample("not_equal[zero-size]", lambda: ((np.zeros((0, 3), dtype), 0.0), {})),
+        Sample("not_equal[out]", seeded(lambda rng: ((rng.integers(0, 2, (5, 9)).astype(dtype), 1.0),
+                                                       {"out": np.empty((5, 18), dtype)[:, ::2]}), 7)),
+    ]
+    return out
+
+
+def not_equal_case(choices):
+    x_shape, dtype = fuzz_shape(choices), float_dtype(choices)
+    x = np.random.default_rng(choices.seed()).integers(-2, 3, x_shape).astype(dtype)
+    return FuzzCase((placed(choices, x), float(choices.integers(-2, 2))), maybe_out(choices, x_shape, dtype))
+
+
 RECORDS = [
+    KernelRecord("not_equal", not_equal_samples, lambda d: large_arrays("not_equal", 1, d, 0.0),
+                 lambda: map_errors(1, (0.0,)), ulps=0.0, fuzz=not_equal_case),
     *[KernelRecord(name, lambda d, name=name, a=args: map_samples(name, d, *a),
                    lambda d, name=name, a=args: large_map(name, d, *a),
                    lambda a=args: map_errors(a[0], tuple(a[1])), ulps=ulps,

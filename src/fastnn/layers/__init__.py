@@ -25,6 +25,17 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
 from .separable_conv2d import SeparableConv2D
 from .up_sampling2d import UpSampling2D
 from .zero_padding2d import ZeroPadding2D
+from .average_pooling1d import AveragePooling1D
+from .conv1d import Conv1D
+from .cropping1d import Cropping1D
+from .embedding import Embedding
+from .global_average_pooling1d import GlobalAveragePooling1D
+from .global_max_pooling1d import GlobalMaxPooling1D
+from .masking import Masking
+from .max_pooling1d import MaxPooling1D
+from .up_sampling1d import UpSampling1D
+from .zero_padding1d import ZeroPadding1D
+from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, TimeDistributed
 
 BUILT_IN = {cls.__name__: cls for cls in (
     Activation, AveragePooling2D, Conv2D, Dense, Dropout, ELU, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
@@ -32,6 +43,10 @@ BUILT_IN = {cls.__name__: cls for cls in (
     BatchNormalization, Conv2DTranspose, Cropping2D, DepthwiseConv2D, Permute, RepeatVector, SeparableConv2D,
     UpSampling2D, ZeroPadding2D)}
 BUILT_IN.update({cls.__name__: cls for cls in (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract)})
+BUILT_IN.update({cls.__name__: cls for cls in (
+    AveragePooling1D, Conv1D, Cropping1D, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking,
+    MaxPooling1D, UpSampling1D, ZeroPadding1D, GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
+    Bidirectional, TimeDistributed)})
 
 
 def serialize(layer):

@@ -364,8 +364,16 @@ class Layer:
         return symbolic.Node(self, inputs, args, kwargs, specs).outputs
 
     # Computing -----------------------------------------------------------------------------
+    # Whether the layer passes a mask on its inputs (`inputs._keras_mask`, Keras 3's attribute)
+    # on to its outputs, as compute_mask says; a layer that consumes a mask reads it in call.
+    supports_masking = False
+
     def call(self, inputs, training=False):
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs, given the inputs' (None: no mask); by default the same one."""
+        return previous_mask
 
     def __call__(self, inputs, *args, **kwargs):
         if symbolic.resolving():  # a graph runs: symbolic tensors the caller captured have values
@@ -405,6 +413,12 @@ class Layer:
                 self.add_loss(self.activity_regularizer(outputs))
         if clean and tape.problem is not None and getattr(_calls, "unreplayable_layer", None) is None:
             _calls.unreplayable_layer = self  # the innermost layer whose call the plan cannot replay
+        mask = getattr(inputs, "_keras_mask", None)
+        if mask is not None and self.supports_masking and isinstance(outputs, Tensor) \
+                and getattr(outputs, "_keras_mask", None) is None:
+            output_mask = self.compute_mask(inputs, mask)
+            if output_mask is not None:
+                outputs._keras_mask = output_mask
         return outputs
 
     def _invoke_call(self, inputs, args, kwargs, training):
