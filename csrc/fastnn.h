@@ -24,6 +24,9 @@ int fastnn_get_num_threads(void);
 int fastnn_threads_for(double work);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
+/* Caps the threads fastnn_threads_for grants to kernels called from the calling thread (n >= 1),
+ * or lifts the cap (n = 0, the default): a data-loading thread runs its kernels on itself alone. */
+void fastnn_cap_this_thread(int n);
 
 /* ---- gemm.c ------------------------------------------------------------- */
 
@@ -196,6 +199,23 @@ void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_
 void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+
+/* ---- image.c: affine warps of channels-last image batches (augmentation) ---- */
+
+/* Boundary modes of the warp, as scipy.ndimage names them. */
+enum { FASTNN_FILL_NEAREST = 0, FASTNN_FILL_CONSTANT = 1, FASTNN_FILL_REFLECT = 2, FASTNN_FILL_WRAP = 3 };
+/* out[b,i,j,ch] := x[b,:,:,ch] interpolated (order 0: nearest, 1: bilinear) at input coordinate
+ * (row, col) = M_b . (i', j', 1), M_b = matrices[6b .. 6b+5] (a row-major 2x3 matrix), where
+ * (i', j') = (flips[b] & 2 ? h-1-i : i, flips[b] & 1 ? w-1-j : j) (flips may be NULL: no flips),
+ * exactly as scipy.ndimage.affine_transform(x[b,:,:,ch], M_b[:, :2], M_b[:, 2], order, mode, cval)
+ * followed by the flips. x has element strides x_strides[4] (image, row, column, channel); out is
+ * C-contiguous (n, h, w, c) and does not overlap x; matrix entries are finite, of magnitude < 2**24. */
+void fastnn_affine_transform_u8_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_u8_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f32_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f32_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f64_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f64_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
 
 /* ---- conv.c, pool.c: 2-D windows over NHWC images ------------------------ */
 
