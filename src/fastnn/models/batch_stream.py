@@ -81,7 +81,9 @@ class BatchStream:
             yield from self.walk.batches(self.steps)
             return
         count = 0
-        for item in prefetched(lambda i: next(self.source), self.steps, 1, GENERATOR_QUEUE):
+        threads = 1 if getattr(self.source, "workers", 1) > 0 else 0  # one thread: a generator runs in order
+        ahead = getattr(self.source, "max_queue_size", GENERATOR_QUEUE)
+        for item in prefetched(lambda i: next(self.source), self.steps, threads, ahead):
             count += 1
             yield item
         if self.steps is None or count < self.steps:
@@ -138,6 +140,8 @@ class BatchStream:
                 xb, yb, swb = gatherer.batch(np.arange(len(x), dtype=np.intp))
                 yield step, xb, yb, swb
                 step += 1
+            for _ in self._epoch:  # nothing is left: this runs the end of the pass (on_epoch_end)
+                pass
         finally:
             self._epoch.close()
 

@@ -29,6 +29,7 @@ from .batch_stream import check_sample_weight, is_batch_source
 from .data import as_samples, check_batch_size, check_same_length, prepare_targets
 from .data_sources import batches_of, check_steps, sample_weights
 from .epoch_iterator import check_shuffle
+from .generator_methods import GeneratorMethods
 from .objective import Objective
 
 
@@ -40,7 +41,7 @@ def _verbosity(verbose):
     return int(verbose)
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     def _init_training(self):
         self.optimizer = None
         self.objective = None
