@@ -390,6 +390,9 @@ DEFINE_MAP2(gelu_grad, a * FN(gelu_slope)(b))
 DEFINE_MAP2(gelu_approximate_grad, a * FN(gelu_approximate_slope)(b))
 DEFINE_MAP2(silu_grad, a * FN(silu_slope)(b))
 DEFINE_MAP2(hard_sigmoid_grad, FN(hard_sigmoid_passes)(b) ? a / (real)6 : (real)0)
+DEFINE_MAP2(maximum, (a > b || a != a) ? a : b)
+DEFINE_MAP2(minimum, (a < b || a != a) ? a : b)
+DEFINE_MAP2(greater_equal, a >= b ? (real)1 : (real)0)
 
 #define MAP_ENTRY(name, cost) {FN(name##_portable), FN(name##_avx2), cost}
 typedef struct { row_fn portable, avx2; double cost; } FN(map_entry);
@@ -416,6 +419,8 @@ static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
     [FASTNN_MAP_GELU_GRAD] = MAP_ENTRY(gelu_grad, 32.0),
     [FASTNN_MAP_GELU_APPROXIMATE_GRAD] = MAP_ENTRY(gelu_approximate_grad, 12.0),
     [FASTNN_MAP_SILU_GRAD] = MAP_ENTRY(silu_grad, 8.0), [FASTNN_MAP_HARD_SIGMOID_GRAD] = MAP_ENTRY(hard_sigmoid_grad, 1.0),
+    [FASTNN_MAP_MAXIMUM] = MAP_ENTRY(maximum, 1.0), [FASTNN_MAP_MINIMUM] = MAP_ENTRY(minimum, 1.0),
+    [FASTNN_MAP_GREATER_EQUAL] = MAP_ENTRY(greater_equal, 1.0),
 };
 #undef MAP_ENTRY
 

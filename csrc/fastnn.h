@@ -136,6 +136,11 @@ enum fastnn_map2 {
     FASTNN_MAP_GELU_APPROXIMATE_GRAD, /* a times the derivative of the tanh form */
     FASTNN_MAP_SILU_GRAD,             /* a * s (1 + b (1 - s)), s = sigmoid(b) */
     FASTNN_MAP_HARD_SIGMOID_GRAD,     /* 0 < b + 3 < 6 ? a / 6 : 0 */
+    /* The merge layers' element-wise maximum and minimum (NaN wins; at a tie b, as NumPy), and
+       the mask of their gradients. */
+    FASTNN_MAP_MAXIMUM,               /* (a > b || a != a) ? a : b */
+    FASTNN_MAP_MINIMUM,               /* (a < b || a != a) ? a : b */
+    FASTNN_MAP_GREATER_EQUAL,         /* a >= b ? 1 : 0 */
     FASTNN_MAP2_COUNT
 };
 /* k points at two scalars; shapes and strides as for fastnn_add. */
@@ -151,6 +156,11 @@ void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, co
  * count; state[1] is incremented afterwards. 0 <= rate < 1; out may be x. */
 void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state);
 void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state);
+/* n contiguous elements: out[i] := mean + stddev * z_i, z_i a standard normal sample (Box-Muller
+ * in double on two 32-bit draws of the same hash as dropout's, at 2i and 2i + 1); state[1] is
+ * incremented afterwards. */
+void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state);
+void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state);
 
 /* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
 /* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */
@@ -267,5 +277,46 @@ void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
  * then masked as by max_pool2d_grad. */
 void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx);
 void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx);
+
+/* ---- depthwise_conv.c: depthwise 2-D convolution over NHWC images --------- */
+
+/* The geometry is a convolution's with F holding M, the depth multiplier: kernels are
+ * (KH, KW, C, M) and outputs (N, OH, OW, C*M), output channel c*M + m made by input channel c.
+ * y[n,oh,ow,c*M+m] := act(sum_{kh,kw} x[n, ih, iw, c] * kernel[kh,kw,c,m] + bias[c*M+m]) with
+ * (ih, iw) as for a convolution; bias may be NULL, act as in fastnn_sgemm; window positions
+ * summed in row-major order. Returns 0 (the int is for symmetry with the conv kernels). */
+int fastnn_depthwise_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y);
+int fastnn_depthwise_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y);
+/* dx[n,ih,iw,c] := sum over the window taps (kh, kw) reading (ih, iw), in row-major order, of
+ * sum_m dy[n,oh,ow,c*M+m] * kernel[kh,kw,c,m]. Returns 0. */
+int fastnn_depthwise_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx);
+int fastnn_depthwise_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx);
+/* dkernel[kh,kw,c,m] := sum_{n,oh,ow} x[n, ih, iw, c] * dy[n,oh,ow,c*M+m] and dbias[j] := sum
+ * dy[..., j] (dbias may be NULL), in double: the rows (n, oh, ow) cut in chunks fixed by the
+ * geometry, each summed in row order, then the chunks in order. Returns 0, or -1 when out of memory. */
+int fastnn_depthwise_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias);
+int fastnn_depthwise_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias);
+
+/* ---- batch_norm.c: batch normalization ------------------------------------ */
+
+/* x is (outer, channels, inner), C-contiguous; channel c's elements are x[o, c, i] for every
+ * o and i (count = outer * inner). Sums run in double over chunks of outer rows fixed by the
+ * sizes, then over the chunks in order.
+ * mean[c] := the mean of channel c, variance[c] := the mean of (x - mean)^2 (biased, two passes);
+ * both 0 when count is 0. Unless moving_mean is NULL (then moving_variance is too), and when
+ * count > 0, moving := moving * momentum + statistic * (1 - momentum), in place, for both.
+ * Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_statistics_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, float *mean, float *variance, float *moving_mean, float *moving_variance, double momentum);
+int fastnn_batch_norm_statistics_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, double *mean, double *variance, double *moving_mean, double *moving_variance, double momentum);
+/* y := (x - mean[c]) * s[c] + beta[c], s[c] = gamma[c] / sqrt(variance[c] + epsilon) rounded to
+ * the type; gamma NULL: 1, beta NULL: 0. Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, const float *mean, const float *variance, const float *gamma, const float *beta, double epsilon, float *y);
+int fastnn_batch_norm_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, const double *mean, const double *variance, const double *gamma, const double *beta, double epsilon, double *y);
+/* The gradients of sum(dy * batch_norm(x)): dbeta[c] := sum dy, dgamma[c] := sum dy * xhat with
+ * xhat = (x - mean) * inv, inv = 1 / sqrt(variance + epsilon); training != 0 (mean and variance
+ * were x's own statistics): dx := gamma * inv * (dy - dbeta / count - xhat * dgamma / count),
+ * else dx := gamma * inv * dy. gamma NULL: 1. Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_grad_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *dy, const float *x, const float *mean, const float *variance, const float *gamma, double epsilon, int training, float *dx, float *dgamma, float *dbeta);
+int fastnn_batch_norm_grad_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *dy, const double *x, const double *mean, const double *variance, const double *gamma, double epsilon, int training, double *dx, double *dgamma, double *dbeta);
 
 #endif

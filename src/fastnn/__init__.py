@@ -10,5 +10,9 @@ from .tensor import Tensor, no_grad, zero_grad
 from . import callbacks, datasets, metrics, optimizers, utils
 from .utils import set_random_seed as set_seed
 from . import activations, initializers, layers, losses, models, regularizers
+from .layers import Input
+from .models import Model, Sequential
+from .gradient_tape import GradientTape
+from . import backend
 
 __version__ = "0.1.0"

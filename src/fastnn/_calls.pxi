@@ -28,6 +28,13 @@ cdef enum KernelId:
     K_AVG_POOL2D
     K_MAX_POOL2D_GRAD
     K_AVG_POOL2D_GRAD
+    K_RANDOM_NORMAL
+    K_BATCH_NORM_STATISTICS
+    K_BATCH_NORM
+    K_BATCH_NORM_GRAD
+    K_DEPTHWISE_CONV2D
+    K_DEPTHWISE_CONV2D_INPUT_GRAD
+    K_DEPTHWISE_CONV2D_KERNEL_GRAD
 
 # p: operand pointers; i: sizes and row strides; k: scalars; shape/st: n-d layouts
 # (st[j] are the element strides of the j-th n-d operand); reduce: sum_to_shape's axes.
@@ -38,7 +45,7 @@ ctypedef struct KernelCall:
     int f32
     int op
     int nd
-    void *p[6]
+    void *p[8]
     fnn_int i[10]
     double k[2]
     fnn_int shape[FASTNN_MAX_DIMS]
@@ -80,6 +87,8 @@ cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
         fastnn_map2(c.op, c.k, c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_DROPOUT:
         fastnn_dropout(i[0], p[0], p[1], p[2], c.k[0], <unsigned long long*>c.p[3])
+    elif c.kernel == K_RANDOM_NORMAL:
+        fastnn_random_normal(i[0], p[0], c.k[0], c.k[1], <unsigned long long*>c.p[1])
     elif c.kernel == K_CONV2D:
         return fastnn_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3], p[4])
     elif c.kernel == K_CONV2D_INPUT_GRAD:
@@ -94,6 +103,18 @@ cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
         fastnn_max_pool2d_grad(c.shape, p[0], p[1], p[2], p[3])
     elif c.kernel == K_AVG_POOL2D_GRAD:
         fastnn_avg_pool2d_grad(c.shape, p[1], p[2], p[3])
+    elif c.kernel == K_BATCH_NORM_STATISTICS:
+        return fastnn_batch_norm_statistics(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0])
+    elif c.kernel == K_BATCH_NORM:
+        return fastnn_batch_norm(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0], p[5])
+    elif c.kernel == K_BATCH_NORM_GRAD:
+        return fastnn_batch_norm_grad(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0], c.op, p[5], p[6], p[7])
+    elif c.kernel == K_DEPTHWISE_CONV2D:
+        return fastnn_depthwise_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3])
+    elif c.kernel == K_DEPTHWISE_CONV2D_INPUT_GRAD:
+        return fastnn_depthwise_conv2d_input_grad(c.shape, p[0], p[1], p[3])
+    elif c.kernel == K_DEPTHWISE_CONV2D_KERNEL_GRAD:
+        return fastnn_depthwise_conv2d_kernel_grad(c.shape, p[0], p[1], p[2], p[3])
     return 0
 
 
@@ -149,6 +170,10 @@ cdef class Tape:
         self.writes.append([_extent(a) for a in writes if a is not None])
         if c.kernel == K_DROPOUT:
             self.states.append(reads[1])
+        elif c.kernel == K_RANDOM_NORMAL:
+            self.states.append(reads[0])
+        elif c.kernel == K_BATCH_NORM_STATISTICS and c.p[3] != NULL:
+            self.states.extend(writes[2:4])  # the moving statistics, updated in place
         return 0
 
     def add_host(self, action):
@@ -202,7 +227,7 @@ cdef class Tape:
         cdef int o
         cdef size_t ptr
         for j in range(self.count):
-            for o in range(6):
+            for o in range(8):
                 ptr = <size_t> self.calls[j].p[o]
                 if lo <= ptr < hi:
                     self.calls[j].p[o] = <void *> (to + (ptr - lo))
@@ -275,7 +300,11 @@ _KERNEL_NAMES = {K_GEMM: "gemm", K_ADD: "add", K_RELU: "relu", K_RELU_GRAD: "rel
                  K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host", K_CONV2D: "conv2d",
                  K_CONV2D_INPUT_GRAD: "conv2d_input_grad", K_CONV2D_KERNEL_GRAD: "conv2d_kernel_grad",
                  K_MAX_POOL2D: "max_pool2d", K_AVG_POOL2D: "avg_pool2d", K_MAX_POOL2D_GRAD: "max_pool2d_grad",
-                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad"}
+                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad", K_RANDOM_NORMAL: "random_normal",
+                 K_BATCH_NORM_STATISTICS: "batch_norm_statistics",
+                 K_BATCH_NORM: "batch_norm", K_BATCH_NORM_GRAD: "batch_norm_grad",
+                 K_DEPTHWISE_CONV2D: "depthwise_conv2d", K_DEPTHWISE_CONV2D_INPUT_GRAD: "depthwise_conv2d_input_grad",
+                 K_DEPTHWISE_CONV2D_KERNEL_GRAD: "depthwise_conv2d_kernel_grad"}
 
 cdef Tape _tape = None
 cdef unsigned long _tape_thread = 0

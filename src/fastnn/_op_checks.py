@@ -59,11 +59,12 @@ def gather_args(x, indices):
     return x, indices, lowest, highest
 
 
-def check_dropout_state(state):
-    """TypeError unless state is dropout's random state: a writable contiguous uint64 array of 2."""
+def check_dropout_state(state, owner="dropout"):
+    """TypeError unless state is a random state (dropout's, random_normal's): a writable
+    contiguous uint64 array of 2."""
     if (not isinstance(state, np.ndarray) or state.dtype != np.uint64 or state.shape != (2,)
             or not state.flags.c_contiguous or not state.flags.writeable):
-        raise TypeError("dropout: state must be a writable contiguous uint64 array of 2 (seed, counter)")
+        raise TypeError(f"{owner}: state must be a writable contiguous uint64 array of 2 (seed, counter)")
 
 
 ACTIVATIONS = (None, "relu")

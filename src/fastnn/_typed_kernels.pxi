@@ -36,6 +36,8 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, const double *a, const fnn_int *a_strides, const double *b, const fnn_int *b_strides, double *out, const fnn_int *out_strides)
     void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state)
     void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state)
+    void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state)
+    void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state)
     int fastnn_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y, float *scratch)
     int fastnn_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y, double *scratch)
     int fastnn_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, const float *mask, float *dx, float *scratch)
@@ -50,6 +52,18 @@ cdef extern from "fastnn.h" nogil:
     void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y)
     void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx)
     void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx)
+    int fastnn_batch_norm_statistics_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, float *mean, float *variance, float *moving_mean, float *moving_variance, double momentum)
+    int fastnn_batch_norm_statistics_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, double *mean, double *variance, double *moving_mean, double *moving_variance, double momentum)
+    int fastnn_batch_norm_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, const float *mean, const float *variance, const float *gamma, const float *beta, double epsilon, float *y)
+    int fastnn_batch_norm_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, const double *mean, const double *variance, const double *gamma, const double *beta, double epsilon, double *y)
+    int fastnn_batch_norm_grad_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *dy, const float *x, const float *mean, const float *variance, const float *gamma, double epsilon, int training, float *dx, float *dgamma, float *dbeta)
+    int fastnn_batch_norm_grad_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *dy, const double *x, const double *mean, const double *variance, const double *gamma, double epsilon, int training, double *dx, double *dgamma, double *dbeta)
+    int fastnn_depthwise_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y)
+    int fastnn_depthwise_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y)
+    int fastnn_depthwise_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx)
+    int fastnn_depthwise_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx)
+    int fastnn_depthwise_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias)
+    int fastnn_depthwise_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias)
     int fastnn_sgd_step_f32(fnn_int n, float *param, const float *grad, float *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
     int fastnn_sgd_step_f64(fnn_int n, double *param, const double *grad, double *velocity, double lr, double momentum, int nesterov, const fnn_step_options *opt)
     int fastnn_rmsprop_step_f32(fnn_int n, float *param, const float *grad, float *mean_square, float *momentum_buffer, float *average_grad, double lr, double rho, double momentum, double epsilon, const fnn_step_options *opt)
@@ -139,6 +153,12 @@ cdef inline void fastnn_dropout(fnn_int n, const floating *x, floating *out, flo
         fastnn_dropout_f32(n, x, out, mask, rate, state)
     else:
         fastnn_dropout_f64(n, x, out, mask, rate, state)
+
+cdef inline void fastnn_random_normal(fnn_int n, floating *out, double mean, double stddev, unsigned long long *state) noexcept nogil:
+    if floating is float:
+        fastnn_random_normal_f32(n, out, mean, stddev, state)
+    else:
+        fastnn_random_normal_f64(n, out, mean, stddev, state)
 
 cdef inline int fastnn_conv2d(const fnn_int *geometry, const floating *x, const floating *kernel, const floating *bias, int activation, floating *y, floating *scratch) noexcept nogil:
     if floating is float:
@@ -230,3 +250,39 @@ cdef inline void fastnn_gather_rows(fnn_int count, fnn_int row, const row_source
         fastnn_gather_rows_u8_f32(count, row, x, x_rs, idx, out, out_rs)
     else:
         fastnn_gather_rows_u8_f64(count, row, x, x_rs, idx, out, out_rs)
+
+cdef inline int fastnn_batch_norm_statistics(fnn_int outer, fnn_int channels, fnn_int inner, const floating *x, floating *mean, floating *variance, floating *moving_mean, floating *moving_variance, double momentum) noexcept nogil:
+    if floating is float:
+        return fastnn_batch_norm_statistics_f32(outer, channels, inner, x, mean, variance, moving_mean, moving_variance, momentum)
+    else:
+        return fastnn_batch_norm_statistics_f64(outer, channels, inner, x, mean, variance, moving_mean, moving_variance, momentum)
+
+cdef inline int fastnn_batch_norm(fnn_int outer, fnn_int channels, fnn_int inner, const floating *x, const floating *mean, const floating *variance, const floating *gamma, const floating *beta, double epsilon, floating *y) noexcept nogil:
+    if floating is float:
+        return fastnn_batch_norm_f32(outer, channels, inner, x, mean, variance, gamma, beta, epsilon, y)
+    else:
+        return fastnn_batch_norm_f64(outer, channels, inner, x, mean, variance, gamma, beta, epsilon, y)
+
+cdef inline int fastnn_batch_norm_grad(fnn_int outer, fnn_int channels, fnn_int inner, const floating *dy, const floating *x, const floating *mean, const floating *variance, const floating *gamma, double epsilon, int training, floating *dx, floating *dgamma, floating *dbeta) noexcept nogil:
+    if floating is float:
+        return fastnn_batch_norm_grad_f32(outer, channels, inner, dy, x, mean, variance, gamma, epsilon, training, dx, dgamma, dbeta)
+    else:
+        return fastnn_batch_norm_grad_f64(outer, channels, inner, dy, x, mean, variance, gamma, epsilon, training, dx, dgamma, dbeta)
+
+cdef inline int fastnn_depthwise_conv2d(const fnn_int *geometry, const floating *x, const floating *kernel, const floating *bias, int activation, floating *y) noexcept nogil:
+    if floating is float:
+        return fastnn_depthwise_conv2d_f32(geometry, x, kernel, bias, activation, y)
+    else:
+        return fastnn_depthwise_conv2d_f64(geometry, x, kernel, bias, activation, y)
+
+cdef inline int fastnn_depthwise_conv2d_input_grad(const fnn_int *geometry, const floating *dy, const floating *kernel, floating *dx) noexcept nogil:
+    if floating is float:
+        return fastnn_depthwise_conv2d_input_grad_f32(geometry, dy, kernel, dx)
+    else:
+        return fastnn_depthwise_conv2d_input_grad_f64(geometry, dy, kernel, dx)
+
+cdef inline int fastnn_depthwise_conv2d_kernel_grad(const fnn_int *geometry, const floating *x, const floating *dy, floating *dkernel, floating *dbias) noexcept nogil:
+    if floating is float:
+        return fastnn_depthwise_conv2d_kernel_grad_f32(geometry, x, dy, dkernel, dbias)
+    else:
+        return fastnn_depthwise_conv2d_kernel_grad_f64(geometry, x, dy, dkernel, dbias)

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from . import _windows
-from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
+from . import _norm_checks, _windows
+from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
 from ._image_checks import FILL_MODES, affine_transform_args
 from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
                          dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
@@ -366,6 +366,21 @@ def subtract(a, b, out=None):
     return _map2(np.subtract, "subtract", a, b, out)
 
 
+def maximum(a, b, out=None):
+    """The larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.maximum, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """The smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.minimum, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """1 where a >= b, else 0, with NumPy broadcasting."""
+    return _map2(np.greater_equal, "greater_equal", a, b, out)
+
+
 def tanh_grad(dy, y, out=None):
     """dy * (1 - y * y): tanh's gradient given its output y."""
     return _map2(lambda d, v: d * (1 - v * v), "tanh_grad", dy, y, out, same_shape=True)
@@ -559,6 +574,37 @@ def dropout(x, rate, state, out=None, mask=None):
     out[...] = x * mask
     state[1] += np.uint64(1)
     return out, mask
+
+def _draws(key, i):
+    """dropout.c's draw(key, i): a 32-bit hash of the key and each index of i (uint64)."""
+    with np.errstate(over="ignore"):
+        h = _mix32(i.astype(np.uint32) + np.uint32(key & 0xFFFFFFFF))
+        return _mix32(h ^ np.uint32(key >> 32) ^ (i >> np.uint64(32)).astype(np.uint32))
+
+
+def random_normal(out, mean, stddev, state):
+    """out = mean + stddev * sqrt(-2 log u1) cos(2 pi u2), in float64, u1 = (draw(2i) + 0.5) / 2**32
+    and u2 = draw(2i + 1) / 2**32 of dropout's hash for element i; state[1] += 1."""
+    if not isinstance(out, np.ndarray) or out.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"random_normal: out must be a float32 or float64 ndarray, got "
+                        f"{type(out).__name__} {getattr(out, 'dtype', '')}")
+    check_writable(out, "out")
+    if not (out.flags.c_contiguous and out.flags.aligned):
+        raise ValueError("random_normal: out must be an aligned C-contiguous array")
+    mean, stddev = float(mean), float(stddev)
+    if not (np.isfinite(mean) and np.isfinite(stddev)) or stddev < 0:
+        raise ValueError(f"random_normal: mean must be finite and stddev finite and >= 0. "
+                         f"Received: mean={mean!r}, stddev={stddev!r}")
+    check_dropout_state(state, "random_normal")
+    key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
+    i = np.arange(out.size, dtype=np.uint64)
+    u1 = (_draws(key, 2 * i).astype(np.float64) + 0.5) / 4294967296.0
+    u2 = _draws(key, 2 * i + np.uint64(1)).astype(np.float64) / 4294967296.0
+    z = np.sqrt(-2.0 * np.log(u1)) * np.cos(6.283185307179586 * u2)
+    out[...] = (mean + stddev * z).reshape(out.shape)
+    state[1] += np.uint64(1)
+    return out
+
 
 # ---- convolution and pooling: NHWC images, (KH, KW, C, F) kernels ------------------------------
 def _padded(x, geom, fill):
@@ -813,3 +859,203 @@ def affine_transform(images, matrices, flips=None, order=1, fill_mode="nearest",
         result[b] = _warp_one(images[b].astype(np.float64), matrices[b], 0 if codes is None else int(codes[b]),
                               order, FILL_MODES[mode], cval)
     return _finish(result.astype(dtype), out)
+
+
+# ---- transposed and depthwise convolutions: NHWC images --------------------------------------------
+def _scatter_windows(values, kernel, geom):
+    """The images of geom (zero-padded, then cropped) with each values[n, i, j] @ kernel[a, b].T added
+    at the position window (a, b) of output (i, j) reads: a convolution's input gradient."""
+    n, h, w, c, *_, pt, pl = geom
+    padded = _padded(np.zeros((n, h, w, c)), geom, 0)
+    for a, b, window in _window_slices(geom):
+        padded[window] += values.astype(np.float64) @ kernel[a, b].astype(np.float64).T
+    return padded[:, pt:pt + h, pl:pl + w]
+
+
+def conv2d_transpose(x, kernel, *, strides=(1, 1), padding="valid", output_padding=None, dilation_rate=(1, 1),
+                     out=None):
+    """y[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, f] += sum_c x[n, i, j, c] * kernel[a, b, f, c],
+    the pads those of the convolution this one transposes; kernel (KH, KW, filters, C)."""
+    x, kernel = as_float_arrays(x=x, kernel=kernel)
+    x = _windows.image(x, "x", "conv2d_transpose")
+    geom = _windows.transpose_args("conv2d_transpose", x.shape, kernel.shape, strides, padding, output_padding,
+                                   dilation_rate)
+    y = _scatter_windows(x, kernel, geom)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def conv2d_transpose_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", output_padding=None,
+                                dilation_rate=(1, 1), out=None):
+    """dx = d(sum(conv2d_transpose(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "conv2d_transpose_input_grad")
+    geom = _windows.transpose_args("conv2d_transpose_input_grad", input_shape, kernel.shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_input_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dx = np.zeros(input_shape)
+    for a, b, window in _window_slices(geom):
+        dx += dyp[window] @ kernel[a, b].astype(np.float64)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dx.astype(dy.dtype), out)
+
+
+def conv2d_transpose_kernel_grad(x, dy, kernel_size, *, strides=(1, 1), padding="valid", output_padding=None,
+                                 dilation_rate=(1, 1)):
+    """dkernel (KH, KW, filters, C) of sum(conv2d_transpose(x, kernel) * dy), a sum over n, oh, ow."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "conv2d_transpose_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "conv2d_transpose_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, dy.shape[3], x.shape[3])
+    geom = _windows.transpose_args("conv2d_transpose_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijf,nijc->fc", dyp[window], x.astype(np.float64))
+    return dkernel.astype(x.dtype)
+
+
+def _depthwise_check_grad(owner, dy, geom):
+    want = _windows.depthwise_output_shape(geom)
+    if dy.shape != want:
+        raise ValueError(f"{owner}: dy has shape {dy.shape}, expected {want} for these inputs")
+
+
+def depthwise_conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                     activation=None, out=None):
+    """y[n, i, j, c*M + m] = act(sum_{a,b} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, c]
+    * kernel[a, b, c, m] + bias[c*M + m]), zero outside the image; kernel (KH, KW, C, M)."""
+    if bias is None:
+        x, kernel = as_float_arrays(x=x, kernel=kernel)
+    else:
+        x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
+    x = _windows.image(x, "x", "depthwise_conv2d")
+    geom = _windows.depthwise_args("depthwise_conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
+    channels = kernel.shape[2] * kernel.shape[3]
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(f"depthwise_conv2d: bias has shape {bias.shape}, expected ({channels},)")
+    check_activation("depthwise_conv2d", activation)
+    n, oh, ow = geom[0], geom[7], geom[8]
+    xp = _padded(x.astype(np.float64), geom, 0)
+    y = np.zeros((n, oh, ow) + kernel.shape[2:])
+    for a, b, window in _window_slices(geom):
+        y += xp[window][..., None] * kernel[a, b].astype(np.float64)
+    y = y.reshape(n, oh, ow, channels)
+    if bias is not None:
+        y += bias
+    if activation == "relu":
+        y = np.maximum(y, 0)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def depthwise_conv2d_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                                out=None):
+    """dx = d(sum(depthwise_conv2d(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "depthwise_conv2d_input_grad")
+    geom = _windows.depthwise_args("depthwise_conv2d_input_grad", input_shape, kernel.shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_input_grad", dy, geom)
+    n, h, w, c, *_, pt, pl = geom
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel.shape[2:])
+    dxp = _padded(np.zeros(input_shape), geom, 0)
+    for a, b, window in _window_slices(geom):
+        dxp[window] += (per_channel * kernel[a, b].astype(np.float64)).sum(axis=-1)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w].astype(dy.dtype), out)
+
+
+def depthwise_conv2d_kernel_grad(x, dy, kernel_size, *, depth_multiplier=1, strides=(1, 1), padding="valid",
+                                 dilation_rate=(1, 1)):
+    """(dkernel, dbias): the gradients of sum(depthwise_conv2d(x, kernel, bias) * dy) for a kernel of
+    kernel_size (KH, KW) and depth_multiplier M, dkernel (KH, KW, C, M), dbias (C * M,)."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "depthwise_conv2d_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "depthwise_conv2d_kernel_grad")
+    multiplier = _windows.positive_int(depth_multiplier, "depth_multiplier", "depthwise_conv2d_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"depthwise_conv2d_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, x.shape[3], multiplier)
+    geom = _windows.depthwise_args("depthwise_conv2d_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_kernel_grad", dy, geom)
+    xp = _padded(x.astype(np.float64), geom, 0)
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel_shape[2:])
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijc,nijcm->cm", xp[window], per_channel)
+    dbias = dy.astype(np.float64).sum(axis=(0, 1, 2))
+    return dkernel.astype(x.dtype), dbias.astype(x.dtype)
+
+
+# ---- batch normalization ---------------------------------------------------------------------------
+def _channels_view(x, sizes):
+    """x in float64 as (outer, channels, inner)."""
+    return x.astype(np.float64).reshape(sizes)
+
+
+def batch_norm_statistics(x, moving_mean=None, moving_variance=None, *, axis=-1, momentum=0.99):
+    """(mean, variance) of each channel of x (along `axis`) over all the other axes, the variance
+    biased (divided by the count); both zero for no elements. Given moving_mean and
+    moving_variance (arrays of x's dtype), each is updated in place when x has elements:
+    moving = moving * momentum + statistic * (1 - momentum)."""
+    (x,), sizes = _norm_checks.operands("batch_norm_statistics", axis, x=x)
+    momentum = _norm_checks.number("batch_norm_statistics", "momentum", momentum)
+    _norm_checks.moving_statistics("batch_norm_statistics", x, moving_mean, moving_variance, sizes[1])
+    if sizes[0] * sizes[2] == 0:
+        return np.zeros(sizes[1], x.dtype), np.zeros(sizes[1], x.dtype)
+    v = _channels_view(x, sizes)
+    mean = v.mean(axis=(0, 2))
+    variance = ((v - mean[:, None]) ** 2).mean(axis=(0, 2))
+    mean, variance = mean.astype(x.dtype), variance.astype(x.dtype)
+    if moving_mean is not None:
+        for moving, statistic in ((moving_mean, mean), (moving_variance, variance)):
+            moving[...] = moving.astype(np.float64) * momentum + statistic.astype(np.float64) * (1.0 - momentum)
+    return mean, variance
+
+
+def batch_norm(x, mean, variance, gamma=None, beta=None, *, axis=-1, epsilon=1e-3, out=None):
+    """y = (x - mean) * gamma / sqrt(variance + epsilon) + beta, channel by channel along `axis`;
+    gamma None: 1, beta None: 0."""
+    (x, mean, variance, gamma, beta), sizes = _norm_checks.operands(
+        "batch_norm", axis, x=x, mean=mean, variance=variance, gamma=gamma, beta=beta)
+    epsilon = _norm_checks.number("batch_norm", "epsilon", epsilon, 0)
+    scale = (1.0 if gamma is None else gamma.astype(np.float64)) / np.sqrt(variance.astype(np.float64) + epsilon)
+    shift = 0.0 if beta is None else beta.astype(np.float64)
+    column = (slice(None), None)
+    y = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * (scale * np.ones(sizes[1]))[column] \
+        + (shift * np.ones(sizes[1]))[column]
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(y.reshape(x.shape).astype(x.dtype), out)
+
+
+def batch_norm_grad(dy, x, mean, variance, gamma=None, *, axis=-1, epsilon=1e-3, training=True):
+    """(dx, dgamma, dbeta): the gradients of sum(dy * batch_norm(x, mean, variance, gamma, beta)).
+    With training, mean and variance are x's own statistics (batch_norm_statistics) and dx
+    follows them; without, they are constants."""
+    (dy, x, mean, variance, gamma), sizes = _norm_checks.operands(
+        "batch_norm_grad", axis, dy=dy, x=x, mean=mean, variance=variance, gamma=gamma)
+    epsilon = _norm_checks.number("batch_norm_grad", "epsilon", epsilon, 0)
+    column = (slice(None), None)
+    count = sizes[0] * sizes[2]
+    inv = 1.0 / np.sqrt(variance.astype(np.float64) + epsilon)
+    g = np.ones(sizes[1]) if gamma is None else gamma.astype(np.float64)
+    d = _channels_view(dy, sizes)
+    xhat = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * inv[column]
+    dbeta = d.sum(axis=(0, 2))
+    dgamma = (d * xhat).sum(axis=(0, 2))
+    if training and count:
+        dx = (g * inv)[column] * (d - dbeta[column] / count - xhat * dgamma[column] / count)
+    else:
+        dx = (g * inv)[column] * d
+    return dx.reshape(x.shape).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)

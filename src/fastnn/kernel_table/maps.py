@@ -1,5 +1,6 @@
 """Element-wise maps of the fastnn_map1/fastnn_map2 families (the math functions, the
-activations and their gradients, multiply, subtract, divide) and dropout."""
+activations and their gradients, multiply, subtract, divide, maximum, minimum, greater_equal),
+dropout and random_normal."""
 import numpy as np
 
 from .elementwise import add_samples
@@ -129,7 +130,7 @@ FUZZ_SCALARS = {
     "leaky_relu": lambda choices: (choices.floats(0, 1),),
     "leaky_relu_grad": lambda choices: (choices.floats(0, 1),),
 }
-BROADCASTING = ("multiply", "subtract", "divide")
+BROADCASTING = ("multiply", "subtract", "divide", "maximum", "minimum", "greater_equal")
 
 
 def map_case(choices, name, n_arrays):
@@ -158,6 +159,40 @@ def dropout_case(choices):
     return FuzzCase((array(choices, x_shape, dtype), rate, state), {})
 
 
+def random_normal_samples(dtype):
+    """Every shape of the table, C-contiguous (the kernel's only layout), with varied states."""
+    out = []
+    for seed, (shape, _) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, seed=seed):
+            return (np.zeros(shape, dtype), [0.0, -1.5, 3.0][seed % 3], [1.0, 0.5, 2.0][seed % 3],
+                    np.array([seed * 104729 + 1, seed], np.uint64)), {}
+
+        out.append(Sample(sample_label("random_normal", shape), seeded(build, seed)))
+    out += [
+        Sample("random_normal[zero-size]", lambda: ((np.empty((0, 3), dtype), 0.0, 1.0, np.array([1, 0], np.uint64)), {})),
+        Sample("random_normal[0-d]", lambda: ((np.empty((), dtype), 0.0, 1.0, np.array([3, 4], np.uint64)), {})),
+        Sample("random_normal[stddev 0]", lambda: ((np.empty((4, 5), dtype), 2.0, 0.0, np.array([5, 6], np.uint64)), {})),
+    ]
+    return out
+
+
+def random_normal_errors():
+    state = np.zeros(2, np.uint64)
+    return [
+        ErrorCase("strided out", (np.empty((4, 6))[:, ::2], 0.0, 1.0, state), {}, ValueError),
+        ErrorCase("integer out", (np.empty(3, np.int64), 0.0, 1.0, state), {}, TypeError),
+        ErrorCase("negative stddev", (np.empty(3), 0.0, -1.0, state), {}, ValueError),
+        ErrorCase("state dtype", (np.empty(3), 0.0, 1.0, np.zeros(2, np.int64)), {}, TypeError),
+    ]
+
+
+def random_normal_case(choices):
+    dtype = float_dtype(choices)
+    state = np.array([choices.integers(0, 2**64 - 1), choices.integers(0, 2**40)], np.uint64)
+    return FuzzCase((np.zeros(fuzz_shape(choices), dtype), choices.floats(-3, 3), choices.floats(0, 3), state), {},
+                    magnitude=10.0)
+
+
 RECORDS = [
     *[KernelRecord(name, lambda d, name=name, a=args: map_samples(name, d, *a),
                    lambda d, name=name, a=args: large_map(name, d, *a),
@@ -167,8 +202,11 @@ RECORDS = [
     *[KernelRecord(name, lambda d, name=name: broadcast_map_samples(name, d),
                    lambda d, name=name: large_arrays(name, 2, d), lambda: map_errors(2),
                    fuzz=lambda choices, name=name: map_case(choices, name, 2))
-      for name in ("multiply", "subtract")],
+      for name in ("multiply", "subtract", "maximum", "minimum", "greater_equal")],
     KernelRecord("dropout", dropout_samples, lambda d: Sample("dropout[large]", seeded(lambda rng: (
         (layout_array(rng, (384, 700), d), 0.4, np.array([12345, 67], np.uint64)), {}), 99)), dropout_errors,
                  mutates=(2,), fuzz=dropout_case),
+    KernelRecord("random_normal", random_normal_samples, lambda d: Sample("random_normal[large]", lambda: (
+        (np.zeros((384, 700), d), 0.5, 2.0, np.array([12345, 67], np.uint64)), {})), random_normal_errors,
+                 mutates=(0, 3), ulps=16.0, fuzz=random_normal_case),
 ]

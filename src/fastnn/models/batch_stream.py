@@ -12,6 +12,7 @@ import numpy as np
 
 from ..utils.sequence import is_sequence
 from .data import BatchGatherer, as_samples, check_same_length
+from .epoch_iterator import _length
 from .prefetch import prefetched
 
 # How far a generator's loading thread may run ahead of the step.
@@ -119,10 +120,11 @@ class BatchStream:
                 raise ValueError(f"{where} must be a tuple (x, y) or (x, y, sample_weight). "
                                  f"Received: {type(item).__name__}{' of length ' + str(len(item)) if isinstance(item, tuple) else ''}")
             x, y, sw = self.prepare(item[0], item[1], item[2] if len(item) == 3 else None, where)
+        sample_shape = tuple(a.shape[1:] for a in x) if isinstance(x, tuple) else x.shape[1:]
         if self.sample_shape is None:
-            self.sample_shape = x.shape[1:]
-        elif x.shape[1:] != self.sample_shape:
-            raise ValueError(f"{where} has samples of shape {x.shape[1:]}, but earlier batches had samples of "
+            self.sample_shape = sample_shape
+        elif sample_shape != self.sample_shape:
+            raise ValueError(f"{where} has samples of shape {sample_shape}, but earlier batches had samples of "
                              f"shape {self.sample_shape}: every batch of a generator must have the same sample shape")
         return x, y, sw
 
@@ -136,8 +138,9 @@ class BatchStream:
                 if batch is None:
                     return
                 x, y, sw = batch
-                gatherer = BatchGatherer(x, y, len(x), self.buffers, sw)
-                xb, yb, swb = gatherer.batch(np.arange(len(x), dtype=np.intp))
+                count = _length(x)
+                gatherer = BatchGatherer(x, y, count, self.buffers, sw)
+                xb, yb, swb = gatherer.batch(np.arange(count, dtype=np.intp))
                 yield step, xb, yb, swb
                 step += 1
             for _ in self._epoch:  # nothing is left: this runs the end of the pass (on_epoch_end)
