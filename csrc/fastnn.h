@@ -24,6 +24,9 @@ int fastnn_get_num_threads(void);
 int fastnn_threads_for(double work);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
+/* Caps the threads fastnn_threads_for grants to kernels called from the calling thread (n >= 1),
+ * or lifts the cap (n = 0, the default): a data-loading thread runs its kernels on itself alone. */
+void fastnn_cap_this_thread(int n);
 
 /* ---- gemm.c ------------------------------------------------------------- */
 
@@ -244,6 +247,22 @@ void fastnn_rnn_cell_f64(int cell, int activation, int recurrent_activation, fnn
  * too). A skipped row gets dxz = 0 and carries Dh (and dc) through. */
 void fastnn_rnn_cell_grad_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *record, fnn_int record_rs, const float *prev, fnn_int prev_rs, const float *dh, fnn_int dh_rs, const float *dy, fnn_int dy_rs, float *carry, fnn_int carry_rs, const float *mask, fnn_int mask_stride, float *dxz, fnn_int dxz_rs, float *dhz, fnn_int dhz_rs);
 void fastnn_rnn_cell_grad_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *record, fnn_int record_rs, const double *prev, fnn_int prev_rs, const double *dh, fnn_int dh_rs, const double *dy, fnn_int dy_rs, double *carry, fnn_int carry_rs, const double *mask, fnn_int mask_stride, double *dxz, fnn_int dxz_rs, double *dhz, fnn_int dhz_rs);
+/* ---- image.c: affine warps of channels-last image batches (augmentation) ---- */
+
+/* Boundary modes of the warp, as scipy.ndimage names them. */
+enum { FASTNN_FILL_NEAREST = 0, FASTNN_FILL_CONSTANT = 1, FASTNN_FILL_REFLECT = 2, FASTNN_FILL_WRAP = 3 };
+/* out[b,i,j,ch] := x[b,:,:,ch] interpolated (order 0: nearest, 1: bilinear) at input coordinate
+ * (row, col) = M_b . (i', j', 1), M_b = matrices[6b .. 6b+5] (a row-major 2x3 matrix), where
+ * (i', j') = (flips[b] & 2 ? h-1-i : i, flips[b] & 1 ? w-1-j : j) (flips may be NULL: no flips),
+ * exactly as scipy.ndimage.affine_transform(x[b,:,:,ch], M_b[:, :2], M_b[:, 2], order, mode, cval)
+ * followed by the flips. x has element strides x_strides[4] (image, row, column, channel); out is
+ * C-contiguous (n, h, w, c) and does not overlap x; matrix entries are finite, of magnitude < 2**24. */
+void fastnn_affine_transform_u8_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_u8_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f32_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f32_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f64_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f64_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
 
 /* ---- conv.c, pool.c: 2-D windows over NHWC images ------------------------ */
 

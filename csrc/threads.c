@@ -11,6 +11,13 @@
 
 static int num_threads = 1;
 static int forked_child = 0;
+
+#if defined(_MSC_VER)
+#define FNN_THREAD_LOCAL __declspec(thread)
+#else
+#define FNN_THREAD_LOCAL _Thread_local
+#endif
+static FNN_THREAD_LOCAL int this_thread_cap = 0; /* 0: no cap */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* libgomp's thread pool does not survive fork(): a child that entered a
@@ -31,6 +38,8 @@ int fastnn_openmp_enabled(void) {
 
 void fastnn_set_num_threads(int n) { num_threads = n < 1 ? 1 : n; }
 
+void fastnn_cap_this_thread(int n) { this_thread_cap = n < 0 ? 0 : n; }
+
 int fastnn_get_num_threads(void) { return fastnn_openmp_enabled() ? num_threads : 1; }
 
 int fastnn_threads_for(double work) {
@@ -40,5 +49,6 @@ int fastnn_threads_for(double work) {
 #endif
     int useful = (int)(work / FASTNN_MIN_WORK_PER_THREAD);
     if (useful < 1) return 1;
+    if (this_thread_cap > 0 && useful > this_thread_cap) useful = this_thread_cap;
     return useful < num_threads ? useful : num_threads;
 }

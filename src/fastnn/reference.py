@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _norm_checks, _windows
 from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
+from ._image_checks import FILL_MODES, affine_transform_args
 from ._op_checks import (CELL_LAYOUTS, bad_index_error, broadcast_shape, cell_activation, cell_grad_sizes,
                          cell_step_sizes, check_activation, check_dropout_state, check_same_shape, check_shape,
                          dropout_rate, first_bad_index, gather_args, index_array, matmul_shape, scatter_rows_shape,
@@ -779,6 +780,99 @@ def avg_pool2d_grad(dy, input_shape, pool_size=(2, 2), strides=None, padding="va
     n, h, w, c, *_, pt, pl = geom
     out = check_out(out, input_shape, dy.dtype)
     return _finish(dxp[:, pt:pt + h, pl:pl + w], out)
+
+
+# ---- image warps (csrc/image.c) --------------------------------------------------
+
+def _map_coordinate(cc, length, mode):
+    """Coordinates (or integer tap positions) of one axis brought into the image as scipy.ndimage
+    maps them: folded for 'reflect' (period 2 * length) and 'wrap' (period length - 1), clamped for
+    'nearest', -1 ("outside") for 'constant', whole-sample mirrored for 'mirror' (the taps of
+    'constant' and 'wrap')."""
+    cc = np.asarray(cc, dtype=np.float64)
+    low, high = cc < 0, cc > length - 1
+    if mode == "nearest":
+        return np.where(low, 0.0, np.where(high, float(length - 1), cc))
+    if mode == "constant":
+        return np.where(low | high, -1.0, cc)
+    if length <= 1:
+        return np.where(low | high, 0.0, cc)
+    with np.errstate(invalid="ignore"):
+        if mode == "reflect":
+            period = 2 * length
+            folded = np.where(cc < -period, period * np.trunc(-cc / period) + cc, cc)
+            below = np.where(folded < -length, folded + period, -folded - 1)
+            above = cc - period * np.trunc(cc / period)
+            above = np.where(above >= length, (period - above) - 1, above)
+        elif mode == "mirror":
+            period = 2 * length - 2
+            below = period * np.trunc(-cc / period) + cc
+            below = np.where(below <= 1 - length, below + period, -below)
+            above = cc - period * np.trunc(cc / period)
+            above = np.where(above >= length, period - above, above)
+        else:  # wrap: period length - 1, the first and last samples coincide
+            period = length - 1
+            below = cc + period * (np.trunc(-cc / period) + 1)
+            above = cc - period * np.trunc(cc / period)
+    return np.where(low, below, np.where(high, above, cc))
+
+
+# How the taps beyond an edge are read, per mode (scipy's spline boundary modes).
+_TAP_MODES = {"nearest": "nearest", "constant": "mirror", "reflect": "reflect", "wrap": "mirror"}
+
+
+def _taps(start, length, mode):
+    """Integer tap positions read inside the image."""
+    return _map_coordinate(start, length, _TAP_MODES[mode]).astype(np.int64)
+
+
+def _warp_one(x, matrix, code, order, mode, cval):
+    """One (h, w, c) float64 image warped by a 2x3 matrix and flipped (code bit 1: columns, 2: rows)."""
+    h, w, _ = x.shape
+    rows = np.arange(h, dtype=np.float64)[:, None]
+    cols = np.arange(w, dtype=np.float64)[None, :]
+    if code & 2:
+        rows = (h - 1) - rows
+    if code & 1:
+        cols = (w - 1) - cols
+    r = (matrix[0, 2] + rows * matrix[0, 0]) + cols * matrix[0, 1]
+    q = (matrix[1, 2] + rows * matrix[1, 0]) + cols * matrix[1, 1]
+    if mode == "nearest":  # no folding: the taps are clamped
+        inside = np.ones(r.shape, bool)
+    else:
+        r, q = _map_coordinate(r, h, mode), _map_coordinate(q, w, mode)
+        inside = (r > -1.0) & (q > -1.0)
+    r, q = np.where(inside, r, 0.0), np.where(inside, q, 0.0)
+    if order == 0:
+        value = 0.0 + x[_taps(np.floor(r + 0.5), h, mode), _taps(np.floor(q + 0.5), w, mode)]
+    else:
+        r_start, q_start = np.floor(r), np.floor(q)
+        wr0 = 1.0 - (r - r_start)
+        wq0 = 1.0 - (q - q_start)
+        wr1, wq1 = 1.0 - wr0, 1.0 - wq0
+        r0, r1 = _taps(r_start, h, mode), _taps(r_start + 1, h, mode)
+        q0, q1 = _taps(q_start, w, mode), _taps(q_start + 1, w, mode)
+        wr0, wr1, wq0, wq1 = (a[..., None] for a in (wr0, wr1, wq0, wq1))
+        value = 0.0 + x[r0, q0] * wr0 * wq0
+        value = value + x[r0, q1] * wr0 * wq1
+        value = value + x[r1, q0] * wr1 * wq0
+        value = value + x[r1, q1] * wr1 * wq1
+    return np.where(inside[..., None], value, cval)
+
+
+def affine_transform(images, matrices, flips=None, order=1, fill_mode="nearest", cval=0.0, out=None,
+                     dtype=np.float32):
+    """out[b, i, j, ch] = images[b, :, :, ch] interpolated at (row, col) = matrices[b] @ (i', j', 1),
+    as scipy.ndimage.affine_transform per image and channel, then flipped by flips[b] = (horizontal,
+    vertical)."""
+    images, matrices, codes, mode, cval, dtype = affine_transform_args(images, matrices, flips, order, fill_mode,
+                                                                       cval, dtype)
+    out = check_out(out, images.shape, dtype)
+    result = np.empty(images.shape, np.float64)
+    for b in range(images.shape[0] if out.size else 0):
+        result[b] = _warp_one(images[b].astype(np.float64), matrices[b], 0 if codes is None else int(codes[b]),
+                              order, FILL_MODES[mode], cval)
+    return _finish(result.astype(dtype), out)
 
 
 # ---- transposed and depthwise convolutions: NHWC images --------------------------------------------

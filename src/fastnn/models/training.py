@@ -36,6 +36,7 @@ from .compiled_loss import CompiledLoss, check_metric_identifiers, metric_identi
 from .data import _buffer as _batch_buffer, as_samples, check_batch_size, check_same_length, prepare_targets
 from .data_sources import batches_of, check_steps, sample_weights
 from .epoch_iterator import check_shuffle
+from .generator_methods import GeneratorMethods
 from .parameters import FlatParameters
 
 _NO_LOSS = object()  # compile()'s loss when none is given (loss=None trains on added losses only)
@@ -49,7 +50,7 @@ def _verbosity(verbose):
     return int(verbose)
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     def _init_training(self):
         self.optimizer = None
         self.objective = None
@@ -816,22 +817,6 @@ class Trainer:
         if self._single_output:
             return np.array(outputs, dtype=np.float32)
         return self._pack_outputs([np.array(o, dtype=np.float32) for o in outputs])
-
-    # the first edition's generator methods ---------------------------------------------------------
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, class_weight=None, initial_epoch=0, **kwargs):
-        """fit() on a generator of (x, y[, sample_weight]) batches (Keras 2's name for it)."""
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        class_weight=class_weight, initial_epoch=initial_epoch, **kwargs)
-
-    def evaluate_generator(self, generator, steps=None, callbacks=None, verbose=0, **kwargs):
-        """evaluate() on a generator of (x, y[, sample_weight]) batches (Keras 2's name for it)."""
-        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose, **kwargs)
-
-    def predict_generator(self, generator, steps=None, callbacks=None, verbose=0, **kwargs):
-        """predict() on a generator of batches (Keras 2's name for it)."""
-        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose, **kwargs)
 
 
 class _FlatStep:

@@ -1,0 +1,1 @@
+"""Data preprocessing, as keras.preprocessing: `image` (loading image files, augmentation)."""
