@@ -1,7 +1,10 @@
-"""Helpers around training: one-hot labels, seeding, the progress bar."""
+"""Helpers around training: one-hot labels, seeding, the progress bar, files and sequences."""
 from . import np_utils, random
+from ..preprocessing.sequence import pad_sequences
 from .categorical import to_categorical
 from .progbar import Progbar
 from .random import set_random_seed
+from .timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["Progbar", "np_utils", "random", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "np_utils", "pad_sequences", "random", "set_random_seed",
+           "timeseries_dataset_from_array", "to_categorical"]
