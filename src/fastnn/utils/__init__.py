@@ -2,9 +2,10 @@
 from . import np_utils, random
 from ..preprocessing.sequence import pad_sequences
 from .categorical import to_categorical
+from .file_utils import get_file
 from .progbar import Progbar
 from .random import set_random_seed
 from .timeseries_dataset import timeseries_dataset_from_array
 
-__all__ = ["Progbar", "np_utils", "pad_sequences", "random", "set_random_seed",
+__all__ = ["Progbar", "get_file", "np_utils", "pad_sequences", "random", "set_random_seed",
            "timeseries_dataset_from_array", "to_categorical"]
