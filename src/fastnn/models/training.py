@@ -417,6 +417,22 @@ class Trainer:
                     "Call compile() again after changing `trainable`.")
         return self._parameters
 
+    # export ------------------------------------------------------------------------------
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, opset=None):
+        """Writes the model's inference graph to filepath in `format`; fastnn writes "onnx" only
+        (fastnn.onnx.export_model: the onnx package, pip install "fastnn[onnx]")."""
+        from .. import onnx as onnx_export
+
+        if format != "onnx":
+            raise ValueError(f"Model {self.name!r}: fastnn exports format='onnx' only. Received: format={format!r}")
+        if input_signature is not None:
+            raise ValueError(f"Model {self.name!r}: export takes its input signature from the model's Input layers; "
+                             f"input_signature is not supported. Received: input_signature={input_signature!r}")
+        path = onnx_export.export_model(self, filepath, onnx_export.DEFAULT_OPSET if opset is None else opset)
+        if verbose:
+            print(f"Saved the ONNX model of {self.name!r} to {path}")
+        return path
+
     # weights -----------------------------------------------------------------------------
     def count_params(self):
         return sum(int(w.data.size) for w in self.weights)
