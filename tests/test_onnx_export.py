@@ -332,3 +332,21 @@ def test_missing_onnx_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     with pytest.raises(ImportError, match=r'pip install "fastnn\[onnx\]"'):
         chapter2_network().export(tmp_path / "m.onnx")
+
+
+def test_mnist_example_agrees_with_predict_on_the_test_set(mnist_dir, tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(Path(fastnn.__file__).resolve().parents[1]))
+    result = subprocess.run([sys.executable, str(root / "examples" / "export_onnx.py"), "--data-dir", str(mnist_dir),
+                             "--train-samples", "1000", "--seed", "3", "--out-dir", str(tmp_path)],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shares = [float(s) for s in re.findall(r"on 10000 test images: ([\d.]+)%", result.stdout)]
+    assert len(shares) == 2 and min(shares) >= 99.9, result.stdout
+    assert sorted(p.name for p in tmp_path.glob("*.onnx")) == ["chapter2_network.onnx", "convnet.onnx"]
