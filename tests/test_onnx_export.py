@@ -290,10 +290,69 @@ def test_custom_activation_and_masks_are_refused(tmp_path):
         masked.export(tmp_path / "m.onnx")
 
 
-def test_recurrent_layer_is_refused_by_name(tmp_path):
-    model = models.Sequential([layers.Input(shape=(4, 3)), layers.LSTM(2, name="memory")])
-    with pytest.raises(ValueError, match=r"'memory' \(LSTM\)"):
+def randomized_biases(model):
+    """Every weight moved by noise (biases included, zero or one at first), so that the gate order of
+    each kernel and bias block is checked."""
+    rng = np.random.default_rng(2)
+    for weight in model.weights:
+        weight.data[...] += rng.normal(scale=0.3, size=weight.data.shape).astype(weight.data.dtype)
+    return model
+
+
+RECURRENT = {
+    "simple_rnn": lambda: layers.SimpleRNN(5),
+    "simple_rnn_relu_sequences": lambda: layers.SimpleRNN(4, activation="relu", return_sequences=True),
+    "lstm": lambda: layers.LSTM(5),
+    "lstm_sequences_backwards": lambda: layers.LSTM(3, return_sequences=True, go_backwards=True),
+    "lstm_no_bias": lambda: layers.LSTM(4, use_bias=False, unit_forget_bias=False),
+    "gru": lambda: layers.GRU(5),
+    "gru_reset_before": lambda: layers.GRU(4, reset_after=False, return_sequences=True),
+    "gru_backwards": lambda: layers.GRU(3, go_backwards=True),
+    "bidirectional_lstm": lambda: layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+    "bidirectional_gru_sum": lambda: layers.Bidirectional(layers.GRU(3), merge_mode="sum"),
+    "bidirectional_rnn_ave": lambda: layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True), merge_mode="ave"),
+    "bidirectional_mul": lambda: layers.Bidirectional(layers.LSTM(2), merge_mode="mul"),
+    "time_distributed_dense": lambda: layers.TimeDistributed(layers.Dense(3, activation="relu")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECURRENT))
+def test_every_recurrent_layer(name, tmp_path):
+    model = models.Sequential([layers.Input(shape=(6, 4)), RECURRENT[name]()])
+    check_agrees(randomized_biases(model), images(3, 6, 4), tmp_path)
+
+
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_recurrent_layer_returning_its_states(cls, tmp_path):
+    inputs = layers.Input(shape=(5, 3))
+    outputs = cls(4, return_state=True, return_sequences=True)(inputs)
+    model = models.Model(inputs, outputs)
+    check_agrees(randomized_biases(model), images(2, 5, 3), tmp_path)
+
+
+def test_bidirectional_returning_states_and_no_merge(tmp_path):
+    inputs = layers.Input(shape=(5, 3))
+    model = models.Model(inputs, layers.Bidirectional(layers.LSTM(2, return_state=True), merge_mode=None)(inputs))
+    check_agrees(randomized_biases(model), images(2, 5, 3), tmp_path)
+
+
+def test_embedding_lstm_model(tmp_path):
+    model = models.Sequential([layers.Input(shape=(7,)), layers.Embedding(30, 6), layers.LSTM(5),
+                               layers.Dense(1, activation="sigmoid")])
+    x = np.random.default_rng(0).integers(0, 30, size=(4, 7)).astype("float32")
+    check_agrees(randomized_biases(model), x, tmp_path)
+    path = tmp_path / "model.onnx"
+    (y,), _ = run_onnx(path, [x[:1]])
+    np.testing.assert_allclose(y, model.predict(x[:1], verbose=0), atol=1e-5)
+
+
+def test_refused_recurrent_options(tmp_path):
+    model = models.Sequential([layers.Input(shape=(4, 3)), layers.LSTM(2, activation="softsign", name="memory")])
+    with pytest.raises(ValueError, match=r"'memory' \(LSTM\).*softsign"):
         model.export(tmp_path / "m.onnx")
+    stateful = models.Sequential([layers.Input(shape=(4, 3), batch_size=2), layers.GRU(2, stateful=True, name="s")])
+    with pytest.raises(ValueError, match=r"'s' \(GRU\).*stateful"):
+        stateful.export(tmp_path / "m.onnx")
 
 
 def test_operations_on_symbolic_tensors_are_refused(tmp_path):

@@ -4,7 +4,11 @@ Values are referred to by name. Every name is unique in the graph; a hint (usual
 name) makes them readable. The builder knows the opset, so that ops whose inputs changed between
 opsets (reductions taking their axes as an attribute or as an input) are written the right way.
 """
+from collections import namedtuple
+
 import numpy as np
+
+Value = namedtuple("Value", "name shape")  # an ONNX value name and the fastnn shape it has (batch axis None)
 
 
 class GraphBuilder:

@@ -5,7 +5,7 @@ fastnn shape, batch axis None), and returns the ONNX names of the layer's output
 Classes are matched exactly: a subclass may compute something else, so it is refused.
 """
 from .. import layers as L
-from . import convolutions, core, margins, merging, normalization, pooling, sequences
+from . import convolutions, core, margins, merging, normalization, pooling, recurrent, sequences
 
 CONVERTERS = {
     L.Dense: core.dense,
@@ -47,4 +47,9 @@ CONVERTERS = {
     L.Concatenate: merging.concatenate,
     L.Dot: merging.dot,
     L.Embedding: sequences.embedding,
+    L.SimpleRNN: recurrent.recurrent,
+    L.LSTM: recurrent.recurrent,
+    L.GRU: recurrent.recurrent,
+    L.Bidirectional: recurrent.bidirectional,
+    L.TimeDistributed: sequences.time_distributed,
 }

@@ -1,13 +1,10 @@
 """Walking a model's graph: each node's layer converted in order, nested models walked in place."""
-from collections import namedtuple
-
 from ..layers import nest
 from ..layers.lambda_layer import Lambda
 from ..layers.operation import Operation
+from .builder import Value
 from .converters import CONVERTERS
 from .errors import NotExportable, refuse
-
-Value = namedtuple("Value", "name shape")  # an ONNX value name and the fastnn shape it has (batch axis None)
 
 
 def graph_of(model):
