@@ -2,6 +2,7 @@
 from ..layers import nest
 from ..layers.lambda_layer import Lambda
 from ..layers.operation import Operation
+from . import operations
 from .builder import Value
 from .converters import CONVERTERS
 from .errors import NotExportable, refuse
@@ -49,8 +50,7 @@ def convert_node(b, node, names):
     if kwargs.get("training"):
         refuse(layer, "it was called with training=True, which fixes its training behaviour in the graph")
     if isinstance(layer, Operation):
-        raise NotExportable(f"ONNX export: operation {layer.name!r} ({getattr(layer.fn, '__name__', layer.fn)}) on "
-                            "symbolic tensors has no ONNX form; use layers (e.g. layers.Add) instead")
+        return operations.operation(b, layer, [Value(names[id(t)], t.shape) for t in flat_inputs])
     if isinstance(layer, Lambda):
         refuse(layer, "a Lambda layer runs Python code, which has no ONNX form")
     if isinstance(layer, (Sequential, Model)):
