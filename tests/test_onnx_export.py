@@ -19,7 +19,7 @@ def run_onnx(path, inputs):
 
 def exported(model, tmp_path, opset=None):
     path = tmp_path / "model.onnx"
-    model.export(path, format="onnx", opset=opset)
+    model.export(path, format="onnx", opset_version=opset)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     return path
 
@@ -267,7 +267,7 @@ def test_unknown_image_sizes(tmp_path):
 def test_lambda_layer_is_refused_by_name(tmp_path):
     model = models.Sequential([layers.Input(shape=(3,)), layers.Lambda(lambda t: t * 2, name="doubler")])
     with pytest.raises(ValueError, match=r"'doubler' \(Lambda\)"):
-        model.export(tmp_path / "m.onnx")
+        model.export(tmp_path / "m.onnx", format="onnx")
     assert not (tmp_path / "m.onnx").exists()
 
 
@@ -278,16 +278,16 @@ def test_custom_layer_and_subclass_are_refused_by_name(tmp_path):
 
     model = models.Sequential([layers.Input(shape=(3,)), Scaled(2, name="scaled")])
     with pytest.raises(ValueError, match=r"'scaled' \(Scaled\).*no ONNX converter"):
-        model.export(tmp_path / "m.onnx")
+        model.export(tmp_path / "m.onnx", format="onnx")
 
 
 def test_custom_activation_and_masks_are_refused(tmp_path):
     model = models.Sequential([layers.Input(shape=(3,)), layers.Dense(2, activation=lambda t: t, name="odd")])
     with pytest.raises(ValueError, match=r"'odd' \(Dense\) uses the activation"):
-        model.export(tmp_path / "m.onnx")
+        model.export(tmp_path / "m.onnx", format="onnx")
     masked = models.Sequential([layers.Input(shape=(4,)), layers.Embedding(5, 2, mask_zero=True, name="words")])
     with pytest.raises(ValueError, match=r"'words' \(Embedding\).*mask_zero"):
-        masked.export(tmp_path / "m.onnx")
+        masked.export(tmp_path / "m.onnx", format="onnx")
 
 
 def randomized_biases(model):
@@ -349,10 +349,10 @@ def test_embedding_lstm_model(tmp_path):
 def test_refused_recurrent_options(tmp_path):
     model = models.Sequential([layers.Input(shape=(4, 3)), layers.LSTM(2, activation="softsign", name="memory")])
     with pytest.raises(ValueError, match=r"'memory' \(LSTM\).*softsign"):
-        model.export(tmp_path / "m.onnx")
+        model.export(tmp_path / "m.onnx", format="onnx")
     stateful = models.Sequential([layers.Input(shape=(4, 3), batch_size=2), layers.GRU(2, stateful=True, name="s")])
     with pytest.raises(ValueError, match=r"'s' \(GRU\).*stateful"):
-        stateful.export(tmp_path / "m.onnx")
+        stateful.export(tmp_path / "m.onnx", format="onnx")
 
 
 def test_arithmetic_on_symbolic_tensors(tmp_path):
@@ -367,17 +367,25 @@ def test_other_operations_on_symbolic_tensors_are_refused(tmp_path):
     inputs = layers.Input(shape=(3,))
     model = models.Model(inputs, layers.Dense(2)(inputs) ** 2)
     with pytest.raises(ValueError, match=r"operation 'power.*\(power\).*the operations exported are"):
-        model.export(tmp_path / "m.onnx")
+        model.export(tmp_path / "m.onnx", format="onnx")
 
 
 def test_bad_arguments(tmp_path):
     model = chapter2_network()
     with pytest.raises(ValueError, match="format='onnx' only"):
-        model.export(tmp_path / "m", format="tf_saved_model")
+        model.export(tmp_path / "m")  # Keras's default format
     with pytest.raises(ValueError, match="opset must be an integer"):
-        model.export(tmp_path / "m.onnx", opset=7)
+        model.export(tmp_path / "m.onnx", format="onnx", opset_version=7)
     with pytest.raises(ValueError, match="not built"):
-        models.Sequential([layers.Dense(2)]).export(tmp_path / "m.onnx")
+        models.Sequential([layers.Dense(2)]).export(tmp_path / "m.onnx", format="onnx")
+
+
+def test_sequential_names_its_input_and_output_after_its_layers(tmp_path, capsys):
+    model = models.Sequential([layers.Input(shape=(4,), name="features"), layers.Dense(2, name="logits")])
+    path = model.export(tmp_path / "named.onnx", format="onnx", verbose=True)
+    assert str(tmp_path / "named.onnx") in capsys.readouterr().out
+    graph = onnx.load(path).graph
+    assert [v.name for v in graph.input] == ["features"] and [v.name for v in graph.output] == ["logits"]
 
 
 def test_export_model_function(tmp_path):
@@ -398,7 +406,7 @@ def test_missing_onnx_names_the_extra(tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     with pytest.raises(ImportError, match=r'pip install "fastnn\[onnx\]"'):
-        chapter2_network().export(tmp_path / "m.onnx")
+        chapter2_network().export(tmp_path / "m.onnx", format="onnx")
 
 
 def test_mnist_example_agrees_with_predict_on_the_test_set(mnist_dir, tmp_path):

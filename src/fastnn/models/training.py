@@ -418,17 +418,20 @@ class Trainer:
         return self._parameters
 
     # export ------------------------------------------------------------------------------
-    def export(self, filepath, format="onnx", verbose=None, input_signature=None, opset=None):
-        """Writes the model's inference graph to filepath in `format`; fastnn writes "onnx" only
-        (fastnn.onnx.export_model: the onnx package, pip install "fastnn[onnx]")."""
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, opset_version=None):
+        """Writes the model's inference graph to filepath in `format`, as Keras 3 does; fastnn
+        writes format="onnx" only (fastnn.onnx.export_model, through the onnx package:
+        pip install "fastnn[onnx]"), opset_version defaulting to fastnn.onnx.DEFAULT_OPSET."""
         from .. import onnx as onnx_export
 
         if format != "onnx":
-            raise ValueError(f"Model {self.name!r}: fastnn exports format='onnx' only. Received: format={format!r}")
+            raise ValueError(f"Model {self.name!r}: fastnn exports format='onnx' only (it writes no TensorFlow "
+                             f"SavedModel, TFLite or OpenVINO files). Received: format={format!r}")
         if input_signature is not None:
             raise ValueError(f"Model {self.name!r}: export takes its input signature from the model's Input layers; "
                              f"input_signature is not supported. Received: input_signature={input_signature!r}")
-        path = onnx_export.export_model(self, filepath, onnx_export.DEFAULT_OPSET if opset is None else opset)
+        opset = onnx_export.DEFAULT_OPSET if opset_version is None else opset_version
+        path = onnx_export.export_model(self, filepath, opset=opset)
         if verbose:
             print(f"Saved the ONNX model of {self.name!r} to {path}")
         return path
