@@ -425,3 +425,12 @@ def test_mnist_example_agrees_with_predict_on_the_test_set(mnist_dir, tmp_path):
     shares = [float(s) for s in re.findall(r"on 10000 test images: ([\d.]+)%", result.stdout)]
     assert len(shares) == 2 and min(shares) >= 99.9, result.stdout
     assert sorted(p.name for p in tmp_path.glob("*.onnx")) == ["chapter2_network.onnx", "convnet.onnx"]
+
+
+def test_functional_model_nested_in_a_sequential_one(tmp_path):
+    inputs = layers.Input(shape=(6, 6, 2))
+    block = models.Model(inputs, layers.Concatenate()([layers.Conv2D(2, 3, padding="same")(inputs), inputs]),
+                         name="block")
+    model = models.Sequential([layers.Input(shape=(6, 6, 2)), block, layers.TimeDistributed(layers.Flatten()),
+                               layers.GRU(3)])
+    check_agrees(randomized_biases(model), images(2, 6, 6, 2), tmp_path)
