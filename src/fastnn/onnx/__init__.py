@@ -25,8 +25,9 @@ def to_onnx(model, opset=DEFAULT_OPSET):
     from .builder import GraphBuilder
     from .walk import convert_graph, graph_of
 
-    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
-        raise ValueError(f"ONNX export: opset must be an integer from {MIN_OPSET} to {onnx.defs.onnx_opset_version()} "
+    newest = onnx.defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
+        raise ValueError(f"ONNX export: opset must be an integer from {MIN_OPSET} to {newest} "
                          f"(the newest this onnx package knows). Received: opset={opset!r}")
     flat_inputs, flat_outputs, _ = graph_of(model)
     b = GraphBuilder(onnx, opset, "float32")

@@ -58,8 +58,8 @@ class GraphBuilder:
     def op(self, op_type, inputs, hint, outputs=1, **attributes):
         """Appends a node; returns its output name (or a list of `outputs` names when outputs > 1)."""
         names = [self.fresh(f"{hint}/{op_type}" if outputs == 1 else f"{hint}/{op_type}_{i}") for i in range(outputs)]
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, name=self.fresh(f"{hint}/{op_type}_node"),
-                                                     **attributes))
+        node_name = self.fresh(f"{hint}/{op_type}_node")
+        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, name=node_name, **attributes))
         return names[0] if outputs == 1 else names
 
     def reduce(self, op_type, x, axes, hint, keepdims=True):

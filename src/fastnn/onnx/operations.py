@@ -16,9 +16,9 @@ _UNARY = {functional.negative: "Neg", functional.abs: "Abs"}
 
 def _refuse(operation):
     known = ", ".join(sorted(fn.__name__ for fn in list(_BINARY) + list(_UNARY)))
-    raise NotExportable(f"ONNX export: operation {operation.name!r} ({getattr(operation.fn, '__name__', operation.fn)}) "
-                        f"on symbolic tensors has no ONNX form; the operations exported are {known}. Use layers "
-                        "(e.g. layers.Add) instead")
+    function = getattr(operation.fn, "__name__", operation.fn)
+    raise NotExportable(f"ONNX export: operation {operation.name!r} ({function}) on symbolic tensors has no ONNX "
+                        f"form; the operations exported are {known}. Use layers (e.g. layers.Add) instead")
 
 
 def operation(b, layer, xs):
