@@ -389,10 +389,8 @@ def test_sequential_names_its_input_and_output_after_its_layers(tmp_path, capsys
 
 
 def test_export_model_function(tmp_path):
-    from fastnn.onnx import export_model
-
     model = chapter2_network()
-    path = export_model(model, tmp_path / "f.onnx", opset=15)
+    path = fastnn.onnx.export_model(model, tmp_path / "f.onnx", opset=15)
     assert onnx.load(path).opset_import[0].version == 15
 
 
@@ -434,3 +432,16 @@ def test_functional_model_nested_in_a_sequential_one(tmp_path):
     model = models.Sequential([layers.Input(shape=(6, 6, 2)), block, layers.TimeDistributed(layers.Flatten()),
                                layers.GRU(3)])
     check_agrees(randomized_biases(model), images(2, 6, 6, 2), tmp_path)
+
+
+def test_importing_fastnn_does_not_import_onnx():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, PYTHONPATH=str(Path(fastnn.__file__).resolve().parents[1]))
+    probe = subprocess.run([sys.executable, "-c", "import sys, fastnn; print(sorted({'onnx', 'onnxruntime'} & "
+                            "set(sys.modules)), fastnn.onnx.export_model.__name__)"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert probe.stdout.split() == ["[]", "export_model"], probe.stderr
