@@ -14,5 +14,6 @@ from .layers import Input
 from .models import Model, Sequential
 from .gradient_tape import GradientTape
 from . import backend
+from . import onnx  # export only; the onnx package itself is imported when a model is exported
 
 __version__ = "0.1.0"

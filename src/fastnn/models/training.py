@@ -418,6 +418,25 @@ class Trainer(GeneratorMethods):
                     "Call compile() again after changing `trainable`.")
         return self._parameters
 
+    # export ------------------------------------------------------------------------------
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, opset_version=None):
+        """Writes the model's inference graph to filepath in `format`, as Keras 3 does; fastnn
+        writes format="onnx" only (fastnn.onnx.export_model, through the onnx package:
+        pip install "fastnn[onnx]"), opset_version defaulting to fastnn.onnx.DEFAULT_OPSET."""
+        from .. import onnx as onnx_export
+
+        if format != "onnx":
+            raise ValueError(f"Model {self.name!r}: fastnn exports format='onnx' only (it writes no TensorFlow "
+                             f"SavedModel, TFLite or OpenVINO files). Received: format={format!r}")
+        if input_signature is not None:
+            raise ValueError(f"Model {self.name!r}: export takes its input signature from the model's Input layers; "
+                             f"input_signature is not supported. Received: input_signature={input_signature!r}")
+        opset = onnx_export.DEFAULT_OPSET if opset_version is None else opset_version
+        path = onnx_export.export_model(self, filepath, opset=opset)
+        if verbose:
+            print(f"Saved the ONNX model of {self.name!r} to {path}")
+        return path
+
     # weights -----------------------------------------------------------------------------
     def count_params(self):
         return sum(int(w.data.size) for w in self.weights)
