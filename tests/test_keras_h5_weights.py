@@ -86,8 +86,13 @@ KERAS_CHILD = textwrap.dedent('''
     import sys, numpy as np, keras
     from keras.src.legacy.saving import legacy_h5_format
     mode, path, x_path, out_path = sys.argv[1:]
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"),
-                              keras.layers.BatchNormalization(), keras.layers.Dense(3)])
+    if mode.startswith("functional"):
+        inp = keras.Input((4,))
+        model = keras.Model(inp, keras.layers.Dense(3)(keras.layers.Dense(5, activation="relu")(inp)))
+        mode = mode.split("-")[1]
+    else:
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"),
+                                  keras.layers.BatchNormalization(), keras.layers.Dense(3)])
     x = np.load(x_path)
     if mode == "load":
         model.load_weights(path)
@@ -128,5 +133,22 @@ def test_keras_to_fastnn(tmp_path, name):
     x = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
     expected = run_keras("save", tmp_path / name, x, tmp_path)
     model = dense_net()
+    model.load_weights(tmp_path / name)
+    np.testing.assert_allclose(model.predict(x), expected, atol=1e-5)
+
+
+def functional_net():
+    inputs = fastnn.Input((4,))
+    return fastnn.Model(inputs, layers.Dense(3)(layers.Dense(5, activation="relu")(inputs)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_functional_model_with_keras(tmp_path, name):
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+    model = functional_net()
+    randomize(model, 5)
+    model.save_weights(tmp_path / name)
+    np.testing.assert_allclose(run_keras("functional-load", tmp_path / name, x, tmp_path), model.predict(x), atol=1e-5)
+    expected = run_keras("functional-save", tmp_path / name, x, tmp_path)
     model.load_weights(tmp_path / name)
     np.testing.assert_allclose(model.predict(x), expected, atol=1e-5)
