@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
+from . import keras_h5_weights
 from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
@@ -63,8 +64,10 @@ def _refuse_other_formats(filepath, what):
 
 
 def save_weights(model, filepath):
-    _refuse_other_formats(filepath, "the weights")
     _require_built(model, "save the weights of")
+    if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
+        return keras_h5_weights.save_weights(model, filepath)
+    _refuse_other_formats(filepath, "the weights")
     arrays = weights_archive(model)
     atomic_write(filepath, lambda file: np.savez(file, **arrays))
 
@@ -182,8 +185,10 @@ def _describe(weights):
     return "{" + ", ".join(f"{name}: {tuple(shape)}" for name, shape in weights) + "}" if weights else "none"
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     _require_built(model, "load weights into")
+    if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
+        return keras_h5_weights.load_weights(model, filepath, by_name, skip_mismatch)
     assign_weights(model, read_weights_file(filepath), source=repr(os.fspath(filepath)))
 
 

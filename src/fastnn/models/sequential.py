@@ -189,9 +189,9 @@ class Sequential(Trainer, Layer):
         """Writes every weight array to filepath (.npz), replacing the file atomically."""
         saving.save_weights(self, filepath)
 
-    def load_weights(self, filepath):
-        """Reads weights written by save_weights; the architecture must match."""
-        saving.load_weights(self, filepath)
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def save(self, filepath):
         """Writes the architecture, compile settings and weights to one zip file."""
