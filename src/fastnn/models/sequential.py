@@ -186,7 +186,7 @@ class Sequential(Trainer, Layer):
         summary.print_summary(self, line_length=line_length, print_fn=print_fn)
 
     def save_weights(self, filepath):
-        """Writes every weight array to filepath (.npz), replacing the file atomically."""
+        """Writes every weight array to filepath: Keras's HDF5 layouts for *.weights.h5 and *.h5, else .npz."""
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
