@@ -112,20 +112,27 @@ def pool_args(owner, x_shape, pool_size, strides, padding):
     return geometry(owner, x_shape, pool_size, strides, padding_mode(padding, owner))
 
 
-def output_padding_pair(value, strides, owner):
-    """None, or (a, b) of non-negative ints each smaller than its stride (Keras's rule)."""
-    if value is None:
-        return None
+def non_negative_pair(value):
+    """(a, b) of non-negative ints from an int (both) or a pair, or None when value is neither."""
     values = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     try:
         values = tuple(values)
     except TypeError:
-        values = None
-    if (values is None or len(values) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in values)):
+        return None
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                                   for v in values):
+        return None
+    return int(values[0]), int(values[1])
+
+
+def output_padding_pair(value, strides, owner):
+    """None, or (a, b) of non-negative ints each smaller than its stride (Keras's rule)."""
+    if value is None:
+        return None
+    values = non_negative_pair(value)
+    if values is None:
         raise ValueError(f"{owner}: output_padding must be None, a non-negative integer or a tuple of 2 non-negative "
                          f"integers. Received: output_padding={value!r}")
-    values = (int(values[0]), int(values[1]))
     for axis, v, s in zip(AXES, values, strides):
         if v >= s:
             raise ValueError(f"{owner}: output_padding must be smaller than strides along each axis; along the "

@@ -24,16 +24,11 @@ def one(value, name, owner):
 
 def pair_of_sizes(value, name, owner):
     """(before, after) non-negative ints from an int (both) or a pair; ValueError naming the argument."""
-    values = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
-    try:
-        values = tuple(values)
-    except TypeError:
-        values = None
-    if (values is None or len(values) != 2
-            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in values)):
+    values = _windows.non_negative_pair(value)
+    if values is None:
         raise ValueError(f"{owner}: {name} must be a non-negative integer or a tuple of 2 non-negative integers. "
                          f"Received: {name}={value!r}")
-    return int(values[0]), int(values[1])
+    return values
 
 
 def check_sequences(layer, input_shape):
