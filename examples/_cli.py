@@ -60,3 +60,36 @@ def exit_without_data(filename=None):
     except (DatasetNotFoundError, ValueError) as error:
         holding = f" (the folder holding {filename})" if filename else ""
         sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR{holding}")
+
+
+def add_synthetic_flag(parser, what):
+    """--synthetic: small generated data in the original format instead of --data-dir."""
+    parser.add_argument("--synthetic", action="store_true",
+                        help=f"write small generated {what} in its original format to a temporary "
+                             "folder and run on it instead of --data-dir")
+
+
+@contextlib.contextmanager
+def data_source(args, writer, **sizes):
+    """The path to read: the one --data-dir gives, or, with --synthetic, what `writer` (one of
+    _synthetic's) writes into a temporary folder, removed when the block ends."""
+    if not args.synthetic:
+        yield args.data_dir
+        return
+    import tempfile
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="fastnn-synthetic-") as folder:
+        yield str(writer(folder, np.random.default_rng(args.seed), **sizes))
+
+
+def weights_file(folder, stem):
+    """<folder>/<stem>.h5 as the book names it when h5py is installed, else <stem>.npz (fastnn's own)."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("h5py") is not None:
+        return os.path.join(folder, stem + ".h5")
+    print(f"h5py is not installed (pip install \"fastnn[h5]\"): saving {stem}.npz instead of {stem}.h5")
+    return os.path.join(folder, stem + ".npz")
