@@ -16,12 +16,15 @@ def positive_int(text):
 
 
 def make_parser(doc, *, epochs, data_help, plot_help, epochs_help=None):
-    """--epochs, --threads, --data-dir, --plot and --seed; the description is the docstring's first line."""
+    """--epochs, --threads, --data-dir and --plot (each unless its help is None) and --seed; the
+    description is the docstring's first line."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
     parser.add_argument("--threads", type=positive_int, default=None, help="kernel threads (default: all CPUs)")
-    parser.add_argument("--data-dir", default=None, help=data_help)
-    parser.add_argument("--plot", metavar="FILE", default=None, help=plot_help)
+    if data_help is not None:
+        parser.add_argument("--data-dir", default=None, help=data_help)
+    if plot_help is not None:
+        parser.add_argument("--plot", metavar="FILE", default=None, help=plot_help)
     parser.add_argument("--seed", type=int, default=None, help="seed for reproducible runs")
     return parser
 
@@ -43,7 +46,7 @@ def start(args):
         fastnn.set_num_threads(args.threads)
     if args.seed is not None:
         fastnn.utils.set_random_seed(args.seed)
-    if not args.plot:
+    if not getattr(args, "plot", None):
         return None
     plt = load_pyplot()
     if plt is None:

@@ -11,7 +11,8 @@ import pytest
 import fastnn
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-COMMON = ["--synthetic", "--epochs", "1", "--seed", "0", "--threads", "1"]
+COMMON = ["--epochs", "1", "--seed", "0", "--threads", "1"]
+NO_DATA_FILES = ("ch7_1_functional_api.py", "ch7_3_separable_conv_bn.py")  # the book trains them on random arrays
 
 # script: (its extra flags for a small run, lines its output must hold)
 CASES = {
@@ -24,6 +25,26 @@ CASES = {
     "ch6_3_jena_temperature.py": (["--steps-per-epoch", "2", "--validation-steps", "2", "--batch-size", "32"],
                                   ["naive baseline: MAE", "stacked_gru: final validation MAE",
                                    "conv1d_gru: final validation MAE"]),
+    "ch6_4_conv1d_imdb.py": ([], ["1D convnet test loss"]),
+    "ch7_1_functional_api.py": (["--samples", "32", "--plot-model", "graph.png"],
+                                ["Disconnected graph refused: Graph disconnected",
+                                 "question answering, inputs by name: loss",
+                                 "multi-output history keys: ['age_loss', 'gender_loss', 'income_loss', 'loss']",
+                                 "Inception module output: (None, 9, 9, 512)",
+                                 "residual outputs: [(2, 16, 16, 128), (2, 8, 8, 128)]",
+                                 "shared LSTM: one set of weights, 3 arrays",
+                                 "model as a layer: "]),
+    "ch7_2_callbacks.py": (["--output-dir", "out"], ["best checkpoint validation loss",
+                                                     "activations at epoch 0: [(1, 500, 128), (1, 494, 32)",
+                                                     "TensorBoard logs in"]),
+    "ch7_3_separable_conv_bn.py": (["--samples", "32"], ["BatchNormalization moving mean after training",
+                                                         "separable convnet loss", "ensemble predictions: (8, 10)"]),
+}
+# What a script writes besides its --plot curves, when asked to (paths relative to its working folder).
+WRITES = {
+    "ch7_1_functional_api.py": ["graph_question_answering.png"],
+    "ch7_2_callbacks.py": ["out/my_model.fastnn", "out/activations_at_epoch_0.npz", "out/my_log_dir/train",
+                           "out/my_log_dir/validation"],
 }
 
 
@@ -50,11 +71,18 @@ def run(script, args, env, cwd):
 @pytest.mark.parametrize("script", sorted(CASES))
 def test_book_script_runs_on_synthetic_data(script, offline_env, tmp_path):
     flags, expected = CASES[script]
-    result = run(script, COMMON + flags + ["--plot", str(tmp_path / "curves.png")], offline_env, tmp_path)
+    if "--plot-model" not in flags and script not in ("ch7_2_callbacks.py", "ch7_3_separable_conv_bn.py"):
+        flags = flags + ["--plot", str(tmp_path / "curves.png")]
+    if script not in NO_DATA_FILES:
+        flags = ["--synthetic"] + flags
+    result = run(script, COMMON + flags, offline_env, tmp_path)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     for line in expected:
         assert line in result.stdout, f"{line!r} not in the output of {script}"
+    for written in WRITES.get(script, []):
+        assert (tmp_path / written).exists(), written
     # The synthetic data lives in a temporary folder that is gone afterwards; nothing is left in the
     # working directory but what the script was asked to write.
-    assert all(path.name.startswith("curves") for path in tmp_path.iterdir())
+    asked = {Path(written).parts[0] for written in WRITES.get(script, [])}
+    assert all(path.name.startswith(("curves", "graph")) or path.name in asked for path in tmp_path.iterdir())
