@@ -158,6 +158,7 @@ def write_cifar10(folder, rng, per_batch=40):
     with tarfile.open(path, "w:gz") as archive:
         for name in names:
             labels = rng.integers(0, 10, per_batch)
+            labels[::3] = 6  # a third of them frogs, enough for 8.5's batches of frog images
             planes = rng.integers(0, 256, (per_batch, 3, 32, 32))
             planes[labels == 6, 1] //= 2  # frogs (class 6) a little less green-noisy: anything will do
             content = pickle.dumps({"data": planes.reshape(per_batch, 3072).astype(np.uint8),
@@ -167,3 +168,29 @@ def write_cifar10(folder, rng, per_batch=40):
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
     return Path(folder)
+
+
+def write_cats_and_dogs(folder, rng, per_class=12, side=150):
+    """cats_and_dogs_small/{train,validation,test}/{cats,dogs}/cat.N.jpg as the book's listing 5.4
+    lays it out: JPEGs (needs Pillow) of warm blobs for cats and cool stripes for dogs."""
+    from fastnn.preprocessing.image import array_to_img
+
+    root = Path(folder) / "cats_and_dogs_small"
+    rows, cols = np.mgrid[0:side, 0:side] / side
+    number = 0
+    for split in ("train", "validation", "test"):
+        for kind in ("cats", "dogs"):
+            target = root / split / kind
+            target.mkdir(parents=True)
+            for _ in range(per_class):
+                centre = rng.uniform(0.3, 0.7, 2)
+                if kind == "cats":
+                    blob = np.exp(-((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2) / 0.03)
+                    picture = np.stack([200 * blob + 40, 120 * blob + 30, 60 * blob + 20], axis=-1)
+                else:
+                    stripes = 0.5 + 0.5 * np.sin(2 * np.pi * (rows * 6 + centre[0] * 3))
+                    picture = np.stack([60 * stripes + 20, 110 * stripes + 40, 210 * stripes + 30], axis=-1)
+                picture = np.clip(picture + rng.normal(0, 12, picture.shape), 0, 255)
+                array_to_img(picture, scale=False).save(target / f"{kind[:-1]}.{number}.jpg", quality=90)
+                number += 1
+    return root
