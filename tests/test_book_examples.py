@@ -110,3 +110,21 @@ def test_book_script_runs_on_synthetic_data(script, offline_env, tmp_path):
     # working directory but what the script was asked to write.
     asked = {Path(entry.rpartition(":")[2]).parts[0] for entry in WRITES.get(script, [])}
     assert all(path.name.startswith(("curves", "graph")) or path.name in asked for path in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("script, filename", [
+    ("ch6_1_word_embeddings.py", "imdb.npz"), ("ch6_1_3_glove_imdb.py", "aclImdb"), ("ch6_2_rnn_imdb.py", "imdb.npz"),
+    ("ch6_3_bidirectional_imdb.py", "imdb.npz"), ("ch6_3_jena_temperature.py", "jena_climate_2009_2016.csv"),
+    ("ch6_4_conv1d_imdb.py", "imdb.npz"), ("ch7_2_callbacks.py", "imdb.npz"), ("ch8_1_text_generation.py", "nietzsche.txt"),
+    ("ch8_4_vae.py", "train-images-idx3-ubyte"), ("ch8_5_gan.py", "cifar-10-python.tar.gz"),
+    ("ch5_4_visualizing_convnets.py", "cats_and_dogs_small")])
+def test_book_script_without_its_data_says_what_to_pass(script, filename, offline_env, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(script, ["--data-dir", str(empty), "--epochs", "1", "--output-dir", str(tmp_path / "out")]
+                 if script in ("ch7_2_callbacks.py", "ch5_4_visualizing_convnets.py")
+                 else ["--data-dir", str(empty), "--epochs", "1"], offline_env, tmp_path)
+    assert result.returncode == 1, result.stdout[-1000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert str(empty) in result.stderr and filename in result.stderr
+    assert "--data-dir" in result.stderr
