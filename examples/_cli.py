@@ -5,7 +5,7 @@ import contextlib
 import sys
 
 import fastnn
-from fastnn.datasets import DatasetNotFoundError
+from fastnn.datasets import DatasetNotFoundError, DownloadError
 
 
 def positive_int(text):
@@ -57,10 +57,11 @@ def start(args):
 
 @contextlib.contextmanager
 def exit_without_data(filename=None):
-    """Turns a missing or unreadable data set into the loader's message, how to pass --data-dir, and exit 1."""
+    """Turns a missing, unreadable or undownloadable data set into the loader's message, how to pass
+    --data-dir, and exit 1."""
     try:
         yield
-    except (DatasetNotFoundError, ValueError) as error:
+    except (DatasetNotFoundError, DownloadError, ValueError) as error:
         holding = f" (the folder holding {filename})" if filename else ""
         sys.exit(f"{error}\nWith this script: python {sys.argv[0]} --data-dir DIR{holding}")
 

@@ -54,8 +54,8 @@ def csv_path(data_dir):
         return os.path.join(data_dir, "jena_climate_2009_2016.csv")
     from fastnn.utils import get_file
 
-    archive = get_file("jena_climate_2009_2016.csv.zip", origin=JENA_ORIGIN, extract=True)
-    return os.path.join(os.path.dirname(archive), "jena_climate_2009_2016.csv")
+    folder = get_file("jena_climate_2009_2016.csv.zip", origin=JENA_ORIGIN, extract=True)  # the unzipped folder
+    return os.path.join(folder, "jena_climate_2009_2016.csv")
 
 
 # Listing 6.33: generator yielding timeseries samples and their targets

@@ -63,7 +63,8 @@ def main(argv=None):
     print("reweighted [0.5, 0.3, 0.2] at temperature 0.5:",
           np.round(reweight_distribution(np.array([0.5, 0.3, 0.2])), 3).tolist())
 
-    with _cli.data_source(args, _synthetic.write_nietzsche, characters=4000) as data_dir:
+    with _cli.data_source(args, _synthetic.write_nietzsche, characters=4000) as data_dir, \
+            _cli.exit_without_data("nietzsche.txt"):
         path = text_path(data_dir)
         if not os.path.isfile(path):
             sys.exit(f"{path} does not exist: pass --data-dir with nietzsche.txt or its folder, or --synthetic")
