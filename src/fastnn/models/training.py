@@ -30,7 +30,7 @@ from ..layers.layer import as_float32_inputs, batch_shape
 from .. import tensor as tensor_module
 from ..tensor import Tensor, is_grad_enabled, no_grad
 from ..utils import random
-from . import structured_data
+from . import batch_norm_folding, structured_data
 from .batch_stream import check_sample_weight, is_batch_source
 from .compiled_loss import CompiledLoss, check_metric_identifiers, metric_identifiers
 from .data import _buffer as _batch_buffer, as_samples, check_batch_size, check_same_length, prepare_targets
@@ -249,8 +249,17 @@ class Trainer(GeneratorMethods):
         x = inputs if isinstance(inputs, Tensor) else Tensor(as_float32_inputs(inputs, f"Model {self.name!r}"))
         if not self.built:
             self.build((None,) + x.shape[1:])
-        for layer in self.layers:
-            x = layer(x, training=training)
+        layers = self.layers
+        folds = batch_norm_folding.chain_folds(layers) if batch_norm_folding.active(training) else {}
+        i = 0
+        while i < len(layers):
+            fold = folds.get(i)
+            value = fold[0](x) if fold is not None else None
+            if value is not None:
+                x, i = value, fold[1] + 1
+                continue
+            x = layers[i](x, training=training)
+            i += 1
         return x
 
     def _forward(self, x, training):
@@ -348,7 +357,7 @@ class Trainer(GeneratorMethods):
 
     def predict_step(self, x):
         """The model's outputs for one batch, as an array (a tuple of arrays for several outputs)."""
-        with no_grad():
+        with no_grad(), batch_norm_folding.folding():
             outputs, _ = self._forward(x, training=False)
             return self._packed_predictions(outputs)
 
