@@ -90,7 +90,10 @@ class FastnnTrainer:
             plans = getattr(function, "plans", None)
             return sorted({p.state if p.reason is None else f"{p.state}: {p.reason}" for p in plans.plans.values()}) \
                 if plans is not None else []
-        return {"train_plans": states(self.model.train_function), "predict_plans": states(self.model.predict_function)}
+        memory = [p.memory for p in self.model.train_function.plans.plans.values() if p.memory]
+        return {"train_plans": states(self.model.train_function), "predict_plans": states(self.model.predict_function),
+                "plan_memory_over_live_peak": max((m["slab_bytes"] / m["peak_live_bytes"] for m in memory
+                                                   if m["peak_live_bytes"]), default=None)}
 
 
 class TorchTrainer:
@@ -498,6 +501,11 @@ def summarise(model, runs, args, gemm):
 def goals(summary, measured, floor, gemm, predict_flops):
     fast = measured["fastnn"]
     print(f"fastnn's steps: fit {fast[0].get('train_plans')}, predict {fast[0].get('predict_plans')}")
+    memory = fast[0].get("plan_memory_over_live_peak")
+    if memory is not None:
+        summary["fastnn"]["plan_memory_over_live_peak"] = memory
+        print(f"goal fit's plan memory <= 1.25x its live activations at the peak ({memory:.2f}x): "
+              f"{'PASS' if memory <= 1.25 else 'FAIL'}")
     peers = [p for p in measured if p != "fastnn"]
     ratios = {}
     for peer in peers:

@@ -175,14 +175,20 @@ def layer_weights(weights, name):
 
 def synthetic(train, test, seed):
     """MNIST-shaped data that can be learned: (x_train (n, 784) float32 in [0, 1], labels_train, x_test,
-    labels_test); each image is its class's fixed random pattern plus noise."""
+    labels_test). Each class is a texture (stripes of one of 5 orientations and 2 frequencies, so that
+    local filters and global average pooling tell them apart), randomly shifted, plus noise."""
     rng = np.random.default_rng(seed)
-    patterns = rng.random((10, 784), dtype=np.float32)
+    rows, cols = np.mgrid[0:28, 0:28]
+    angles = np.arange(10) % 5 * np.pi / 5
+    frequencies = np.where(np.arange(10) < 5, 0.12, 0.28)
 
     def draw(n):
         labels = rng.integers(0, 10, n)
-        images = np.clip(0.6 * patterns[labels] + 0.4 * rng.random((n, 784), dtype=np.float32), 0, 1)
-        return images.astype(np.float32), labels.astype(np.int64)
+        phase = rng.uniform(0, 2 * np.pi, (n, 1, 1))
+        along = rows * np.cos(angles[labels])[:, None, None] + cols * np.sin(angles[labels])[:, None, None]
+        stripes = 0.5 + 0.5 * np.sin(2 * np.pi * frequencies[labels][:, None, None] * along + phase)
+        images = 0.7 * stripes + 0.3 * rng.random((n, 28, 28))
+        return images.reshape(n, 784).astype(np.float32), labels.astype(np.int64)
 
     return draw(train) + draw(test)
 
