@@ -55,3 +55,13 @@ def test_quick_mode_and_bad_arguments():
     assert args.models == ["residual", "vae"]
     with pytest.raises(SystemExit):
         compare_residual.parse_args(["--models", "resnet50"])
+
+
+def test_the_step_profile_runs_on_a_tiny_size(capsys):
+    import profile_graph_step
+
+    assert profile_graph_step.main(["--models", "residual,vae", "--steps", "2", "--repeats", "1",
+                                    "--batch-size", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "residual: fit epoch of 2 steps" in out and "replaying the tape" in out
+    assert "conv2d_kernel_grad" in out and "gemm" in out
