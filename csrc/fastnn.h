@@ -17,8 +17,9 @@ typedef ptrdiff_t fnn_int;
 int fastnn_threads_enabled(void);
 /* The user's count: every call worth n threads uses exactly n, whatever the machine's load. */
 void fastnn_set_num_threads(int n);
-/* The automatic count (the default): at most `limit` (the CPUs this process may use), fewer
- * while other processes keep the machine's CPUs busy; the affinity mask is read again as it goes. */
+/* The automatic count (the default): at most `limit` (the CPUs this process may use) and the
+ * affinity mask (read again as it goes), fewer while the threads do not pay (the machine's other
+ * work keeps them from running). */
 void fastnn_set_automatic_threads(int limit);
 /* 1 when the count is automatic. */
 int fastnn_threads_automatic(void);
@@ -31,6 +32,11 @@ int fastnn_threads_in_use(void);
 int fastnn_threads_for(double work);
 /* How long an idle thread spins before it sleeps, in ns (shorter on an oversubscribed machine). */
 long long fastnn_threads_spin_ns(void);
+/* Sets those spins, on a quiet machine and on an oversubscribed one (< 0: the default). */
+void fastnn_threads_set_spin_ns(long long quiet, long long busy);
+/* A multi-threaded loop's workers saved this much time (negative: they cost it), for the
+ * automatic count. */
+void fastnn_threads_report(long long saved_ns);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
 

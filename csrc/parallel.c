@@ -138,14 +138,17 @@ static int claim_units(uint32_t tag, uint32_t units, int nthreads, uint32_t *fir
     }
 }
 
-/* Runs claims of the loop until none are left; slot is this thread's index in [0, nthreads). */
-static void run_claims(uint32_t tag, fastnn_range_fn fn, void *ctx, uint32_t units, int nthreads, int slot) {
-    uint32_t first, end;
+/* Runs claims of the loop until none are left; slot is this thread's index in [0, nthreads).
+ * Returns the units it ran. */
+static uint32_t run_claims(uint32_t tag, fastnn_range_fn fn, void *ctx, uint32_t units, int nthreads, int slot) {
+    uint32_t first, end, ran = 0;
     while (claim_units(tag, units, nthreads, &first, &end)) {
+        ran += end - first;
         fn(ctx, first, end, slot);
         uint32_t done = atomic_fetch_add_explicit(&P.done, end - first, memory_order_seq_cst) + (end - first);
         if (done == units && atomic_load_explicit(&P.caller_asleep, memory_order_seq_cst)) futex_wake(&P.done, 1);
     }
+    return ran;
 }
 
 /* ---- the workers ------------------------------------------------------------------------ */
@@ -271,8 +274,10 @@ static void wait_for_units(uint32_t units) {
     atomic_load_explicit(&P.done, memory_order_acquire); /* every unit's writes are visible */
 }
 
-/* The caller's side of one loop on the workers (P.lock held). */
+/* The caller's side of one loop on the workers (P.lock held). The loop's time is reported against
+ * the caller's own pace times all the units: what the workers saved. */
 static void run_on_workers(fastnn_range_fn fn, void *ctx, uint32_t units, int nthreads) {
+    long long start = now_ns();
     uint32_t tag = atomic_load_explicit(&P.seq, memory_order_relaxed) + 2;
     atomic_store_explicit(&P.seq, tag - 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
@@ -286,8 +291,11 @@ static void run_on_workers(fastnn_range_fn fn, void *ctx, uint32_t units, int nt
     atomic_store_explicit(&P.seq, tag, memory_order_seq_cst);
     if (atomic_load_explicit(&P.sleeping, memory_order_seq_cst) > 0) futex_wake(&P.seq, nthreads - 1);
 
-    run_claims(tag, fn, ctx, units, nthreads, 0);
+    uint32_t mine = run_claims(tag, fn, ctx, units, nthreads, 0);
+    long long own_end = now_ns();
     wait_for_units(units);
+    long long end = now_ns();
+    if (mine > 0) fastnn_threads_report((long long)((double)(own_end - start) * units / mine) - (end - start));
 }
 
 /* A loop of more units than a claim word counts runs in groups of units. */

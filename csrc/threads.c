@@ -1,13 +1,19 @@
 /* How many threads a kernel call uses.
  *
  * The count is the user's (fastnn_set_num_threads: used exactly, whatever the load) or automatic
- * (fastnn_set_automatic_threads: the CPUs this process may use, fewer while other processes keep
- * them busy). For the automatic count and the wait policy, the machine's load is sampled at most
- * every LOAD_SAMPLE_NS, by the kernel call that finds the last sample old: the running tasks
- * (/proc/loadavg) less this call's thread and fastnn's awake workers are the others, scaled to the
- * share of the online CPUs this process may run on (its affinity mask, read again at each sample).
- * The count drops at once when others leave fewer CPUs free than it uses, and rises again after
- * RAISE_AFTER samples in a row have found the CPUs free.
+ * (fastnn_set_automatic_threads: at most the CPUs this process may use). Both are looked after by a
+ * sample taken at most every SAMPLE_NS, by the kernel call that finds the last one old:
+ *
+ * - the automatic count follows the affinity mask (read again at each sample), and drops by one
+ *   when the loops of the last sample period ran slower with the workers than the calling thread
+ *   alone would have (parallel.c measures each loop: the caller's own pace times all the units,
+ *   against the loop's time; fastnn_threads_report). It tries one more again after PROBE_NS. A
+ *   busy machine alone does not lower it: each runnable thread gets its share of the CPUs, and
+ *   the loops do not wait for a thread that has none, so threads keep paying beside busy
+ *   processes unless the OS keeps them from running while they hold units.
+ * - the wait policy: when the running tasks (/proc/loadavg, less this thread and fastnn's awake
+ *   workers, scaled to this process's share of the online CPUs) leave fewer CPUs free than the
+ *   count, idle threads spin only briefly (SPIN_BUSY_NS) before they sleep.
  */
 #define _GNU_SOURCE
 #include "fastnn.h"
@@ -22,22 +28,28 @@
 
 /* Below this many work units a second thread costs more than it saves. */
 #define FASTNN_MIN_WORK_PER_THREAD 32768.0
-/* The machine's load is sampled at most this often. */
-#define LOAD_SAMPLE_NS 20000000LL
-/* Samples in a row that must find more CPUs free before the automatic count rises. */
-#define RAISE_AFTER 3
+/* The sample's period. */
+#define SAMPLE_NS 20000000LL
+/* The automatic count is lowered only on this many loops' evidence in a period. */
+#define MIN_LOOPS 8
+/* After a drop, the automatic count tries one thread more after this long. */
+#define PROBE_NS 500000000LL
 /* How long an idle thread spins before it sleeps: on a quiet machine, and on an oversubscribed
  * one (where a spinning thread takes time from threads with work). */
 #define SPIN_NS 50000LL
 #define SPIN_BUSY_NS 2000LL
 
-static atomic_int user_threads = 1;   /* > 0: the user's count; 0: automatic */
+static atomic_llong spin_quiet_ns = SPIN_NS, spin_busy_ns = SPIN_BUSY_NS;
+static atomic_int user_threads = 1;    /* > 0: the user's count; 0: automatic */
 static atomic_int automatic_limit = 1; /* automatic: the most, from the CPUs this process may use */
-static atomic_int automatic_now = 1;   /* automatic: the count after the last load sample */
-static atomic_int oversubscribed;     /* the last sample found fewer CPUs free than the count */
+static atomic_int automatic_now = 1;   /* automatic: the count now */
+static atomic_int oversubscribed;      /* the last sample found fewer CPUs free than the count */
 static atomic_llong next_sample_ns;
 static atomic_flag sampling = ATOMIC_FLAG_INIT;
-static int raise_streak; /* written by the sampling thread only */
+/* The period's multi-threaded loops and the time their workers saved (negative: cost). */
+static atomic_llong period_saved_ns;
+static atomic_int period_loops;
+static long long probe_at_ns; /* written by the sampling thread only */
 
 static int forked_child = 0;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -58,6 +70,8 @@ void fastnn_set_automatic_threads(int limit) {
     atomic_store(&automatic_limit, limit);
     atomic_store(&automatic_now, limit);
     atomic_store(&next_sample_ns, 0);
+    atomic_store(&period_saved_ns, 0);
+    atomic_store(&period_loops, 0);
     atomic_store(&user_threads, 0);
 }
 
@@ -104,49 +118,70 @@ static int affinity_cpus(void) {
 #endif
 }
 
-static void sample_load(void) {
-    int limit = atomic_load(&automatic_limit);
+void fastnn_threads_report(long long saved_ns) {
+    atomic_fetch_add_explicit(&period_saved_ns, saved_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&period_loops, 1, memory_order_relaxed);
+}
+
+/* The automatic count after a period whose loops' workers saved `saved` ns over `loops` loops. */
+static int next_automatic(int now, int limit, long long saved, int loops, long long t) {
+    if (now > limit) return limit;
+    if (loops >= MIN_LOOPS && saved < 0 && now > 1) {
+        probe_at_ns = t + PROBE_NS;
+        return now - 1;
+    }
+    if (now < limit && t >= probe_at_ns) {
+        probe_at_ns = t + PROBE_NS;
+        return now + 1;
+    }
+    return now;
+}
+
+static void sample(long long t) {
     int cpus = affinity_cpus(), online = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus <= 0) cpus = online > 0 ? online : limit;
+    if (cpus <= 0) cpus = online > 0 ? online : 1;
+    int limit = atomic_load(&automatic_limit);
     if (cpus < limit) limit = cpus;
-    int running = running_tasks(), want = limit;
+    long long saved = atomic_exchange(&period_saved_ns, 0);
+    int loops = atomic_exchange(&period_loops, 0);
+    int now = next_automatic(atomic_load(&automatic_now), limit, saved, loops, t);
+    atomic_store(&automatic_now, now);
+    int user = atomic_load(&user_threads), count = user > 0 ? user : now;
+    int running = running_tasks(), busy = 0;
     if (running >= 0) {
         double others = running - 1 - fastnn_threads_awake();
         if (others < 0) others = 0;
         if (online > cpus) others = others * cpus / online;
-        int free = cpus - (int)lround(others);
-        want = free < 1 ? 1 : free < limit ? free : limit;
+        busy = cpus - (int)lround(others) < count;
     }
-    int user = atomic_load(&user_threads), count = user > 0 ? user : atomic_load(&automatic_now);
-    atomic_store(&oversubscribed, want < (count < limit ? count : limit));
-    int now = atomic_load(&automatic_now);
-    if (want < now || (want > now && ++raise_streak >= RAISE_AFTER)) {
-        atomic_store(&automatic_now, want);
-        raise_streak = 0;
-    } else if (want == now) {
-        raise_streak = 0;
-    }
+    atomic_store(&oversubscribed, busy);
 }
 
-/* Samples the load when the last sample is old (one thread at a time; the others go on). */
-static void refresh_load(void) {
+/* Samples when the last sample is old (one thread at a time; the others go on). */
+static void refresh(void) {
     long long t = coarse_now_ns();
     if (t < atomic_load_explicit(&next_sample_ns, memory_order_relaxed)) return;
     if (atomic_flag_test_and_set(&sampling)) return;
-    atomic_store(&next_sample_ns, t + LOAD_SAMPLE_NS);
-    sample_load();
+    atomic_store(&next_sample_ns, t + SAMPLE_NS);
+    sample(t);
     atomic_flag_clear(&sampling);
 }
 
 int fastnn_threads_in_use(void) {
     if (forked_child) return 1;
-    refresh_load();
+    refresh();
     int user = atomic_load(&user_threads);
     return user > 0 ? user : atomic_load(&automatic_now);
 }
 
 long long fastnn_threads_spin_ns(void) {
-    return atomic_load_explicit(&oversubscribed, memory_order_relaxed) ? SPIN_BUSY_NS : SPIN_NS;
+    return atomic_load_explicit(atomic_load_explicit(&oversubscribed, memory_order_relaxed) ? &spin_busy_ns : &spin_quiet_ns,
+                                memory_order_relaxed);
+}
+
+void fastnn_threads_set_spin_ns(long long quiet, long long busy) {
+    atomic_store(&spin_quiet_ns, quiet < 0 ? SPIN_NS : quiet);
+    atomic_store(&spin_busy_ns, busy < 0 ? SPIN_BUSY_NS : busy);
 }
 
 int fastnn_threads_for(double work) {

@@ -6,6 +6,7 @@ cdef extern from "fastnn.h":
     int fastnn_get_num_threads() nogil
     int fastnn_threads_in_use() nogil
     void fastnn_threads_init() nogil
+    void fastnn_threads_set_spin_ns(long long quiet, long long busy) nogil
 
 
 fastnn_threads_init()
@@ -34,3 +35,9 @@ def _get_num_threads():
 
 def _threads_in_use():
     return fastnn_threads_in_use()
+
+
+def _set_spin_ns(long long quiet, long long busy):
+    """How long idle threads spin before they sleep, in ns, on a quiet and on an oversubscribed
+    machine (< 0: fastnn's default)."""
+    fastnn_threads_set_spin_ns(quiet, busy)
