@@ -374,6 +374,8 @@ DEFINE_MAP1(gelu, FN(gelu)(x))
 DEFINE_MAP1(gelu_approximate, FN(gelu_approximate)(x))
 DEFINE_MAP1(silu, x * REAL_SIGMOID(x))
 DEFINE_MAP1(hard_sigmoid, FN(hard_sigmoid)(x))
+DEFINE_MAP1(not_equal, x != k0 ? (real)1 : (real)0)
+DEFINE_MAP1(fill, ((void)x, k0))
 
 DEFINE_MAP2(mul, a * b)
 DEFINE_MAP2(div, a / b)
@@ -390,6 +392,9 @@ DEFINE_MAP2(gelu_grad, a * FN(gelu_slope)(b))
 DEFINE_MAP2(gelu_approximate_grad, a * FN(gelu_approximate_slope)(b))
 DEFINE_MAP2(silu_grad, a * FN(silu_slope)(b))
 DEFINE_MAP2(hard_sigmoid_grad, FN(hard_sigmoid_passes)(b) ? a / (real)6 : (real)0)
+DEFINE_MAP2(maximum, (a > b || a != a) ? a : b)
+DEFINE_MAP2(minimum, (a < b || a != a) ? a : b)
+DEFINE_MAP2(greater_equal, a >= b ? (real)1 : (real)0)
 
 #define MAP_ENTRY(name, cost) {FN(name##_portable), FN(name##_avx2), cost}
 typedef struct { row_fn portable, avx2; double cost; } FN(map_entry);
@@ -404,6 +409,7 @@ static const FN(map_entry) FN(map1_table)[FASTNN_MAP1_COUNT] = {
     [FASTNN_MAP_SOFTPLUS] = MAP_ENTRY(softplus, 16.0), [FASTNN_MAP_SOFTSIGN] = MAP_ENTRY(softsign, 2.0),
     [FASTNN_MAP_GELU] = MAP_ENTRY(gelu, 24.0),      [FASTNN_MAP_GELU_APPROXIMATE] = MAP_ENTRY(gelu_approximate, 10.0),
     [FASTNN_MAP_SILU] = MAP_ENTRY(silu, 6.0),       [FASTNN_MAP_HARD_SIGMOID] = MAP_ENTRY(hard_sigmoid, 1.0),
+    [FASTNN_MAP_NOT_EQUAL] = MAP_ENTRY(not_equal, 1.0), [FASTNN_MAP_FILL] = MAP_ENTRY(fill, 1.0),
 };
 
 static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
@@ -416,6 +422,8 @@ static const FN(map_entry) FN(map2_table)[FASTNN_MAP2_COUNT] = {
     [FASTNN_MAP_GELU_GRAD] = MAP_ENTRY(gelu_grad, 32.0),
     [FASTNN_MAP_GELU_APPROXIMATE_GRAD] = MAP_ENTRY(gelu_approximate_grad, 12.0),
     [FASTNN_MAP_SILU_GRAD] = MAP_ENTRY(silu_grad, 8.0), [FASTNN_MAP_HARD_SIGMOID_GRAD] = MAP_ENTRY(hard_sigmoid_grad, 1.0),
+    [FASTNN_MAP_MAXIMUM] = MAP_ENTRY(maximum, 1.0), [FASTNN_MAP_MINIMUM] = MAP_ENTRY(minimum, 1.0),
+    [FASTNN_MAP_GREATER_EQUAL] = MAP_ENTRY(greater_equal, 1.0),
 };
 #undef MAP_ENTRY
 

@@ -39,6 +39,9 @@ void fastnn_threads_set_spin_ns(long long quiet, long long busy);
 void fastnn_threads_report(long long saved_ns);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
+/* Caps the threads fastnn_threads_for grants to kernels called from the calling thread (n >= 1),
+ * or lifts the cap (n = 0, the default): a data-loading thread runs its kernels on itself alone. */
+void fastnn_cap_this_thread(int n);
 
 /* ---- parallel.c: loops on fastnn's worker threads ------------------------- */
 
@@ -142,6 +145,8 @@ enum fastnn_map1 {
     FASTNN_MAP_GELU_APPROXIMATE, /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
     FASTNN_MAP_SILU,             /* x / (1 + exp(-x)) */
     FASTNN_MAP_HARD_SIGMOID,     /* min(max(x + 3, 0), 6) / 6 */
+    FASTNN_MAP_NOT_EQUAL,        /* x != k0 ? 1 : 0 (NaN is unequal to everything) */
+    FASTNN_MAP_FILL,             /* k0, whatever x holds */
     FASTNN_MAP1_COUNT
 };
 /* Two-operand maps, out := f(a, b; k[0], k[1]); out may be a or b exactly. */
@@ -162,6 +167,11 @@ enum fastnn_map2 {
     FASTNN_MAP_GELU_APPROXIMATE_GRAD, /* a times the derivative of the tanh form */
     FASTNN_MAP_SILU_GRAD,             /* a * s (1 + b (1 - s)), s = sigmoid(b) */
     FASTNN_MAP_HARD_SIGMOID_GRAD,     /* 0 < b + 3 < 6 ? a / 6 : 0 */
+    /* The merge layers' element-wise maximum and minimum (NaN wins; at a tie b, as NumPy), and
+       the mask of their gradients. */
+    FASTNN_MAP_MAXIMUM,               /* (a > b || a != a) ? a : b */
+    FASTNN_MAP_MINIMUM,               /* (a < b || a != a) ? a : b */
+    FASTNN_MAP_GREATER_EQUAL,         /* a >= b ? 1 : 0 */
     FASTNN_MAP2_COUNT
 };
 /* k points at two scalars; shapes and strides as for fastnn_add. */
@@ -177,6 +187,11 @@ void fastnn_map2_f64(int op, const double *k, int ndim, const fnn_int *shape, co
  * count; state[1] is incremented afterwards. 0 <= rate < 1; out may be x. */
 void fastnn_dropout_f32(fnn_int n, const float *x, float *out, float *mask, double rate, unsigned long long *state);
 void fastnn_dropout_f64(fnn_int n, const double *x, double *out, double *mask, double rate, unsigned long long *state);
+/* n contiguous elements: out[i] := mean + stddev * z_i, z_i a standard normal sample (Box-Muller
+ * in double on two 32-bit draws of the same hash as dropout's, at 2i and 2i + 1); state[1] is
+ * incremented afterwards. */
+void fastnn_random_normal_f32(fnn_int n, float *out, double mean, double stddev, unsigned long long *state);
+void fastnn_random_normal_f64(fnn_int n, double *out, double mean, double stddev, unsigned long long *state);
 
 /* Row kernels: `rows` rows of k unit-stride elements, rows `*_rs` elements apart. */
 /* out := exp(x - rowmax) / rowsum(exp(x - rowmax)); out may be x. */
@@ -225,6 +240,58 @@ void fastnn_gather_rows_f32_f32(fnn_int count, fnn_int row, const float *x, fnn_
 void fastnn_gather_rows_f32_f64(fnn_int count, fnn_int row, const float *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f32(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, float *out, fnn_int out_rs);
 void fastnn_gather_rows_f64_f64(fnn_int count, fnn_int row, const double *x, fnn_int x_rs, const fnn_int *idx, double *out, fnn_int out_rs);
+
+/* ---- rows.c: rows of a table picked by index (an embedding) ---------------- */
+/* The element types of an index array. */
+enum { FASTNN_INDEX_F32, FASTNN_INDEX_F64, FASTNN_INDEX_I32, FASTNN_INDEX_I64 };
+/* What a kernel returns when an index is not an integer in [0, rows): bad[0] := its position
+ * (the first in order), bad[1] := its value, and the output is left unwritten. */
+#define FASTNN_BAD_INDEX 1
+/* out[p, :] := table[indices[p], :] for p < count; tables and outputs have rows of `dim` unit-stride
+ * elements, *_rs apart; indices are count contiguous values of index_type. Returns 0,
+ * FASTNN_BAD_INDEX or -1 when out of memory. */
+int fastnn_take_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *table, fnn_int table_rs, float *out, fnn_int out_rs, double *bad);
+int fastnn_take_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *table, fnn_int table_rs, double *out, fnn_int out_rs, double *bad);
+/* out (rows, dim) := 0, then out[indices[p], :] += grad[p, :] for p = 0, 1, ..., count - 1 in that
+ * order (each thread owns a range of out's rows). Returns as fastnn_take_rows. */
+int fastnn_scatter_add_rows_f32(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const float *grad, fnn_int grad_rs, float *out, fnn_int out_rs, double *bad);
+int fastnn_scatter_add_rows_f64(fnn_int count, fnn_int dim, const void *indices, int index_type, fnn_int rows, const double *grad, fnn_int grad_rs, double *out, fnn_int out_rs, double *bad);
+
+/* ---- recurrent.c: one time step of a recurrent cell ------------------------ */
+enum { FASTNN_CELL_SIMPLE, FASTNN_CELL_LSTM, FASTNN_CELL_GRU };
+/* The activations a cell step takes: those whose derivative follows from their output. */
+enum { FASTNN_RNN_LINEAR, FASTNN_RNN_RELU, FASTNN_RNN_TANH, FASTNN_RNN_SIGMOID, FASTNN_RNN_HARD_SIGMOID };
+/* One step over n rows of u units: xz (n, k u) and hz (n, k u) are the input and recurrent
+ * products (k = 1, 4, 3 gates, Keras's order); prev and out are records, SimpleRNN [h], LSTM
+ * [i f g o c h], GRU [z r hh hn h] (k' = 1, 6, 5 blocks of u), out the step's. A row with
+ * mask[i * mask_stride] == 0 (mask may be NULL) keeps prev's state and gets zero gates.
+ * SimpleRNN h := act(xz + hz); LSTM c := f c_prev + i g, h := o act(c); GRU hh := act(xz_h + r hn),
+ * h := z h_prev + (1 - z) hh, hn = hz_h. All row strides are in elements; rows are unit-stride. */
+void fastnn_rnn_cell_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *xz, fnn_int xz_rs, const float *hz, fnn_int hz_rs, const float *prev, fnn_int prev_rs, const float *mask, fnn_int mask_stride, float *out, fnn_int out_rs);
+void fastnn_rnn_cell_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *xz, fnn_int xz_rs, const double *hz, fnn_int hz_rs, const double *prev, fnn_int prev_rs, const double *mask, fnn_int mask_stride, double *out, fnn_int out_rs);
+/* The step's backward: Dh := carry + dh + dy (dh, dy may be NULL) is the gradient of the step's h;
+ * dxz := the gradient of the step's pre-activations (n, k u), dhz (GRU only, else NULL) that of hz
+ * where it differs from xz's (the h block: times r). carry (n, u; LSTM n, 2u: [dh | dc]) is updated
+ * in place to the gradient that reaches the previous state other than through hz (LSTM: its c
+ * too). A skipped row gets dxz = 0 and carries Dh (and dc) through. */
+void fastnn_rnn_cell_grad_f32(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const float *record, fnn_int record_rs, const float *prev, fnn_int prev_rs, const float *dh, fnn_int dh_rs, const float *dy, fnn_int dy_rs, float *carry, fnn_int carry_rs, const float *mask, fnn_int mask_stride, float *dxz, fnn_int dxz_rs, float *dhz, fnn_int dhz_rs);
+void fastnn_rnn_cell_grad_f64(int cell, int activation, int recurrent_activation, fnn_int n, fnn_int u, const double *record, fnn_int record_rs, const double *prev, fnn_int prev_rs, const double *dh, fnn_int dh_rs, const double *dy, fnn_int dy_rs, double *carry, fnn_int carry_rs, const double *mask, fnn_int mask_stride, double *dxz, fnn_int dxz_rs, double *dhz, fnn_int dhz_rs);
+/* ---- image.c: affine warps of channels-last image batches (augmentation) ---- */
+
+/* Boundary modes of the warp, as scipy.ndimage names them. */
+enum { FASTNN_FILL_NEAREST = 0, FASTNN_FILL_CONSTANT = 1, FASTNN_FILL_REFLECT = 2, FASTNN_FILL_WRAP = 3 };
+/* out[b,i,j,ch] := x[b,:,:,ch] interpolated (order 0: nearest, 1: bilinear) at input coordinate
+ * (row, col) = M_b . (i', j', 1), M_b = matrices[6b .. 6b+5] (a row-major 2x3 matrix), where
+ * (i', j') = (flips[b] & 2 ? h-1-i : i, flips[b] & 1 ? w-1-j : j) (flips may be NULL: no flips),
+ * exactly as scipy.ndimage.affine_transform(x[b,:,:,ch], M_b[:, :2], M_b[:, 2], order, mode, cval)
+ * followed by the flips. x has element strides x_strides[4] (image, row, column, channel); out is
+ * C-contiguous (n, h, w, c) and does not overlap x; matrix entries are finite, of magnitude < 2**24. */
+void fastnn_affine_transform_u8_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_u8_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const unsigned char *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f32_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f32_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const float *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
+void fastnn_affine_transform_f64_f32(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, float *out);
+void fastnn_affine_transform_f64_f64(fnn_int n, fnn_int h, fnn_int w, fnn_int c, const double *x, const fnn_int *x_strides, const double *matrices, const unsigned char *flips, int order, int mode, double cval, double *out);
 
 /* ---- conv.c, pool.c: 2-D windows over NHWC images ------------------------ */
 
@@ -276,5 +343,46 @@ void fastnn_avg_pool2d_f64(const fnn_int *geometry, const double *x, double *y);
  * then masked as by max_pool2d_grad. */
 void fastnn_avg_pool2d_grad_f32(const fnn_int *geometry, const float *dy, const float *mask, float *dx);
 void fastnn_avg_pool2d_grad_f64(const fnn_int *geometry, const double *dy, const double *mask, double *dx);
+
+/* ---- depthwise_conv.c: depthwise 2-D convolution over NHWC images --------- */
+
+/* The geometry is a convolution's with F holding M, the depth multiplier: kernels are
+ * (KH, KW, C, M) and outputs (N, OH, OW, C*M), output channel c*M + m made by input channel c.
+ * y[n,oh,ow,c*M+m] := act(sum_{kh,kw} x[n, ih, iw, c] * kernel[kh,kw,c,m] + bias[c*M+m]) with
+ * (ih, iw) as for a convolution; bias may be NULL, act as in fastnn_sgemm; window positions
+ * summed in row-major order. Returns 0 (the int is for symmetry with the conv kernels). */
+int fastnn_depthwise_conv2d_f32(const fnn_int *geometry, const float *x, const float *kernel, const float *bias, int activation, float *y);
+int fastnn_depthwise_conv2d_f64(const fnn_int *geometry, const double *x, const double *kernel, const double *bias, int activation, double *y);
+/* dx[n,ih,iw,c] := sum over the window taps (kh, kw) reading (ih, iw), in row-major order, of
+ * sum_m dy[n,oh,ow,c*M+m] * kernel[kh,kw,c,m]. Returns 0. */
+int fastnn_depthwise_conv2d_input_grad_f32(const fnn_int *geometry, const float *dy, const float *kernel, float *dx);
+int fastnn_depthwise_conv2d_input_grad_f64(const fnn_int *geometry, const double *dy, const double *kernel, double *dx);
+/* dkernel[kh,kw,c,m] := sum_{n,oh,ow} x[n, ih, iw, c] * dy[n,oh,ow,c*M+m] and dbias[j] := sum
+ * dy[..., j] (dbias may be NULL), in double: the rows (n, oh, ow) cut in chunks fixed by the
+ * geometry, each summed in row order, then the chunks in order. Returns 0, or -1 when out of memory. */
+int fastnn_depthwise_conv2d_kernel_grad_f32(const fnn_int *geometry, const float *x, const float *dy, float *dkernel, float *dbias);
+int fastnn_depthwise_conv2d_kernel_grad_f64(const fnn_int *geometry, const double *x, const double *dy, double *dkernel, double *dbias);
+
+/* ---- batch_norm.c: batch normalization ------------------------------------ */
+
+/* x is (outer, channels, inner), C-contiguous; channel c's elements are x[o, c, i] for every
+ * o and i (count = outer * inner). Sums run in double over chunks of outer rows fixed by the
+ * sizes, then over the chunks in order.
+ * mean[c] := the mean of channel c, variance[c] := the mean of (x - mean)^2 (biased, two passes);
+ * both 0 when count is 0. Unless moving_mean is NULL (then moving_variance is too), and when
+ * count > 0, moving := moving * momentum + statistic * (1 - momentum), in place, for both.
+ * Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_statistics_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, float *mean, float *variance, float *moving_mean, float *moving_variance, double momentum);
+int fastnn_batch_norm_statistics_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, double *mean, double *variance, double *moving_mean, double *moving_variance, double momentum);
+/* y := (x - mean[c]) * s[c] + beta[c], s[c] = gamma[c] / sqrt(variance[c] + epsilon) rounded to
+ * the type; gamma NULL: 1, beta NULL: 0. Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *x, const float *mean, const float *variance, const float *gamma, const float *beta, double epsilon, float *y);
+int fastnn_batch_norm_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *x, const double *mean, const double *variance, const double *gamma, const double *beta, double epsilon, double *y);
+/* The gradients of sum(dy * batch_norm(x)): dbeta[c] := sum dy, dgamma[c] := sum dy * xhat with
+ * xhat = (x - mean) * inv, inv = 1 / sqrt(variance + epsilon); training != 0 (mean and variance
+ * were x's own statistics): dx := gamma * inv * (dy - dbeta / count - xhat * dgamma / count),
+ * else dx := gamma * inv * dy. gamma NULL: 1. Returns 0, or -1 when out of memory. */
+int fastnn_batch_norm_grad_f32(fnn_int outer, fnn_int channels, fnn_int inner, const float *dy, const float *x, const float *mean, const float *variance, const float *gamma, double epsilon, int training, float *dx, float *dgamma, float *dbeta);
+int fastnn_batch_norm_grad_f64(fnn_int outer, fnn_int channels, fnn_int inner, const double *dy, const double *x, const double *mean, const double *variance, const double *gamma, double epsilon, int training, double *dx, double *dgamma, double *dbeta);
 
 #endif

@@ -52,6 +52,13 @@ static atomic_int period_loops;
 static long long probe_at_ns; /* written by the sampling thread only */
 
 static int forked_child = 0;
+
+#if defined(_MSC_VER)
+#define FNN_THREAD_LOCAL __declspec(thread)
+#else
+#define FNN_THREAD_LOCAL _Thread_local
+#endif
+static FNN_THREAD_LOCAL int this_thread_cap = 0; /* 0: no cap */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* A forked child has none of the parent's workers: it runs every kernel on one thread. */
@@ -123,6 +130,8 @@ void fastnn_threads_report(long long saved_ns) {
     atomic_fetch_add_explicit(&period_loops, 1, memory_order_relaxed);
 }
 
+void fastnn_cap_this_thread(int n) { this_thread_cap = n < 0 ? 0 : n; }
+
 /* The automatic count after a period whose loops' workers saved `saved` ns over `loops` loops. */
 static int next_automatic(int now, int limit, long long saved, int loops, long long t) {
     if (now > limit) return limit;
@@ -188,6 +197,7 @@ int fastnn_threads_for(double work) {
     if (forked_child || fastnn_in_parallel()) return 1; /* inside a loop: a unit runs on one thread */
     int useful = (int)fmin(work / FASTNN_MIN_WORK_PER_THREAD, 1e9);
     if (useful <= 1) return 1;
+    if (this_thread_cap > 0 && useful > this_thread_cap) useful = this_thread_cap;
     int n = fastnn_threads_in_use();
     return useful < n ? useful : n;
 }

@@ -52,3 +52,15 @@ def threads():
     before = fastnn.get_num_threads()
     yield fastnn.set_num_threads
     fastnn.set_num_threads(before)
+
+
+@pytest.fixture
+def keras_results(tmp_path):
+    """keras_results(cases, inputs) -> [(weights, outputs)] per case from Keras in a child process
+    (tests/keras_runner.py); the test is skipped when Keras is not installed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("keras_runner", Path(__file__).parent / "keras_runner.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    return lambda cases, inputs: runner.keras_results(cases, inputs, tmp_path)

@@ -594,7 +594,7 @@ def test_interrupted_download_leaves_no_temporary_file(server, published, tmp_pa
     _, files, checksums = published
     base = server.publish("/m/", files)
 
-    def interrupted(url, out, timeout, algorithm):
+    def interrupted(url, out, timeout, algorithm, max_bytes):
         out.write(b"partial")
         raise KeyboardInterrupt
 

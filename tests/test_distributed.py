@@ -130,3 +130,33 @@ def test_the_shard_tree_sums_the_same_way_from_any_covers():
         assert np.array_equal(shard_tree.tree_sum(known, 0, 8), alone)
     assert shard_tree.cover(0, 2, num_shards=4) == [(0, 2)]
     assert shard_tree.cover(1, 4, num_shards=4) == [(1, 2), (2, 4)]
+
+
+# BatchNormalization: moving statistics from each process's (or shard's) own batch statistics --------
+def all_weights(result):
+    return [result[f"arr_{i}"] for i in range(int(result["weight_count"]))]
+
+
+def test_batch_norm_moving_statistics_stay_the_same_on_every_process(tmp_path):
+    """The script checks after every step that every process holds the same weights, moving statistics
+    included; they are the rows-weighted mean of the processes' updates."""
+    done, plain = run(tmp_path, 1, "--local", "--batch-norm")
+    require_success(done, plain)
+    done, two = run(tmp_path, 2, "--batch-norm")
+    require_success(done, two)
+    ours, single = all_weights(two), all_weights(plain)
+    assert len(ours) == len(single) == 8
+    # moving means follow the global batches' means (each process normalizes by its own rows'
+    # statistics, so the trained weights differ from one process's a little, as in Keras)
+    np.testing.assert_allclose(ours[4], single[4], rtol=0.1, atol=0.05)
+
+
+def test_batch_norm_in_deterministic_mode_gives_the_same_bits_on_1_2_and_4_processes(tmp_path):
+    results = {}
+    for processes in (1, 2, 4):
+        done, results[processes] = run(tmp_path, processes, "--deterministic", "1", "--batch-norm")
+        require_success(done, results[processes])
+    for processes in (2, 4):
+        for ours, single in zip(all_weights(results[processes]), all_weights(results[1])):
+            assert np.array_equal(ours.view(np.uint32), single.view(np.uint32)), f"{processes} processes"
+        np.testing.assert_array_equal(results[processes]["predicted"], results[1]["predicted"])

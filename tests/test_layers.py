@@ -244,7 +244,7 @@ def test_input_layer_sets_the_model_input_shape():
 
 
 def test_deserialize_rejects_unknown_classes():
-    with pytest.raises(ValueError, match="Unknown layer class 'LSTM'"):
-        layers.deserialize({"class_name": "LSTM", "config": {}})
+    with pytest.raises(ValueError, match="Unknown layer class 'ConvLSTM2D'"):
+        layers.deserialize({"class_name": "ConvLSTM2D", "config": {}})
     layer = layers.deserialize(layers.serialize(layers.Dense(3, activation="relu")))
     assert isinstance(layer, layers.Dense) and layer.units == 3

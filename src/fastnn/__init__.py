@@ -10,5 +10,10 @@ from .tensor import Tensor, no_grad, zero_grad
 from . import callbacks, datasets, metrics, optimizers, utils
 from .utils import set_random_seed as set_seed
 from . import activations, initializers, layers, losses, models, regularizers
+from .layers import Input
+from .models import Model, Sequential
+from .gradient_tape import GradientTape
+from . import backend
+from . import onnx  # export only; the onnx package itself is imported when a model is exported
 
 __version__ = "0.1.0"

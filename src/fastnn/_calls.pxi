@@ -5,6 +5,7 @@
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
 from cpython.pythread cimport PyThread_get_thread_ident
+import bisect
 
 
 cdef enum KernelId:
@@ -28,17 +29,28 @@ cdef enum KernelId:
     K_AVG_POOL2D
     K_MAX_POOL2D_GRAD
     K_AVG_POOL2D_GRAD
+    K_RANDOM_NORMAL
+    K_BATCH_NORM_STATISTICS
+    K_BATCH_NORM
+    K_BATCH_NORM_GRAD
+    K_DEPTHWISE_CONV2D
+    K_DEPTHWISE_CONV2D_INPUT_GRAD
+    K_DEPTHWISE_CONV2D_KERNEL_GRAD
+    K_TAKE_ROWS
+    K_SCATTER_ADD_ROWS
+    K_RNN_CELL
+    K_RNN_CELL_GRAD
 
 # p: operand pointers; i: sizes and row strides; k: scalars; shape/st: n-d layouts
 # (st[j] are the element strides of the j-th n-d operand); reduce: sum_to_shape's axes.
 # Convolution and pooling calls keep their geometry (FASTNN_CONV_*) in shape, a gradient's
-# relu mask in p[2] and its output in p[3].
+# relu mask in p[2] and its output in p[3]; a recurrent cell's activations are in shape[0:2].
 ctypedef struct KernelCall:
     int kernel
     int f32
     int op
     int nd
-    void *p[6]
+    void *p[8]
     fnn_int i[10]
     double k[2]
     fnn_int shape[FASTNN_MAX_DIMS]
@@ -47,7 +59,8 @@ ctypedef struct KernelCall:
 
 
 cdef int _execute(const KernelCall *c) noexcept nogil:
-    """Runs one call; returns 0, or -1 when a kernel ran out of memory."""
+    """Runs one call; returns 0, -1 when a kernel ran out of memory, or FASTNN_BAD_INDEX when
+    an index was out of range (the call's failure then says which)."""
     if c.f32:
         return _execute_as(c, <float**>c.p)
     return _execute_as(c, <double**>c.p)
@@ -80,6 +93,8 @@ cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
         fastnn_map2(c.op, c.k, c.nd, c.shape, p[0], c.st[0], p[1], c.st[1], p[2], c.st[2])
     elif c.kernel == K_DROPOUT:
         fastnn_dropout(i[0], p[0], p[1], p[2], c.k[0], <unsigned long long*>c.p[3])
+    elif c.kernel == K_RANDOM_NORMAL:
+        fastnn_random_normal(i[0], p[0], c.k[0], c.k[1], <unsigned long long*>c.p[1])
     elif c.kernel == K_CONV2D:
         return fastnn_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3], p[4])
     elif c.kernel == K_CONV2D_INPUT_GRAD:
@@ -94,6 +109,28 @@ cdef int _execute_as(const KernelCall *c, floating **p) noexcept nogil:
         fastnn_max_pool2d_grad(c.shape, p[0], p[1], p[2], p[3])
     elif c.kernel == K_AVG_POOL2D_GRAD:
         fastnn_avg_pool2d_grad(c.shape, p[1], p[2], p[3])
+    elif c.kernel == K_BATCH_NORM_STATISTICS:
+        return fastnn_batch_norm_statistics(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0])
+    elif c.kernel == K_BATCH_NORM:
+        return fastnn_batch_norm(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0], p[5])
+    elif c.kernel == K_BATCH_NORM_GRAD:
+        return fastnn_batch_norm_grad(i[0], i[1], i[2], p[0], p[1], p[2], p[3], p[4], c.k[0], c.op, p[5], p[6], p[7])
+    elif c.kernel == K_DEPTHWISE_CONV2D:
+        return fastnn_depthwise_conv2d(c.shape, p[0], p[1], p[2], c.op, p[3])
+    elif c.kernel == K_DEPTHWISE_CONV2D_INPUT_GRAD:
+        return fastnn_depthwise_conv2d_input_grad(c.shape, p[0], p[1], p[3])
+    elif c.kernel == K_DEPTHWISE_CONV2D_KERNEL_GRAD:
+        return fastnn_depthwise_conv2d_kernel_grad(c.shape, p[0], p[1], p[2], p[3])
+    elif c.kernel == K_TAKE_ROWS:
+        return fastnn_take_rows(i[0], i[1], c.p[0], c.op, i[2], p[1], i[3], p[2], i[4], <double*>c.p[3])
+    elif c.kernel == K_SCATTER_ADD_ROWS:
+        return fastnn_scatter_add_rows(i[0], i[1], c.p[0], c.op, i[2], p[1], i[3], p[2], i[4], <double*>c.p[3])
+    elif c.kernel == K_RNN_CELL:
+        fastnn_rnn_cell(c.op, <int>c.shape[0], <int>c.shape[1], i[0], i[1], p[0], i[2], p[1], i[3], p[2], i[4],
+                        p[3], i[5], p[4], i[6])
+    elif c.kernel == K_RNN_CELL_GRAD:
+        fastnn_rnn_cell_grad(c.op, <int>c.shape[0], <int>c.shape[1], i[0], i[1], p[0], i[2], p[1], i[3], p[2], i[4],
+                             p[3], i[5], p[4], i[6], p[5], i[7], p[6], i[8], p[7], i[9])
     return 0
 
 
@@ -111,6 +148,9 @@ cdef class Tape:
     Holds every array the calls point into, so the pointers stay valid as long as the tape.
     `problem` is None, or why replaying the tape would not repeat that run (a computation
     that was not a kernel call, such as a temporary copy); such a tape must not be run.
+    `states` are arrays a step changes besides its outputs (dropout keys, a stateful layer's
+    state), which a plan saves and restores to check a replay. `failures` has, per call, None
+    or the function that turns the call's non-zero status into the exception to raise.
     """
     cdef KernelCall *calls
     cdef Py_ssize_t count, capacity
@@ -119,12 +159,14 @@ cdef class Tape:
     cdef readonly list writes
     cdef readonly list states
     cdef readonly list hosts
+    cdef readonly list failures
     cdef public object problem
 
     def __cinit__(self):
         self.calls = NULL
         self.count = self.capacity = 0
         self.arrays, self.reads, self.writes, self.states, self.hosts = [], [], [], [], []
+        self.failures = []
         self.problem = None
 
     def __dealloc__(self):
@@ -133,7 +175,7 @@ cdef class Tape:
     def __len__(self):
         return self.count
 
-    cdef int _append(self, const KernelCall *c, tuple reads, tuple writes) except -1:
+    cdef int _append(self, const KernelCall *c, tuple reads, tuple writes, object failure=None) except -1:
         cdef KernelCall *grown
         if self.count == self.capacity:
             self.capacity = 16 if self.capacity == 0 else 2 * self.capacity
@@ -147,8 +189,13 @@ cdef class Tape:
         self.arrays.extend(writes)
         self.reads.append([_extent(a) for a in reads if a is not None])
         self.writes.append([_extent(a) for a in writes if a is not None])
+        self.failures.append(failure)
         if c.kernel == K_DROPOUT:
             self.states.append(reads[1])
+        elif c.kernel == K_RANDOM_NORMAL:
+            self.states.append(reads[0])
+        elif c.kernel == K_BATCH_NORM_STATISTICS and c.p[3] != NULL:
+            self.states.extend(writes[2:4])  # the moving statistics, updated in place
         return 0
 
     def add_host(self, action):
@@ -178,7 +225,7 @@ cdef class Tape:
                         break
                     j += 1
             if status != 0:
-                raise MemoryError("step plan: a kernel ran out of memory")
+                _raise_status(status, self.failures[j], "step plan: a kernel ran out of memory")
             if j < n:
                 self.hosts[self.calls[j].i[0]]()
                 j += 1
@@ -193,24 +240,50 @@ cdef class Tape:
         self.count -= 1
         del self.reads[j]
         del self.writes[j]
+        del self.failures[j]
 
     def move(self, size_t lo, size_t hi, new_base):
         """Points every operand inside bytes [lo, hi) at the same offset of the array new_base
         instead (which the tape then keeps alive), and updates the calls' byte extents."""
-        cdef size_t to = <size_t> cnp.PyArray_DATA(<cnp.ndarray> new_base)
+        self.move_many([(lo, hi, new_base)])
+
+    def move_many(self, moves):
+        """move(lo, hi, new_base) for each of moves at once: ranges [lo, hi) that do not overlap
+        each other, nor any new_base."""
+        moves = sorted(moves, key=lambda m: m[0])
+        los = [<size_t> m[0] for m in moves]
+        his = [<size_t> m[1] for m in moves]
+        tos = [<size_t> cnp.PyArray_DATA(<cnp.ndarray> m[2]) for m in moves]
+        if not moves:
+            return
+
+        def target(size_t address):
+            k = bisect.bisect_right(los, address) - 1
+            if k >= 0 and address < his[k]:
+                return k
+            return -1
+
         cdef Py_ssize_t j
-        cdef int o
+        cdef int o, k
         cdef size_t ptr
         for j in range(self.count):
-            for o in range(6):
+            for o in range(8):
                 ptr = <size_t> self.calls[j].p[o]
-                if lo <= ptr < hi:
-                    self.calls[j].p[o] = <void *> (to + (ptr - lo))
-        moved = lambda e: (to + e[0] - lo, to + e[1] - lo) if lo <= e[0] < hi else e
+                k = target(ptr)
+                if k >= 0:
+                    self.calls[j].p[o] = <void *> (<size_t> tos[k] + (ptr - <size_t> los[k]))
         for extents in (self.reads, self.writes):
             for j in range(len(extents)):
-                extents[j] = [moved(e) for e in extents[j]]
-        self.arrays.append(new_base)
+                updated = None
+                for i, e in enumerate(extents[j]):
+                    k = target(e[0])
+                    if k >= 0:
+                        if updated is None:
+                            updated = list(extents[j])
+                        updated[i] = (tos[k] + e[0] - los[k], tos[k] + e[1] - los[k])
+                if updated is not None:
+                    extents[j] = updated
+        self.arrays.extend(m[2] for m in moves)
 
     def release(self, keep):
         """Drops the tape's references to arrays for which keep(array) is false."""
@@ -275,7 +348,12 @@ _KERNEL_NAMES = {K_GEMM: "gemm", K_ADD: "add", K_RELU: "relu", K_RELU_GRAD: "rel
                  K_MAP1: "map1", K_MAP2: "map2", K_DROPOUT: "dropout", K_HOST: "host", K_CONV2D: "conv2d",
                  K_CONV2D_INPUT_GRAD: "conv2d_input_grad", K_CONV2D_KERNEL_GRAD: "conv2d_kernel_grad",
                  K_MAX_POOL2D: "max_pool2d", K_AVG_POOL2D: "avg_pool2d", K_MAX_POOL2D_GRAD: "max_pool2d_grad",
-                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad"}
+                 K_AVG_POOL2D_GRAD: "avg_pool2d_grad", K_RANDOM_NORMAL: "random_normal",
+                 K_BATCH_NORM_STATISTICS: "batch_norm_statistics",
+                 K_BATCH_NORM: "batch_norm", K_BATCH_NORM_GRAD: "batch_norm_grad",
+                 K_DEPTHWISE_CONV2D: "depthwise_conv2d", K_DEPTHWISE_CONV2D_INPUT_GRAD: "depthwise_conv2d_input_grad",
+                 K_DEPTHWISE_CONV2D_KERNEL_GRAD: "depthwise_conv2d_kernel_grad", K_TAKE_ROWS: "take_rows",
+                 K_SCATTER_ADD_ROWS: "scatter_add_rows", K_RNN_CELL: "rnn_cell", K_RNN_CELL_GRAD: "rnn_cell_grad"}
 
 cdef Tape _tape = None
 cdef unsigned long _tape_thread = 0
@@ -310,15 +388,23 @@ def _unreplayable(reason):
         _tape.problem = reason
 
 
-cdef int _run(KernelCall *c, tuple reads, tuple writes) except -1:
-    """Executes c (recording it first when this thread records)."""
+def _raise_status(int status, failure, memory_message):
+    """Raises the exception for a call's non-zero status: failure(status)'s, or MemoryError."""
+    if status != -1 and failure is not None:
+        raise failure(status)
+    raise MemoryError(memory_message)
+
+
+cdef int _run(KernelCall *c, tuple reads, tuple writes, object failure=None) except -1:
+    """Executes c (recording it first when this thread records); a non-zero status raises
+    failure(status)'s exception (for a kernel that reports bad input), else MemoryError."""
     cdef int status
     if _tape is not None and _recording():
-        _tape._append(c, reads, writes)
+        _tape._append(c, reads, writes, failure)
     with nogil:
         status = _execute(c)
     if status != 0:
-        raise MemoryError(f"{_KERNEL_NAMES[c.kernel]}: out of memory")
+        _raise_status(status, failure, f"{_KERNEL_NAMES[c.kernel]}: out of memory")
     return 0
 
 

@@ -1,4 +1,5 @@
-# Element-wise maps (csrc/elementwise.c's fastnn_map1/fastnn_map2) and dropout (csrc/dropout.c).
+# Element-wise maps (csrc/elementwise.c's fastnn_map1/fastnn_map2), dropout and normal samples
+# (csrc/dropout.c).
 
 # The map ops of csrc/fastnn.h (enum fastnn_map1 / fastnn_map2).
 cdef extern from "fastnn.h":
@@ -20,6 +21,8 @@ cdef extern from "fastnn.h":
         FASTNN_MAP_GELU_APPROXIMATE
         FASTNN_MAP_SILU
         FASTNN_MAP_HARD_SIGMOID
+        FASTNN_MAP_NOT_EQUAL
+        FASTNN_MAP_FILL
         FASTNN_MAP_MUL
         FASTNN_MAP_DIV
         FASTNN_MAP_SUB
@@ -35,6 +38,9 @@ cdef extern from "fastnn.h":
         FASTNN_MAP_GELU_APPROXIMATE_GRAD
         FASTNN_MAP_SILU_GRAD
         FASTNN_MAP_HARD_SIGMOID_GRAD
+        FASTNN_MAP_MAXIMUM
+        FASTNN_MAP_MINIMUM
+        FASTNN_MAP_GREATER_EQUAL
 
 cdef int _map1(int op, cnp.ndarray x, cnp.ndarray out, double k0, double k1) except -1:
     cdef KernelCall c
@@ -96,6 +102,18 @@ def copy(x, out=None):
     return _unary(FASTNN_MAP_COPY, x, out)
 
 
+def not_equal(x, value, out=None):
+    """out = 1 where x != value, else 0, element-wise (NaN differs from every value): a mask."""
+    return _unary(FASTNN_MAP_NOT_EQUAL, x, out, float(value))
+
+
+def full_like(x, value, out=None):
+    """out = value everywhere, an array of x's shape and dtype (x's values are not read)."""
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    return _unary(FASTNN_MAP_FILL, out, out, float(value))
+
+
 def tanh(x, out=None):
     """out = tanh(x) element-wise."""
     return _unary(FASTNN_MAP_TANH, x, out)
@@ -143,6 +161,21 @@ def divide(a, b, out=None):
 def subtract(a, b, out=None):
     """out = a - b with NumPy broadcasting."""
     return _binary_map(FASTNN_MAP_SUB, "subtract", a, b, out)
+
+
+def maximum(a, b, out=None):
+    """out = the larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _binary_map(FASTNN_MAP_MAXIMUM, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """out = the smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _binary_map(FASTNN_MAP_MINIMUM, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """out = 1 where a >= b, else 0, with NumPy broadcasting."""
+    return _binary_map(FASTNN_MAP_GREATER_EQUAL, "greater_equal", a, b, out)
 
 
 def tanh_grad(dy, y, out=None):
@@ -286,3 +319,30 @@ def dropout(x, rate, state, out=None, mask=None):
     c.p[3] = _data(state)
     _run(&c, (xc, state), (out, mask, state))
     return out, mask
+
+
+def random_normal(out, mean, stddev, state):
+    """out = mean + stddev * z, z standard normal samples (Box-Muller on a hash of (state[0],
+    state[1], the element's index), the same at any thread count); state (2 uint64: seed,
+    counter) is advanced by 1. Returns out."""
+    if not isinstance(out, np.ndarray) or out.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"random_normal: out must be a float32 or float64 ndarray, got "
+                        f"{type(out).__name__} {getattr(out, 'dtype', '')}")
+    check_writable(out, "out")
+    if not _kernel_ready(out):
+        raise ValueError("random_normal: out must be an aligned C-contiguous array")
+    mean, stddev = float(mean), float(stddev)
+    if not (np.isfinite(mean) and np.isfinite(stddev)) or stddev < 0:
+        raise ValueError(f"random_normal: mean must be finite and stddev finite and >= 0. "
+                         f"Received: mean={mean!r}, stddev={stddev!r}")
+    check_dropout_state(state, "random_normal")
+    cdef KernelCall c
+    c.kernel = K_RANDOM_NORMAL
+    c.f32 = _is_f32(out)
+    c.i[0] = out.size
+    c.k[0] = mean
+    c.k[1] = stddev
+    c.p[0] = _data(out)
+    c.p[1] = _data(state)
+    _run(&c, (state,), (out, state))
+    return out

@@ -148,6 +148,31 @@ class VarianceScaling(Initializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
+class Orthogonal(Initializer):
+    """gain times an orthogonal matrix (orthonormal columns, or rows when it is wider than tall),
+    the Q of a QR decomposition of standard normal samples with R's diagonal made positive; a
+    shape of more than two axes is the matrix (prod(shape[:-1]), shape[-1]) reshaped."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = float(gain), _check_seed(seed)
+
+    def __call__(self, shape, dtype="float32"):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape} "
+                             f"of rank {len(shape)}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        values = _generator(self.seed).standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(values)
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(dtype)
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 def _variance_scaling_preset(name, scale, mode, distribution):
     class Preset(VarianceScaling):
         def __init__(self, seed=None):
@@ -172,7 +197,7 @@ CLASSES = {
     cls.__name__: cls
     for cls in (
         Constant, Zeros, Ones, RandomNormal, TruncatedNormal, RandomUniform, VarianceScaling,
-        GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform,
+        GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform, Orthogonal,
     )
 }
 ALIASES = {
@@ -182,6 +207,7 @@ ALIASES = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
+    "orthogonal": Orthogonal, "uniform": RandomUniform, "normal": RandomNormal,
 }
 
 

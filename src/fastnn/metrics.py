@@ -449,3 +449,23 @@ def get(name, loss_name=None, y_true_shape=None, y_pred_shape=None):
     if name in CLASSES:
         return _from_object(CLASSES[name]())
     raise ValueError(f"Unknown metric {name!r}; known metrics: {', '.join(known_names())}")
+
+
+# The losses by their metric names, as keras.metrics has them (the book's VAE layer calls
+# keras.metrics.binary_crossentropy on tensors): per-sample values, gradients flowing.
+def binary_crossentropy(y_true, y_pred, from_logits=False):
+    from . import losses
+
+    return losses.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False):
+    from . import losses
+
+    return losses.categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
+    from . import losses
+
+    return losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits)

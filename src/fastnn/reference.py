@@ -7,10 +7,13 @@ import math
 
 import numpy as np
 
-from . import _windows
-from ._arrays import as_float_array, as_float_arrays, check_distinct, check_out
-from ._op_checks import (broadcast_shape, check_activation, check_dropout_state, check_same_shape, check_shape,
-                         dropout_rate, gather_args, matmul_shape, summed_axes, xent_target)
+from . import _norm_checks, _windows
+from ._arrays import FLOAT_DTYPES, as_float_array, as_float_arrays, check_distinct, check_out, check_writable
+from ._image_checks import FILL_MODES, affine_transform_args
+from ._op_checks import (CELL_LAYOUTS, bad_index_error, broadcast_shape, cell_activation, cell_grad_sizes,
+                         cell_step_sizes, check_activation, check_dropout_state, check_same_shape, check_shape,
+                         dropout_rate, first_bad_index, gather_args, index_array, matmul_shape, scatter_rows_shape,
+                         summed_axes, take_rows_shape, xent_target)
 from ._step_checks import check_state, nadam_momentum_cache, step_options
 
 
@@ -316,6 +319,18 @@ def copy(x, out=None):
     return _map1(lambda v: v.copy(), x, out)
 
 
+def not_equal(x, value, out=None):
+    """1 where x != value, else 0."""
+    return _map1(lambda v: (v != v.dtype.type(value)).astype(v.dtype), x, out)
+
+
+def full_like(x, value, out=None):
+    """value everywhere, in an array of x's shape and dtype."""
+    x = as_float_array(x, "x")
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(np.full(x.shape, value, x.dtype), out)
+
+
 def tanh(x, out=None):
     """tanh(x) element-wise."""
     return _map1(np.tanh, x, out)
@@ -363,6 +378,21 @@ def divide(a, b, out=None):
 def subtract(a, b, out=None):
     """a - b with NumPy broadcasting."""
     return _map2(np.subtract, "subtract", a, b, out)
+
+
+def maximum(a, b, out=None):
+    """The larger of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.maximum, "maximum", a, b, out)
+
+
+def minimum(a, b, out=None):
+    """The smaller of a and b with NumPy broadcasting (NaN when either is; b at a tie)."""
+    return _map2(np.minimum, "minimum", a, b, out)
+
+
+def greater_equal(a, b, out=None):
+    """1 where a >= b, else 0, with NumPy broadcasting."""
+    return _map2(np.greater_equal, "greater_equal", a, b, out)
 
 
 def tanh_grad(dy, y, out=None):
@@ -559,6 +589,37 @@ def dropout(x, rate, state, out=None, mask=None):
     state[1] += np.uint64(1)
     return out, mask
 
+def _draws(key, i):
+    """dropout.c's draw(key, i): a 32-bit hash of the key and each index of i (uint64)."""
+    with np.errstate(over="ignore"):
+        h = _mix32(i.astype(np.uint32) + np.uint32(key & 0xFFFFFFFF))
+        return _mix32(h ^ np.uint32(key >> 32) ^ (i >> np.uint64(32)).astype(np.uint32))
+
+
+def random_normal(out, mean, stddev, state):
+    """out = mean + stddev * sqrt(-2 log u1) cos(2 pi u2), in float64, u1 = (draw(2i) + 0.5) / 2**32
+    and u2 = draw(2i + 1) / 2**32 of dropout's hash for element i; state[1] += 1."""
+    if not isinstance(out, np.ndarray) or out.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"random_normal: out must be a float32 or float64 ndarray, got "
+                        f"{type(out).__name__} {getattr(out, 'dtype', '')}")
+    check_writable(out, "out")
+    if not (out.flags.c_contiguous and out.flags.aligned):
+        raise ValueError("random_normal: out must be an aligned C-contiguous array")
+    mean, stddev = float(mean), float(stddev)
+    if not (np.isfinite(mean) and np.isfinite(stddev)) or stddev < 0:
+        raise ValueError(f"random_normal: mean must be finite and stddev finite and >= 0. "
+                         f"Received: mean={mean!r}, stddev={stddev!r}")
+    check_dropout_state(state, "random_normal")
+    key = _mix64(_mix64(int(state[0])) ^ ((int(state[1]) * 0x9E3779B97F4A7C15) & _M64))
+    i = np.arange(out.size, dtype=np.uint64)
+    u1 = (_draws(key, 2 * i).astype(np.float64) + 0.5) / 4294967296.0
+    u2 = _draws(key, 2 * i + np.uint64(1)).astype(np.float64) / 4294967296.0
+    z = np.sqrt(-2.0 * np.log(u1)) * np.cos(6.283185307179586 * u2)
+    out[...] = (mean + stddev * z).reshape(out.shape)
+    state[1] += np.uint64(1)
+    return out
+
+
 # ---- convolution and pooling: NHWC images, (KH, KW, C, F) kernels ------------------------------
 def _padded(x, geom, fill):
     """x with geom's padding added around height and width (fill value), enough for every window."""
@@ -719,3 +780,486 @@ def avg_pool2d_grad(dy, input_shape, pool_size=(2, 2), strides=None, padding="va
     n, h, w, c, *_, pt, pl = geom
     out = check_out(out, input_shape, dy.dtype)
     return _finish(dxp[:, pt:pt + h, pl:pl + w], out)
+
+
+# ---- image warps (csrc/image.c) --------------------------------------------------
+
+def _map_coordinate(cc, length, mode):
+    """Coordinates (or integer tap positions) of one axis brought into the image as scipy.ndimage
+    maps them: folded for 'reflect' (period 2 * length) and 'wrap' (period length - 1), clamped for
+    'nearest', -1 ("outside") for 'constant', whole-sample mirrored for 'mirror' (the taps of
+    'constant' and 'wrap')."""
+    cc = np.asarray(cc, dtype=np.float64)
+    low, high = cc < 0, cc > length - 1
+    if mode == "nearest":
+        return np.where(low, 0.0, np.where(high, float(length - 1), cc))
+    if mode == "constant":
+        return np.where(low | high, -1.0, cc)
+    if length <= 1:
+        return np.where(low | high, 0.0, cc)
+    with np.errstate(invalid="ignore"):
+        if mode == "reflect":
+            period = 2 * length
+            folded = np.where(cc < -period, period * np.trunc(-cc / period) + cc, cc)
+            below = np.where(folded < -length, folded + period, -folded - 1)
+            above = cc - period * np.trunc(cc / period)
+            above = np.where(above >= length, (period - above) - 1, above)
+        elif mode == "mirror":
+            period = 2 * length - 2
+            below = period * np.trunc(-cc / period) + cc
+            below = np.where(below <= 1 - length, below + period, -below)
+            above = cc - period * np.trunc(cc / period)
+            above = np.where(above >= length, period - above, above)
+        else:  # wrap: period length - 1, the first and last samples coincide
+            period = length - 1
+            below = cc + period * (np.trunc(-cc / period) + 1)
+            above = cc - period * np.trunc(cc / period)
+    return np.where(low, below, np.where(high, above, cc))
+
+
+# How the taps beyond an edge are read, per mode (scipy's spline boundary modes).
+_TAP_MODES = {"nearest": "nearest", "constant": "mirror", "reflect": "reflect", "wrap": "mirror"}
+
+
+def _taps(start, length, mode):
+    """Integer tap positions read inside the image."""
+    return _map_coordinate(start, length, _TAP_MODES[mode]).astype(np.int64)
+
+
+def _warp_one(x, matrix, code, order, mode, cval):
+    """One (h, w, c) float64 image warped by a 2x3 matrix and flipped (code bit 1: columns, 2: rows)."""
+    h, w, _ = x.shape
+    rows = np.arange(h, dtype=np.float64)[:, None]
+    cols = np.arange(w, dtype=np.float64)[None, :]
+    if code & 2:
+        rows = (h - 1) - rows
+    if code & 1:
+        cols = (w - 1) - cols
+    r = (matrix[0, 2] + rows * matrix[0, 0]) + cols * matrix[0, 1]
+    q = (matrix[1, 2] + rows * matrix[1, 0]) + cols * matrix[1, 1]
+    if mode == "nearest":  # no folding: the taps are clamped
+        inside = np.ones(r.shape, bool)
+    else:
+        r, q = _map_coordinate(r, h, mode), _map_coordinate(q, w, mode)
+        inside = (r > -1.0) & (q > -1.0)
+    r, q = np.where(inside, r, 0.0), np.where(inside, q, 0.0)
+    if order == 0:
+        value = 0.0 + x[_taps(np.floor(r + 0.5), h, mode), _taps(np.floor(q + 0.5), w, mode)]
+    else:
+        r_start, q_start = np.floor(r), np.floor(q)
+        wr0 = 1.0 - (r - r_start)
+        wq0 = 1.0 - (q - q_start)
+        wr1, wq1 = 1.0 - wr0, 1.0 - wq0
+        r0, r1 = _taps(r_start, h, mode), _taps(r_start + 1, h, mode)
+        q0, q1 = _taps(q_start, w, mode), _taps(q_start + 1, w, mode)
+        wr0, wr1, wq0, wq1 = (a[..., None] for a in (wr0, wr1, wq0, wq1))
+        value = 0.0 + x[r0, q0] * wr0 * wq0
+        value = value + x[r0, q1] * wr0 * wq1
+        value = value + x[r1, q0] * wr1 * wq0
+        value = value + x[r1, q1] * wr1 * wq1
+    return np.where(inside[..., None], value, cval)
+
+
+def affine_transform(images, matrices, flips=None, order=1, fill_mode="nearest", cval=0.0, out=None,
+                     dtype=np.float32):
+    """out[b, i, j, ch] = images[b, :, :, ch] interpolated at (row, col) = matrices[b] @ (i', j', 1),
+    as scipy.ndimage.affine_transform per image and channel, then flipped by flips[b] = (horizontal,
+    vertical)."""
+    images, matrices, codes, mode, cval, dtype = affine_transform_args(images, matrices, flips, order, fill_mode,
+                                                                       cval, dtype)
+    out = check_out(out, images.shape, dtype)
+    result = np.empty(images.shape, np.float64)
+    for b in range(images.shape[0] if out.size else 0):
+        result[b] = _warp_one(images[b].astype(np.float64), matrices[b], 0 if codes is None else int(codes[b]),
+                              order, FILL_MODES[mode], cval)
+    return _finish(result.astype(dtype), out)
+
+
+# ---- transposed and depthwise convolutions: NHWC images --------------------------------------------
+def _scatter_windows(values, kernel, geom):
+    """The images of geom (zero-padded, then cropped) with each values[n, i, j] @ kernel[a, b].T added
+    at the position window (a, b) of output (i, j) reads: a convolution's input gradient."""
+    n, h, w, c, *_, pt, pl = geom
+    padded = _padded(np.zeros((n, h, w, c)), geom, 0)
+    for a, b, window in _window_slices(geom):
+        padded[window] += values.astype(np.float64) @ kernel[a, b].astype(np.float64).T
+    return padded[:, pt:pt + h, pl:pl + w]
+
+
+def conv2d_transpose(x, kernel, *, strides=(1, 1), padding="valid", output_padding=None, dilation_rate=(1, 1),
+                     out=None):
+    """y[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, f] += sum_c x[n, i, j, c] * kernel[a, b, f, c],
+    the pads those of the convolution this one transposes; kernel (KH, KW, filters, C)."""
+    x, kernel = as_float_arrays(x=x, kernel=kernel)
+    x = _windows.image(x, "x", "conv2d_transpose")
+    geom = _windows.transpose_args("conv2d_transpose", x.shape, kernel.shape, strides, padding, output_padding,
+                                   dilation_rate)
+    y = _scatter_windows(x, kernel, geom)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def conv2d_transpose_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", output_padding=None,
+                                dilation_rate=(1, 1), out=None):
+    """dx = d(sum(conv2d_transpose(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "conv2d_transpose_input_grad")
+    geom = _windows.transpose_args("conv2d_transpose_input_grad", input_shape, kernel.shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_input_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dx = np.zeros(input_shape)
+    for a, b, window in _window_slices(geom):
+        dx += dyp[window] @ kernel[a, b].astype(np.float64)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dx.astype(dy.dtype), out)
+
+
+def conv2d_transpose_kernel_grad(x, dy, kernel_size, *, strides=(1, 1), padding="valid", output_padding=None,
+                                 dilation_rate=(1, 1)):
+    """dkernel (KH, KW, filters, C) of sum(conv2d_transpose(x, kernel) * dy), a sum over n, oh, ow."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "conv2d_transpose_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "conv2d_transpose_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, dy.shape[3], x.shape[3])
+    geom = _windows.transpose_args("conv2d_transpose_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   output_padding, dilation_rate)
+    if dy.shape != _windows.transpose_output_shape(geom):
+        raise ValueError(f"conv2d_transpose_kernel_grad: dy has shape {dy.shape}, expected "
+                         f"{_windows.transpose_output_shape(geom)} for these inputs")
+    dyp = _padded(dy.astype(np.float64), geom, 0)
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijf,nijc->fc", dyp[window], x.astype(np.float64))
+    return dkernel.astype(x.dtype)
+
+
+def _depthwise_check_grad(owner, dy, geom):
+    want = _windows.depthwise_output_shape(geom)
+    if dy.shape != want:
+        raise ValueError(f"{owner}: dy has shape {dy.shape}, expected {want} for these inputs")
+
+
+def depthwise_conv2d(x, kernel, bias=None, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                     activation=None, out=None):
+    """y[n, i, j, c*M + m] = act(sum_{a,b} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, c]
+    * kernel[a, b, c, m] + bias[c*M + m]), zero outside the image; kernel (KH, KW, C, M)."""
+    if bias is None:
+        x, kernel = as_float_arrays(x=x, kernel=kernel)
+    else:
+        x, kernel, bias = as_float_arrays(x=x, kernel=kernel, bias=bias)
+    x = _windows.image(x, "x", "depthwise_conv2d")
+    geom = _windows.depthwise_args("depthwise_conv2d", x.shape, kernel.shape, strides, padding, dilation_rate)
+    channels = kernel.shape[2] * kernel.shape[3]
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(f"depthwise_conv2d: bias has shape {bias.shape}, expected ({channels},)")
+    check_activation("depthwise_conv2d", activation)
+    n, oh, ow = geom[0], geom[7], geom[8]
+    xp = _padded(x.astype(np.float64), geom, 0)
+    y = np.zeros((n, oh, ow) + kernel.shape[2:])
+    for a, b, window in _window_slices(geom):
+        y += xp[window][..., None] * kernel[a, b].astype(np.float64)
+    y = y.reshape(n, oh, ow, channels)
+    if bias is not None:
+        y += bias
+    if activation == "relu":
+        y = np.maximum(y, 0)
+    out = check_out(out, y.shape, x.dtype)
+    return _finish(y.astype(x.dtype), out)
+
+
+def depthwise_conv2d_input_grad(dy, kernel, input_shape, *, strides=(1, 1), padding="valid", dilation_rate=(1, 1),
+                                out=None):
+    """dx = d(sum(depthwise_conv2d(x, kernel) * dy))/dx for x of input_shape (N, H, W, C)."""
+    dy, kernel = as_float_arrays(dy=dy, kernel=kernel)
+    input_shape = _windows.image_shape(input_shape, "input_shape", "depthwise_conv2d_input_grad")
+    geom = _windows.depthwise_args("depthwise_conv2d_input_grad", input_shape, kernel.shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_input_grad", dy, geom)
+    n, h, w, c, *_, pt, pl = geom
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel.shape[2:])
+    dxp = _padded(np.zeros(input_shape), geom, 0)
+    for a, b, window in _window_slices(geom):
+        dxp[window] += (per_channel * kernel[a, b].astype(np.float64)).sum(axis=-1)
+    out = check_out(out, input_shape, dy.dtype)
+    return _finish(dxp[:, pt:pt + h, pl:pl + w].astype(dy.dtype), out)
+
+
+def depthwise_conv2d_kernel_grad(x, dy, kernel_size, *, depth_multiplier=1, strides=(1, 1), padding="valid",
+                                 dilation_rate=(1, 1)):
+    """(dkernel, dbias): the gradients of sum(depthwise_conv2d(x, kernel, bias) * dy) for a kernel of
+    kernel_size (KH, KW) and depth_multiplier M, dkernel (KH, KW, C, M), dbias (C * M,)."""
+    x, dy = as_float_arrays(x=x, dy=dy)
+    x = _windows.image(x, "x", "depthwise_conv2d_kernel_grad")
+    kh, kw = _windows.pair(kernel_size, "kernel_size", "depthwise_conv2d_kernel_grad")
+    multiplier = _windows.positive_int(depth_multiplier, "depth_multiplier", "depthwise_conv2d_kernel_grad")
+    if dy.ndim != 4:
+        raise ValueError(f"depthwise_conv2d_kernel_grad: dy must be 4-D. Received: dy with shape {dy.shape}")
+    kernel_shape = (kh, kw, x.shape[3], multiplier)
+    geom = _windows.depthwise_args("depthwise_conv2d_kernel_grad", x.shape, kernel_shape, strides, padding,
+                                   dilation_rate)
+    _depthwise_check_grad("depthwise_conv2d_kernel_grad", dy, geom)
+    xp = _padded(x.astype(np.float64), geom, 0)
+    per_channel = dy.astype(np.float64).reshape(dy.shape[:3] + kernel_shape[2:])
+    dkernel = np.zeros(kernel_shape)
+    for a, b, window in _window_slices(geom):
+        dkernel[a, b] = np.einsum("nijc,nijcm->cm", xp[window], per_channel)
+    dbias = dy.astype(np.float64).sum(axis=(0, 1, 2))
+    return dkernel.astype(x.dtype), dbias.astype(x.dtype)
+
+
+# ---- batch normalization ---------------------------------------------------------------------------
+def _channels_view(x, sizes):
+    """x in float64 as (outer, channels, inner)."""
+    return x.astype(np.float64).reshape(sizes)
+
+
+def batch_norm_statistics(x, moving_mean=None, moving_variance=None, *, axis=-1, momentum=0.99):
+    """(mean, variance) of each channel of x (along `axis`) over all the other axes, the variance
+    biased (divided by the count); both zero for no elements. Given moving_mean and
+    moving_variance (arrays of x's dtype), each is updated in place when x has elements:
+    moving = moving * momentum + statistic * (1 - momentum)."""
+    (x,), sizes = _norm_checks.operands("batch_norm_statistics", axis, x=x)
+    momentum = _norm_checks.number("batch_norm_statistics", "momentum", momentum)
+    _norm_checks.moving_statistics("batch_norm_statistics", x, moving_mean, moving_variance, sizes[1])
+    if sizes[0] * sizes[2] == 0:
+        return np.zeros(sizes[1], x.dtype), np.zeros(sizes[1], x.dtype)
+    v = _channels_view(x, sizes)
+    mean = v.mean(axis=(0, 2))
+    variance = ((v - mean[:, None]) ** 2).mean(axis=(0, 2))
+    mean, variance = mean.astype(x.dtype), variance.astype(x.dtype)
+    if moving_mean is not None:
+        for moving, statistic in ((moving_mean, mean), (moving_variance, variance)):
+            moving[...] = moving.astype(np.float64) * momentum + statistic.astype(np.float64) * (1.0 - momentum)
+    return mean, variance
+
+
+def batch_norm(x, mean, variance, gamma=None, beta=None, *, axis=-1, epsilon=1e-3, out=None):
+    """y = (x - mean) * gamma / sqrt(variance + epsilon) + beta, channel by channel along `axis`;
+    gamma None: 1, beta None: 0."""
+    (x, mean, variance, gamma, beta), sizes = _norm_checks.operands(
+        "batch_norm", axis, x=x, mean=mean, variance=variance, gamma=gamma, beta=beta)
+    epsilon = _norm_checks.number("batch_norm", "epsilon", epsilon, 0)
+    scale = (1.0 if gamma is None else gamma.astype(np.float64)) / np.sqrt(variance.astype(np.float64) + epsilon)
+    shift = 0.0 if beta is None else beta.astype(np.float64)
+    column = (slice(None), None)
+    y = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * (scale * np.ones(sizes[1]))[column] \
+        + (shift * np.ones(sizes[1]))[column]
+    out = check_out(out, x.shape, x.dtype)
+    return _finish(y.reshape(x.shape).astype(x.dtype), out)
+
+
+def batch_norm_grad(dy, x, mean, variance, gamma=None, *, axis=-1, epsilon=1e-3, training=True):
+    """(dx, dgamma, dbeta): the gradients of sum(dy * batch_norm(x, mean, variance, gamma, beta)).
+    With training, mean and variance are x's own statistics (batch_norm_statistics) and dx
+    follows them; without, they are constants."""
+    (dy, x, mean, variance, gamma), sizes = _norm_checks.operands(
+        "batch_norm_grad", axis, dy=dy, x=x, mean=mean, variance=variance, gamma=gamma)
+    epsilon = _norm_checks.number("batch_norm_grad", "epsilon", epsilon, 0)
+    column = (slice(None), None)
+    count = sizes[0] * sizes[2]
+    inv = 1.0 / np.sqrt(variance.astype(np.float64) + epsilon)
+    g = np.ones(sizes[1]) if gamma is None else gamma.astype(np.float64)
+    d = _channels_view(dy, sizes)
+    xhat = (_channels_view(x, sizes) - mean.astype(np.float64)[column]) * inv[column]
+    dbeta = d.sum(axis=(0, 2))
+    dgamma = (d * xhat).sum(axis=(0, 2))
+    if training and count:
+        dx = (g * inv)[column] * (d - dbeta[column] / count - xhat * dgamma[column] / count)
+    else:
+        dx = (g * inv)[column] * d
+    return dx.reshape(x.shape).astype(x.dtype), dgamma.astype(x.dtype), dbeta.astype(x.dtype)
+
+
+# ---- rows of a table picked by index -------------------------------------------
+
+def _checked_indices(owner, indices, rows):
+    bad = first_bad_index(indices, rows)
+    if bad is not None:
+        raise bad_index_error(owner, indices.shape, bad[0], bad[1], rows)
+    return indices.astype(np.int64)
+
+
+def take_rows(table, indices, out=None, *, owner="take_rows"):
+    """table[indices]: the rows of a 2-D table picked by integer-valued indices in [0, rows)."""
+    table = as_float_array(table, "table")
+    indices = index_array(owner, indices)
+    shape = take_rows_shape(owner, table, indices)
+    out = check_out(out, shape, table.dtype)
+    idx = _checked_indices(owner, indices, table.shape[0])
+    return _finish(table[idx], out)
+
+
+def scatter_add_rows(grad, indices, rows, out=None, *, owner="scatter_add_rows"):
+    """zeros (rows, dim), then grad's rows added at their indices in row-major order."""
+    grad = as_float_array(grad, "grad")
+    indices = index_array(owner, indices)
+    rows, dim = scatter_rows_shape(owner, grad, indices, rows)
+    out = check_out(out, (rows, dim), grad.dtype)
+    idx = _checked_indices(owner, indices, rows)
+    total = np.zeros((rows, dim), grad.dtype)
+    np.add.at(total, idx.reshape(-1), grad.reshape(idx.size, dim))
+    return _finish(total, out)
+
+
+# ---- recurrent cells: one time step and its backward ------------------------------
+
+def _cell_act(name, x):
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "sigmoid":
+        return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))), np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+    if name == "relu":
+        return np.where(x < 0, 0.0, x)
+    if name == "hard_sigmoid":
+        return np.clip(x + 3, 0, 6) / 6
+    return x
+
+
+def _cell_slope(name, y):
+    """The activation's derivative given its output y."""
+    if name == "tanh":
+        return 1 - y * y
+    if name == "sigmoid":
+        return y * (1 - y)
+    if name == "relu":
+        return (y > 0).astype(y.dtype)
+    if name == "hard_sigmoid":
+        return np.where((y > 0) & (y < 1), 1 / 6, 0.0)
+    return np.ones_like(y)
+
+
+def _kept_rows(mask, n):
+    return np.ones(n, bool) if mask is None else np.asarray(mask) != 0
+
+
+def _cell_step(cell, owner, xz, hz, previous, mask, activation, recurrent_activation, out):
+    xz, hz, previous = as_float_arrays(xz=xz, hz=hz, previous=previous)
+    if mask is not None:
+        mask = np.asarray(mask)
+    n, u = cell_step_sizes(owner, cell, xz, hz, previous, mask)
+    cell_activation(owner, "activation", activation)
+    cell_activation(owner, "recurrent_activation", recurrent_activation)
+    blocks = CELL_LAYOUTS[cell][1]
+    out = check_out(out, (n, blocks * u), xz.dtype)
+    x, h, p = (a.astype(np.float64) for a in (xz, hz, previous))
+    act = lambda v: _cell_act(activation, v)
+    ract = lambda v: _cell_act(recurrent_activation, v)
+    block = lambda a, j: a[:, j * u:(j + 1) * u]
+    if cell == "simple":
+        new = act(x + h)
+    elif cell == "lstm":
+        i, f, g, o = ract(block(x, 0) + block(h, 0)), ract(block(x, 1) + block(h, 1)), \
+            act(block(x, 2) + block(h, 2)), ract(block(x, 3) + block(h, 3))
+        c = f * block(p, 4) + i * g
+        new = np.concatenate([i, f, g, o, c, o * act(c)], axis=1)
+    else:
+        z, r, hn = ract(block(x, 0) + block(h, 0)), ract(block(x, 1) + block(h, 1)), block(h, 2)
+        hh = act(block(x, 2) + r * hn)
+        new = np.concatenate([z, r, hh, hn, z * block(p, 4) + (1 - z) * hh], axis=1)
+    state_from = {"simple": 0, "lstm": 4, "gru": 4}[cell] * u
+    skipped = np.zeros_like(p)
+    skipped[:, state_from:] = p[:, state_from:]
+    keep = _kept_rows(mask, n)[:, None]
+    return _finish(np.where(keep, new, skipped).astype(xz.dtype), out)
+
+
+def _cell_grad(cell, owner, record, previous, carry, dh_recurrent, dy, mask, activation, recurrent_activation, out,
+               recurrent_out=None):
+    named = {"record": record, "carry": carry}
+    if previous is not None:
+        named["previous"] = previous
+    for name, value in (("dh_recurrent", dh_recurrent), ("dy", dy)):
+        if value is not None:
+            named[name] = value
+    arrays = dict(zip(named, as_float_arrays(**named)))
+    record = arrays["record"]
+    previous, dh_recurrent, dy = arrays.get("previous"), arrays.get("dh_recurrent"), arrays.get("dy")
+    if not isinstance(carry, np.ndarray) or arrays["carry"] is not carry:
+        raise TypeError(f"{owner}: carry must be a float ndarray of the record's dtype (it is updated in place)")
+    check_writable(carry, "carry")
+    if mask is not None:
+        mask = np.asarray(mask)
+    n, u = cell_grad_sizes(owner, cell, record, previous, carry, dh_recurrent, dy, mask)
+    cell_activation(owner, "activation", activation)
+    cell_activation(owner, "recurrent_activation", recurrent_activation)
+    gates = CELL_LAYOUTS[cell][0]
+    out = check_out(out, (n, gates * u), record.dtype)
+    if cell == "gru":
+        recurrent_out = check_out(recurrent_out, (n, gates * u), record.dtype, "recurrent_out")
+    dtype = record.dtype
+    rec = record.astype(np.float64)
+    block = lambda a, j: a[:, j * u:(j + 1) * u]
+    slope = lambda y: _cell_slope(activation, y)
+    rslope = lambda y: _cell_slope(recurrent_activation, y)
+    dh = carry[:, :u].astype(dtype)
+    if dh_recurrent is not None:
+        dh = dh + dh_recurrent
+    if dy is not None:
+        dh = dh + dy
+    keep = _kept_rows(mask, n)[:, None]
+    d = dh.astype(np.float64)
+    new_carry = carry.astype(np.float64)
+    if cell == "simple":
+        dz = d * slope(rec)
+        new_carry[:] = np.where(keep, 0.0, d)
+        dzs = [dz]
+    elif cell == "lstm":
+        i, f, g, o, c = (block(rec, j) for j in range(5))
+        cp = block(previous.astype(np.float64), 4)
+        tc = _cell_act(activation, c)
+        dc = carry[:, u:].astype(np.float64) + d * o * slope(tc)
+        dz = np.concatenate([dc * g * rslope(i), dc * cp * rslope(f), dc * i * slope(g), d * tc * rslope(o)], axis=1)
+        new_carry[:, :u] = np.where(keep, 0.0, d)
+        new_carry[:, u:] = np.where(keep, dc * f, carry[:, u:])
+        dzs = [dz]
+    else:
+        z, r, hh, hn = (block(rec, j) for j in range(4))
+        hp = block(previous.astype(np.float64), 4)
+        dhp = d * (1 - z) * slope(hh)
+        dzp = d * (hp - hh) * rslope(z)
+        drp = dhp * hn * rslope(r)
+        dzs = [np.concatenate([dzp, drp, dhp], axis=1), np.concatenate([dzp, drp, dhp * r], axis=1)]
+        new_carry[:] = np.where(keep, d * z, d)
+    carry[...] = new_carry.astype(dtype)
+    results = [_finish(np.where(keep, g_, 0.0).astype(dtype), o_) for g_, o_ in zip(dzs, (out, recurrent_out))]
+    return results[0] if cell != "gru" else tuple(results)
+
+
+def simple_rnn_cell(xz, hz, previous, mask=None, *, activation="tanh", out=None):
+    """h = act(xz + hz), or previous where mask is 0."""
+    return _cell_step("simple", "simple_rnn_cell", xz, hz, previous, mask, activation, "sigmoid", out)
+
+
+def simple_rnn_cell_grad(record, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh", out=None):
+    """dz = (carry + dh_recurrent + dy) * act'(h); carry := 0 (kept where mask is 0)."""
+    return _cell_grad("simple", "simple_rnn_cell_grad", record, None, carry, dh_recurrent, dy, mask, activation,
+                      "sigmoid", out)
+
+
+def lstm_cell(xz, hz, previous, mask=None, *, activation="tanh", recurrent_activation="sigmoid", out=None):
+    """The record [i f g o c h] of one LSTM step."""
+    return _cell_step("lstm", "lstm_cell", xz, hz, previous, mask, activation, recurrent_activation, out)
+
+
+def lstm_cell_grad(record, previous, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh",
+                   recurrent_activation="sigmoid", out=None):
+    """dz of an LSTM step; carry [dh | dc] := [0 | dc_prev] (unchanged but for dh where mask is 0)."""
+    return _cell_grad("lstm", "lstm_cell_grad", record, previous, carry, dh_recurrent, dy, mask, activation,
+                      recurrent_activation, out)
+
+
+def gru_cell(xz, hz, previous, mask=None, *, activation="tanh", recurrent_activation="sigmoid", out=None):
+    """The record [z r hh hn h] of one GRU step (reset after the recurrent product)."""
+    return _cell_step("gru", "gru_cell", xz, hz, previous, mask, activation, recurrent_activation, out)
+
+
+def gru_cell_grad(record, previous, carry, dh_recurrent=None, dy=None, mask=None, *, activation="tanh",
+                  recurrent_activation="sigmoid", out=None, recurrent_out=None):
+    """(dxz, dhz) of a GRU step; carry := Dh z (Dh where mask is 0)."""
+    return _cell_grad("gru", "gru_cell_grad", record, previous, carry, dh_recurrent, dy, mask, activation,
+                      recurrent_activation, out, recurrent_out)

@@ -137,6 +137,9 @@ class Tensor:
     _version = None
 
     def __init__(self, data, requires_grad=False):
+        resolve = getattr(data, "_resolved_tensor", None)  # a symbolic tensor, while its graph runs
+        if resolve is not None:
+            data = resolve()
         if isinstance(data, Tensor):
             self._version = data._shared_version()  # the same array: one version
             data = data.data

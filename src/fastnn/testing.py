@@ -58,3 +58,65 @@ def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
             f"{atol + rtol * abs(n):.3g}"
         )
     return True
+
+
+def _weighted_sum(outputs, weights):
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return float(sum(np.sum(np.asarray(o.data, dtype=np.float64) * w) for o, w in zip(outputs, weights)))
+
+
+def layer_gradcheck(call, layer, *inputs, check_inputs=True, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+    """Checks a built layer's gradients, for its weights and its floating inputs, against central
+    finite differences in float64; returns True or raises AssertionError naming the worst element.
+
+    call(*inputs) runs the layer (e.g. lambda x: layer(x, training=True)) and returns a Tensor or a
+    list of them (each output y enters as sum(y * w), w fixed random weights). The layer's weights
+    are converted to float64 in place and stay so; call must give the same result on every run
+    (reseed dropout inside it, keep stateful layers out).
+    """
+    tensors = [Tensor(np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64),
+                      requires_grad=check_inputs and np.asarray(x.data if isinstance(x, Tensor) else x).dtype.kind == "f")
+               for x in inputs]
+    params = layer.trainable_weights
+    for w in layer.weights:
+        w.data = np.array(w.data, dtype=np.float64)
+        w.grad = None
+    for w in params:
+        w.requires_grad = True
+    out = call(*tensors)
+    outputs = out if isinstance(out, (list, tuple)) else [out]
+    rng = np.random.default_rng(seed)
+    weights = [rng.uniform(0.5, 1.5, size=o.shape) for o in outputs]
+    total = None
+    for o, w in zip(outputs, weights):
+        if o.requires_grad:
+            term = (o * Tensor(w)).sum()
+            total = term if total is None else total + term
+    if total is not None:
+        total.backward()
+    checked = [t for t in tensors if t.requires_grad] + list(params)
+    if not checked:
+        raise ValueError("layer_gradcheck: nothing to differentiate")
+    worst = None
+    for i, t in enumerate(checked):
+        analytic = np.zeros(t.shape) if t.grad is None else t.grad
+        for pos in np.ndindex(t.shape):
+            original = t.data[pos]
+            t.data[pos] = original + eps
+            with no_grad():
+                plus = _weighted_sum(call(*tensors), weights)
+            t.data[pos] = original - eps
+            with no_grad():
+                minus = _weighted_sum(call(*tensors), weights)
+            t.data[pos] = original
+            numeric = (plus - minus) / (2 * eps)
+            excess = abs(analytic[pos] - numeric) - (atol + rtol * abs(numeric))
+            if worst is None or excess > worst[0]:
+                worst = (excess, i, pos, float(analytic[pos]), numeric)
+    if worst[0] > 0:
+        _, i, pos, a, n = worst
+        names = {id(w): name for w, name in zip(layer.weights, layer.weight_names)}
+        what = f"weight {names[id(checked[i])]!r}" if id(checked[i]) in names else f"input {i}"
+        raise AssertionError(f"layer_gradcheck failed: worst element is {what} at position {pos}: analytic {a:.8g}, "
+                             f"numeric {n:.8g}, |difference| {abs(a - n):.3g}")
+    return True

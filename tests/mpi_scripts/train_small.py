@@ -3,7 +3,7 @@ the same weights; process 0 writes the final weights, the history, evaluate's an
 results to OUT (.npz).
 
     mpiexec -n P python train_small.py OUT [--deterministic 0|1] [--fail-on RANK:STEP]
-        [--kill RANK:STEP] [--mismatch RANK] [--overlap] [--local]
+        [--kill RANK:STEP] [--mismatch RANK] [--overlap] [--local] [--batch-norm]
 """
 import argparse
 import os
@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--mismatch", type=int)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-norm", action="store_true", help="a BatchNormalization layer after the first")
     args = parser.parse_args()
     if not args.local:
         distribution.set_distribution(distribution.DataParallel(
@@ -72,8 +73,10 @@ def main():
 
     fastnn.utils.set_random_seed(100 + rank)  # different seeds: the weights must come from process 0
     units = 17 if args.mismatch == rank else 16
-    model = models.Sequential([layers.Dense(units, activation="relu", input_shape=(12,)),
-                               layers.Dense(3, activation="softmax")])
+    stack = [layers.Dense(units, activation="relu", input_shape=(12,)), layers.Dense(3, activation="softmax")]
+    if args.batch_norm:
+        stack.insert(1, layers.BatchNormalization(momentum=0.8))
+    model = models.Sequential(stack)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     checker = SameWeightsEverywhere(args.fail_on, args.kill)
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
@@ -83,7 +86,8 @@ def main():
     overlapped = sum(isinstance(plan.tape, OverlappedTape) for plan in model.train_function.plans.plans.values())
     model.save_weights(f"{args.out}.process{rank}.weights.npz")  # written by process 0 only
     if rank == 0:
-        np.savez(args.out, *model.get_weights(), loss=np.array(history.history["loss"]),
+        np.savez(args.out, *model.get_weights(), weight_count=np.array(len(model.get_weights())),
+                 loss=np.array(history.history["loss"]),
                  val_accuracy=np.array(history.history["val_accuracy"]), evaluated=np.array(evaluated),
                  predicted=predicted, steps=np.array(checker.steps), overlapped=np.array(overlapped))
     print(f"process {rank}: done after {checker.steps} steps", file=sys.stderr)

@@ -28,13 +28,29 @@ class ChecksumMismatchError(OSError):
 _ALGORITHMS = {64: ("sha256", "SHA-256"), 32: ("md5", "MD5")}
 
 
-def hash_algorithm(file_hash):
-    """``(hashlib name, display name)`` of a hexadecimal digest, chosen by its length."""
+def hash_algorithm(file_hash, algorithm="auto"):
+    """``(hashlib name, display name)`` of a hexadecimal digest: chosen by its length for
+    ``algorithm="auto"``, else ``"sha256"`` or ``"md5"``, which the digest's length must fit."""
     try:
-        return _ALGORITHMS[len(file_hash)]
+        by_length = _ALGORITHMS[len(file_hash)]
     except (KeyError, TypeError):
         raise ValueError(f"expected a SHA-256 (64 hex digits) or MD5 (32 hex digits) digest. "
                          f"Received: {file_hash!r}") from None
+    if algorithm not in ("auto", by_length[0]):
+        if algorithm not in ("sha256", "md5"):
+            raise ValueError(f"hash_algorithm must be 'auto', 'sha256' or 'md5'. Received: {algorithm!r}")
+        raise ValueError(f"a {algorithm} digest has {64 if algorithm == 'sha256' else 32} hex digits, "
+                         f"but {file_hash!r} has {len(file_hash)}")
+    return by_length
+
+
+def file_digest(path, algorithm):
+    """Hexadecimal digest of the file at ``path`` (``algorithm``: a hashlib name)."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def download_from_mirrors(filename, mirrors, folder, file_hash, *, timeout=None, quiet=False):
@@ -54,23 +70,27 @@ def download_from_mirrors(filename, mirrors, folder, file_hash, *, timeout=None,
         try:
             return fetch_verified(url, os.path.join(folder, filename), file_hash, timeout=timeout)
         except (OSError, ValueError, http.client.HTTPException) as exc:
-            failures.append(f"  {url}: {_describe(exc)}")
+            failures.append(f"  {url}: {describe_failure(exc)}")
     raise DownloadError(f"could not download {filename}:\n" + "\n".join(failures))
 
 
-def fetch_verified(url, destination, file_hash, *, timeout=None):
+def fetch_verified(url, destination, file_hash, *, timeout=None, algorithm="auto", max_bytes=MAX_BYTES):
     """Download ``url`` to ``destination`` if its digest is ``file_hash``; return the path.
 
-    ``file_hash`` is a SHA-256 (64 hex digits) or MD5 (32) digest. Data goes to
-    a temporary file beside ``destination``, renamed into place only after the
+    ``file_hash`` is a SHA-256 (64 hex digits) or MD5 (32) digest (``algorithm``
+    as for ``hash_algorithm``), or None to accept any content. Data goes to a
+    temporary file beside ``destination``, renamed into place only after the
     checksum matched; on any failure nothing is left behind, not even the
-    folders made for it.
+    folders made for it. ``max_bytes`` (None: no limit) bounds the download.
     """
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise ValueError(f"only http and https downloads are supported. Received: {url}")
-    algorithm, algorithm_name = hash_algorithm(file_hash)
-    expected = file_hash.lower()
+    if file_hash is None:
+        algorithm, algorithm_name, expected = "sha256", "SHA-256", None
+    else:
+        algorithm, algorithm_name = hash_algorithm(file_hash, algorithm)
+        expected = file_hash.lower()
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     folder = os.path.dirname(os.path.abspath(destination))
     created = make_folders(folder)
@@ -79,8 +99,8 @@ def fetch_verified(url, destination, file_hash, *, timeout=None):
         handle, temporary = tempfile.mkstemp(
             dir=folder, prefix="." + os.path.basename(destination) + ".", suffix=".part")
         with os.fdopen(handle, "wb") as out:
-            digest = _copy_response(url, out, timeout, algorithm)
-        if digest != expected:
+            digest = _copy_response(url, out, timeout, algorithm, max_bytes)
+        if expected is not None and digest != expected:
             raise ChecksumMismatchError(
                 f"{algorithm_name} mismatch for {url}: expected {expected}, got {digest}")
         os.replace(temporary, destination)
@@ -125,7 +145,7 @@ def remove_empty_folders(created):
             return
 
 
-def _copy_response(url, out, timeout, algorithm="sha256"):
+def _copy_response(url, out, timeout, algorithm="sha256", max_bytes=MAX_BYTES):
     request = urllib.request.Request(url, headers={"User-Agent": "fastnn-datasets"})
     digest = hashlib.new(algorithm)
     received = 0
@@ -135,8 +155,8 @@ def _copy_response(url, out, timeout, algorithm="sha256"):
             if not chunk:
                 break
             received += len(chunk)
-            if received > MAX_BYTES:
-                raise OSError(f"{url} sent more than {MAX_BYTES} bytes")
+            if max_bytes is not None and received > max_bytes:
+                raise OSError(f"{url} sent more than {max_bytes} bytes")
             digest.update(chunk)
             out.write(chunk)
         if response.length:
@@ -145,7 +165,8 @@ def _copy_response(url, out, timeout, algorithm="sha256"):
     return digest.hexdigest()
 
 
-def _describe(exc):
+def describe_failure(exc):
+    """A download failure in a few words: "HTTP 404 Not Found", "timed out (...)"."""
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 ENV_VAR = "FASTNN_DATASETS"
+# fastnn's own folder (Keras's KERAS_HOME): $FASTNN_HOME when set, else ~/.fastnn.
+HOME_ENV_VAR = "FASTNN_HOME"
 # Debian's dataset-* packages install here, e.g. /usr/share/datasets/fashion-mnist/.
 SYSTEM_DIR = "/usr/share/datasets"
 
@@ -16,9 +18,16 @@ class DatasetNotFoundError(FileNotFoundError):
     """A dataset is not where it was asked for, or neither on disk nor downloadable."""
 
 
+def fastnn_home():
+    """``$FASTNN_HOME`` when set, else ``~/.fastnn``: the root of fastnn's caches."""
+    root = os.environ.get(HOME_ENV_VAR)
+    return Path(root).expanduser() if root else Path.home() / ".fastnn"
+
+
 def home_dir():
-    """``~/.fastnn/datasets``: the download cache when ``$FASTNN_DATASETS`` is not set."""
-    return Path.home() / ".fastnn" / "datasets"
+    """``~/.fastnn/datasets`` (``$FASTNN_HOME/datasets``): the download cache when
+    ``$FASTNN_DATASETS`` is not set."""
+    return fastnn_home() / "datasets"
 
 
 def cache_dir(name):

@@ -103,14 +103,24 @@ def _read_header(stream, where):
 
 
 def _unpickle_array(stream, where):
+    array = unpickle_restricted(stream, where, what="pickled array")
+    if not isinstance(array, np.ndarray):
+        raise ValueError(f"{where}: the pickled payload is a {type(array).__name__}, not an array")
+    return array
+
+
+def unpickle_restricted(stream, where, *, encoding="ASCII", what="pickle"):
+    """The object pickled in ``stream``, built from builtins (dicts, lists, strings, numbers)
+    and NumPy arrays only; ``where`` names the stream in errors. ``encoding="bytes"``
+    reads Python 2 pickles, whose strings then come back as bytes.
+
+    Raises UnsafeFileError naming the refused global, ValueError for a damaged stream.
+    """
     try:
-        array = ArrayUnpickler(stream).load()
+        return ArrayUnpickler(stream, encoding=encoding).load()
     except _RefusedGlobal as refused:
         raise UnsafeFileError(
             f"{where}: refused to load the Python global {refused.qualified_name}; only NumPy "
             "array reconstruction is allowed, so the file may be corrupt or malicious") from None
     except Exception as exc:  # a damaged stream fails in many ways: EOF, bad opcodes, bad args
-        raise ValueError(f"{where}: corrupt pickled array ({type(exc).__name__}: {exc})") from None
-    if not isinstance(array, np.ndarray):
-        raise ValueError(f"{where}: the pickled payload is a {type(array).__name__}, not an array")
-    return array
+        raise ValueError(f"{where}: corrupt {what} ({type(exc).__name__}: {exc})") from None

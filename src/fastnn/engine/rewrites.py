@@ -1,5 +1,9 @@
 """Rewrites of a recorded tape: each finds a pattern wherever it occurs and replaces it by
 fewer kernel calls, or less memory, giving the same bits."""
+import bisect
+import heapq
+import itertools
+
 import numpy as np
 
 
@@ -56,31 +60,47 @@ def share_buffers(tape, kept):
     writes in whole before any read, that is not among `kept` and not read or written after
     another's last use, moves into a slab freed by an earlier one (best fit), else a new one.
     Only arrays the tape writes whole first are moved, so no value survives from one to the next."""
-    spans = {}
+    candidates = {}
     for base in {id(_base(a)): _base(a) for a in tape.arrays if isinstance(a, np.ndarray)}.values():
         start = base.__array_interface__["data"][0]
         extent = (start, start + base.nbytes)
-        if base.nbytes == 0 or _overlaps(kept, extent):
-            continue
-        touched = [i for i in range(len(tape)) if _overlaps(tape.reads[i], extent) or _overlaps(tape.writes[i], extent)]
-        if not touched or not _writes_whole(tape, touched[0], extent) or _overlaps(tape.reads[touched[0]], extent):
-            continue
-        spans[extent] = (touched[0], touched[-1], base)
-    free, slabs = [], []  # free: (size, last use, slab)
+        if base.nbytes and not _overlaps(kept, extent):
+            candidates[extent] = base
+    spans = {}
+    for extent, (first, last) in _first_and_last_touch(tape, list(candidates)).items():
+        if _writes_whole(tape, first, extent) and not _overlaps(tape.reads[first], extent):
+            spans[extent] = (first, last, candidates[extent])
+    in_use, free, moves = [], [], []  # in_use: heap of (last use, order, slab); free: sorted (size, order, slab)
+    order = itertools.count()
     for extent, (first, last, base) in sorted(spans.items(), key=lambda item: item[1][0]):
-        fits = [f for f in free if f[0] >= base.nbytes and f[1] < first]
-        if fits:
-            chosen = min(fits, key=lambda f: f[0])
-            free.remove(chosen)
-            slab = chosen[2]
-        else:
-            slab = np.empty(base.nbytes, dtype=np.uint8)
-            slabs.append(slab)
-        tape.move(extent[0], extent[1], slab)
-        free.append((slab.nbytes, last, slab))
+        while in_use and in_use[0][0] < first:  # slabs whose last use is over
+            _, seq, slab = heapq.heappop(in_use)
+            bisect.insort(free, (slab.nbytes, seq, slab), key=lambda f: f[:2])
+        k = bisect.bisect_left(free, base.nbytes, key=lambda f: f[0])  # the smallest that fits
+        slab = free.pop(k)[2] if k < len(free) else np.empty(base.nbytes, dtype=np.uint8)
+        moves.append((extent[0], extent[1], slab))
+        heapq.heappush(in_use, (last, next(order), slab))
+    tape.move_many(moves)
     moved = {id(base) for _, _, base in spans.values()}
     tape.release(lambda a: id(_base(a)) not in moved)
     return tape
+
+
+def _first_and_last_touch(tape, extents):
+    """{extent: (first call, last call)} of the calls whose reads or writes overlap each extent
+    (extents of distinct arrays, which do not overlap each other), for the extents some call touches."""
+    extents = sorted(extents)
+    starts = [lo for lo, _ in extents]
+    ends = [hi for _, hi in extents]
+    touches = {}
+    for i in range(len(tape)):
+        for lo, hi in itertools.chain(tape.reads[i], tape.writes[i]):
+            k = bisect.bisect_right(ends, lo)  # the first extent ending after lo
+            while k < len(extents) and starts[k] < hi:
+                seen = touches.get(extents[k])
+                touches[extents[k]] = (i, i) if seen is None else (seen[0], i)
+                k += 1
+    return touches
 
 
 def _writes_whole(tape, i, extent):

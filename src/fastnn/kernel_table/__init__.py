@@ -7,7 +7,7 @@ inputs, the arguments it writes, its tolerance and its fuzz strategy. Samples ar
 functions so every call gets fresh, identical inputs (the kernels may update some in place).
 Each family of kernels has its module here; adding a kernel means adding its record to one.
 """
-from . import conv, elementwise, gather, maps, matmul, optimizers, softmax
+from . import batch_norm, conv, conv_variants, elementwise, gather, image, maps, matmul, optimizers, recurrent, rows, softmax
 from .layout import DTYPES, LAYOUTS, SIZES
 from .record import ErrorCase, FuzzCase, KernelRecord, Sample
 
@@ -19,6 +19,11 @@ RECORDS = [
     *gather.RECORDS,
     *maps.RECORDS,
     *conv.RECORDS,
+    *image.RECORDS,
+    *conv_variants.RECORDS,
+    *batch_norm.RECORDS,
+    *rows.RECORDS,
+    *recurrent.RECORDS,
 ]
 
 RECORDS_BY_NAME = {r.name: r for r in RECORDS}

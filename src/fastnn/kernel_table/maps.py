@@ -1,10 +1,11 @@
 """Element-wise maps of the fastnn_map1/fastnn_map2 families (the math functions, the
-activations and their gradients, multiply, subtract, divide) and dropout."""
+activations and their gradients, multiply, subtract, divide, maximum, minimum, greater_equal),
+dropout and random_normal."""
 import numpy as np
 
 from .elementwise import add_samples
-from .fuzzing import array, broadcast_partner, broadcast_shape, float_dtype, maybe_out, shape as fuzz_shape
-from .layout import LAYOUTS, large_arrays, layout_array, sample_label, seeded, shapes_1_to_3d
+from .fuzzing import array, broadcast_partner, broadcast_shape, float_dtype, maybe_out, placed, shape as fuzz_shape
+from .layout import LAYOUTS, large_arrays, layout_array, sample_label, seeded, shapes_1_to_3d, with_layout
 from .record import ErrorCase, FuzzCase, KernelRecord, Sample
 
 # (n_arrays, scalars, low, high) of each map's samples, and its tolerance in ulps
@@ -39,6 +40,7 @@ MAPS = [
     ("silu_grad", (2, (), -20.0, 20.0), 4.0),
     ("hard_sigmoid", (1, (), -4.0, 4.0), 1.0),
     ("hard_sigmoid_grad", (2, (), -4.0, 4.0), 1.0),
+    ("full_like", (1, (2.5,)), 1.0),
 ]
 
 
@@ -128,8 +130,9 @@ FUZZ_SCALARS = {
     "elu_grad": lambda choices: (choices.floats(0, 3),),
     "leaky_relu": lambda choices: (choices.floats(0, 1),),
     "leaky_relu_grad": lambda choices: (choices.floats(0, 1),),
+    "full_like": lambda choices: (choices.choice([0.0, -1.5, np.inf]),),
 }
-BROADCASTING = ("multiply", "subtract", "divide")
+BROADCASTING = ("multiply", "subtract", "divide", "maximum", "minimum", "greater_equal")
 
 
 def map_case(choices, name, n_arrays):
@@ -158,7 +161,68 @@ def dropout_case(choices):
     return FuzzCase((array(choices, x_shape, dtype), rate, state), {})
 
 
+def random_normal_samples(dtype):
+    """Every shape of the table, C-contiguous (the kernel's only layout), with varied states."""
+    out = []
+    for seed, (shape, _) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, seed=seed):
+            return (np.zeros(shape, dtype), [0.0, -1.5, 3.0][seed % 3], [1.0, 0.5, 2.0][seed % 3],
+                    np.array([seed * 104729 + 1, seed], np.uint64)), {}
+
+        out.append(Sample(sample_label("random_normal", shape), seeded(build, seed)))
+    out += [
+        Sample("random_normal[zero-size]", lambda: ((np.empty((0, 3), dtype), 0.0, 1.0, np.array([1, 0], np.uint64)), {})),
+        Sample("random_normal[0-d]", lambda: ((np.empty((), dtype), 0.0, 1.0, np.array([3, 4], np.uint64)), {})),
+        Sample("random_normal[stddev 0]", lambda: ((np.empty((4, 5), dtype), 2.0, 0.0, np.array([5, 6], np.uint64)), {})),
+    ]
+    return out
+
+
+def random_normal_errors():
+    state = np.zeros(2, np.uint64)
+    return [
+        ErrorCase("strided out", (np.empty((4, 6))[:, ::2], 0.0, 1.0, state), {}, ValueError),
+        ErrorCase("integer out", (np.empty(3, np.int64), 0.0, 1.0, state), {}, TypeError),
+        ErrorCase("negative stddev", (np.empty(3), 0.0, -1.0, state), {}, ValueError),
+        ErrorCase("state dtype", (np.empty(3), 0.0, 1.0, np.zeros(2, np.int64)), {}, TypeError),
+    ]
+
+
+def random_normal_case(choices):
+    dtype = float_dtype(choices)
+    state = np.array([choices.integers(0, 2**64 - 1), choices.integers(0, 2**40)], np.uint64)
+    return FuzzCase((np.zeros(fuzz_shape(choices), dtype), choices.floats(-3, 3), choices.floats(0, 3), state), {},
+                    magnitude=10.0)
+
+
+def not_equal_samples(dtype):
+    """Small integers (so that many elements equal the value), NaN and infinities, every layout."""
+    out = []
+    for seed, (shape, layout) in enumerate(shapes_1_to_3d()):
+        def build(rng, shape=shape, layout=layout, seed=seed):
+            x = rng.integers(-2, 3, shape).astype(dtype)
+            return (with_layout(x, layout), float(seed % 3 - 1)), {}
+
+        out.append(Sample(sample_label("not_equal", shape, layout), seeded(build, seed)))
+    out += [
+        Sample("not_equal[NaN, infinities]", lambda: ((np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype), 0.0), {})),
+        Sample("not_equal[NaN value]", lambda: ((np.array([np.nan, 1.0], dtype), np.nan), {})),
+        Sample("not_equal[zero-size]", lambda: ((np.zeros((0, 3), dtype), 0.0), {})),
+        Sample("not_equal[out]", seeded(lambda rng: ((rng.integers(0, 2, (5, 9)).astype(dtype), 1.0),
+                                                       {"out": np.empty((5, 18), dtype)[:, ::2]}), 7)),
+    ]
+    return out
+
+
+def not_equal_case(choices):
+    x_shape, dtype = fuzz_shape(choices), float_dtype(choices)
+    x = np.random.default_rng(choices.seed()).integers(-2, 3, x_shape).astype(dtype)
+    return FuzzCase((placed(choices, x), float(choices.integers(-2, 2))), maybe_out(choices, x_shape, dtype))
+
+
 RECORDS = [
+    KernelRecord("not_equal", not_equal_samples, lambda d: large_arrays("not_equal", 1, d, 0.0),
+                 lambda: map_errors(1, (0.0,)), ulps=0.0, fuzz=not_equal_case),
     *[KernelRecord(name, lambda d, name=name, a=args: map_samples(name, d, *a),
                    lambda d, name=name, a=args: large_map(name, d, *a),
                    lambda a=args: map_errors(a[0], tuple(a[1])), ulps=ulps,
@@ -167,8 +231,11 @@ RECORDS = [
     *[KernelRecord(name, lambda d, name=name: broadcast_map_samples(name, d),
                    lambda d, name=name: large_arrays(name, 2, d), lambda: map_errors(2),
                    fuzz=lambda choices, name=name: map_case(choices, name, 2))
-      for name in ("multiply", "subtract")],
+      for name in ("multiply", "subtract", "maximum", "minimum", "greater_equal")],
     KernelRecord("dropout", dropout_samples, lambda d: Sample("dropout[large]", seeded(lambda rng: (
         (layout_array(rng, (384, 700), d), 0.4, np.array([12345, 67], np.uint64)), {}), 99)), dropout_errors,
                  mutates=(2,), fuzz=dropout_case),
+    KernelRecord("random_normal", random_normal_samples, lambda d: Sample("random_normal[large]", lambda: (
+        (np.zeros((384, 700), d), 0.5, 2.0, np.array([12345, 67], np.uint64)), {})), random_normal_errors,
+                 mutates=(0, 3), ulps=16.0, fuzz=random_normal_case),
 ]

@@ -12,6 +12,8 @@ class Dense(KernelLayer):
     Relu is fused into the matrix product; other activations are applied after it.
     """
 
+    supports_masking = True
+
     def __init__(
         self,
         units,

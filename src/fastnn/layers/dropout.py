@@ -8,6 +8,8 @@ from .layer import Layer
 class Dropout(Layer):
     """Keeps each input with probability 1 - rate, scaled by 1 / (1 - rate); identity at inference."""
 
+    supports_masking = True
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:

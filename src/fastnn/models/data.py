@@ -88,45 +88,82 @@ def prepare_targets(y, loss_fn, output_shape, name="y"):
     return y.astype(np.float32, copy=False) if y.dtype.kind == "f" or y.dtype.kind == "b" else y
 
 
+class _Rows:
+    """The rows of one array picked by an index array, copied into a buffer reused every step:
+    float32 rows for inputs (uint8 and float64 converted as they are copied), and for targets
+    their own dtype, float32 or int64 class labels."""
+
+    def __init__(self, array, batch_size, buffers, role, keep_labels=False):
+        self.array = array
+        self.sample_shape = array.shape[1:]
+        if keep_labels and array.dtype == np.int64 and array.ndim == 1:
+            self.buffer = _buffer(buffers, role, (batch_size,), np.int64)
+        else:
+            self.buffer = _buffer(buffers, role, (batch_size, math.prod(self.sample_shape)), np.float32)
+        self._compiled = _row_gather(array, self.buffer)
+
+    def load(self, indices):
+        m = len(indices)
+        if self._compiled is None or self._compiled.take(indices) < 0:
+            if self.buffer.ndim == 1:
+                np.take(self.array, indices, out=self.buffer[:m])
+            else:
+                kernels.gather_rows(self.array, indices, out=self.buffer[:m])
+
+    def rows(self, m):
+        return self.buffer[:m] if self.buffer.ndim == 1 else self.buffer[:m].reshape((m,) + self.sample_shape)
+
+
+def _columns(arrays, batch_size, buffers, role, keep_labels):
+    """_Rows for an array, or for each array of a tuple (None stays None), with buffers by role:
+    'x', 'x1', 'x2', ... for the inputs, 'y', 'y1', ... for the targets."""
+    if not isinstance(arrays, tuple):
+        return _Rows(arrays, batch_size, buffers, role, keep_labels)
+    return tuple(None if a is None else _Rows(a, batch_size, buffers, role if i == 0 else f"{role}{i}", keep_labels)
+                 for i, a in enumerate(arrays))
+
+
+def _each(columns):
+    return [c for c in (columns if isinstance(columns, tuple) else (columns,)) if c is not None]
+
+
+def _rows_of(columns, m):
+    if isinstance(columns, tuple):
+        return tuple(None if c is None else c.rows(m) for c in columns)
+    return columns.rows(m)
+
+
 class BatchGatherer:
     """Copies the rows of x (and y) picked by an index array into buffers reused every step.
 
-    x is converted to float32 row by row as it is copied (uint8 and float64 inputs are never
-    converted as a whole); y keeps its dtype, float32 or int64 class labels.
+    x is an array, or a tuple of arrays for a model with several inputs; y likewise for
+    several outputs (None for an output without targets). Inputs are converted to float32 row
+    by row as they are copied (uint8 and float64 inputs are never converted as a whole); targets
+    keep their dtype, float32 or int64 class labels. Inputs and targets have buffers of their own
+    even when their shapes agree (an autoencoder's).
     """
 
     def __init__(self, x, y, batch_size, buffers=None, weights=None):
-        """buffers: a dict in which the buffers are looked up by shape and dtype (and left for
+        """buffers: a dict in which the buffers are looked up by role, shape and dtype (and left for
         the next gatherer of the same shapes), or None for buffers of this gatherer's own.
         weights: per-sample weights (float32, (n,)) gathered with x and y, or None."""
         self.x, self.y, self.weights = x, y, weights
-        self.sample_shape = x.shape[1:]
         buffers = {} if buffers is None else buffers
-        self.x_buffer = _buffer(buffers, "x", (batch_size, math.prod(self.sample_shape)), np.float32)
-        self.y_buffer = None
-        if y is not None:
-            if y.dtype == np.int64 and y.ndim == 1:
-                self.y_buffer = _buffer(buffers, "y", (batch_size,), np.int64)
-            else:
-                self.y_buffer = _buffer(buffers, "y", (batch_size, math.prod(y.shape[1:])), np.float32)
+        self._x = _columns(x, batch_size, buffers, "x", keep_labels=False)
+        self._y = None if y is None else _columns(y, batch_size, buffers, "y", keep_labels=True)
         self.w_buffer = None if weights is None else _buffer(buffers, "weights", (batch_size,), np.float32)
-        self._x_rows = _row_gather(x, self.x_buffer)
-        self._y_rows = None if y is None else _row_gather(y, self.y_buffer)
+        self.sample_shape = x.shape[1:] if not isinstance(x, tuple) else None
 
     def load(self, indices):
         """Fills the buffers' first len(indices) rows with those samples; returns the count."""
         m = len(indices)
-        if self._x_rows is None or self._x_rows.take(indices) < 0:
-            kernels.gather_rows(self.x, indices, out=self.x_buffer[:m])
+        for column in _each(self._x):
+            column.load(indices)
         if self.weights is not None:
             np.take(self.weights, indices, out=self.w_buffer[:m])
-        if self.y is None:
-            return m
-        if self._y_rows is None or self._y_rows.take(indices) < 0:
-            if self.y_buffer.ndim == 1:
-                np.take(self.y, indices, out=self.y_buffer[:m])
-            else:
-                kernels.gather_rows(self.y, indices, out=self.y_buffer[:m])
+        if self._y is not None:
+            for column in _each(self._y):
+                column.load(indices)
         return m
 
     def gather(self, indices):
@@ -134,14 +171,12 @@ class BatchGatherer:
         return self.batch(indices)[:2]
 
     def batch(self, indices):
-        """(x rows, y rows, weights) for these indices (y, weights None when absent); views of the buffers."""
+        """(x rows, y rows, weights) for these indices (y, weights None when absent); views of the
+        buffers (tuples of them for several inputs or outputs)."""
         m = self.load(indices)
-        xb = self.x_buffer[:m].reshape((m,) + self.sample_shape)
         wb = None if self.weights is None else self.w_buffer[:m]
-        if self.y is None:
-            return xb, None, wb
-        yb = self.y_buffer[:m] if self.y_buffer.ndim == 1 else self.y_buffer[:m].reshape((m,) + self.y.shape[1:])
-        return xb, yb, wb
+        yb = None if self._y is None else _rows_of(self._y, m)
+        return _rows_of(self._x, m), yb, wb
 
 
 def _buffer(buffers, role, shape, dtype):

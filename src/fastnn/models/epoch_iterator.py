@@ -18,12 +18,17 @@ def check_shuffle(shuffle):
     raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r}")
 
 
+def _length(x):
+    """The number of samples of an array, or of a tuple of them (a model's several inputs)."""
+    return len(next(a for a in x if a is not None)) if isinstance(x, tuple) else len(x)
+
+
 class EpochIterator:
     """Yields (step, x batch, y batch, weights batch) for the samples at `indices` of (x, y) and
     their sample weights (None without), batch by batch."""
 
     def __init__(self, x, y, batch_size, indices=None, shuffle=False, buffers=None, weights=None):
-        self.indices = np.arange(len(x), dtype=np.int64) if indices is None else indices
+        self.indices = np.arange(_length(x), dtype=np.int64) if indices is None else indices
         self.batch_size = batch_size
         self.shuffle = check_shuffle(shuffle)
         self.steps = math.ceil(len(self.indices) / batch_size)

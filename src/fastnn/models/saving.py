@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
+from . import keras_h5_weights
 from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
@@ -63,8 +64,10 @@ def _refuse_other_formats(filepath, what):
 
 
 def save_weights(model, filepath):
-    _refuse_other_formats(filepath, "the weights")
     _require_built(model, "save the weights of")
+    if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
+        return keras_h5_weights.save_weights(model, filepath)
+    _refuse_other_formats(filepath, "the weights")
     arrays = weights_archive(model)
     atomic_write(filepath, lambda file: np.savez(file, **arrays))
 
@@ -182,8 +185,10 @@ def _describe(weights):
     return "{" + ", ".join(f"{name}: {tuple(shape)}" for name, shape in weights) + "}" if weights else "none"
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     _require_built(model, "load weights into")
+    if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
+        return keras_h5_weights.load_weights(model, filepath, by_name, skip_mismatch)
     assign_weights(model, read_weights_file(filepath), source=repr(os.fspath(filepath)))
 
 
@@ -193,11 +198,43 @@ def compile_config(model):
     config = model._compile_config
     if not model.compiled or config is None:
         return None
-    loss = losses.serialize(config["loss"])
+    loss = _serialized_losses(config["loss"])
     names = config["metrics"]
-    if loss is None or not all(isinstance(name, str) for name in names):
+    if loss is None or not _metric_names(names):
         return None
-    return {"optimizer": optimizers.serialize(model.optimizer), "loss": loss, "metrics": list(names)}
+    saved = {"optimizer": optimizers.serialize(model.optimizer), "loss": loss,
+             "metrics": names if isinstance(names, dict) else list(names or [])}
+    if config.get("loss_weights") is not None:
+        saved["loss_weights"] = config["loss_weights"]
+    return saved
+
+
+def _serialized_losses(loss):
+    """A loss in JSON form; for several outputs a list or dict of them (None: not trained)."""
+    if isinstance(loss, (list, tuple)):
+        parts = [None if part is None else losses.serialize(part) for part in loss]
+        return None if any(p is None and q is not None for p, q in zip(parts, loss)) else parts
+    if isinstance(loss, dict):
+        parts = {key: None if part is None else losses.serialize(part) for key, part in loss.items()}
+        return None if any(parts[key] is None and loss[key] is not None for key in loss) else parts
+    return None if loss is None else losses.serialize(loss)
+
+
+def _deserialized_losses(loss):
+    if isinstance(loss, list):
+        return [_deserialized_losses(part) for part in loss]
+    if isinstance(loss, dict) and "class_name" not in loss:
+        return {key: _deserialized_losses(part) for key, part in loss.items()}
+    return losses.get(loss) if isinstance(loss, dict) else loss
+
+
+def _metric_names(names):
+    """True for metrics given by name: a list (of names or of lists of names) or a dict of them."""
+    if names is None:
+        return True
+    parts = list(names.values()) if isinstance(names, dict) else list(names)
+    return all(isinstance(p, str) or (isinstance(p, (list, tuple)) and all(isinstance(q, str) for q in p))
+               for p in parts)
 
 
 def save_model(model, filepath):
@@ -251,7 +288,9 @@ def load_model(filepath, custom_objects=None, compile=True):
         if OPTIMIZER_NAME in names:
             optimizer_state = _read_npz(_read_member(archive, OPTIMIZER_NAME, where), f"{where} ({OPTIMIZER_NAME})")
     part = f"{where}: {CONFIG_NAME}"
-    cls = {"Sequential": Sequential}.get(document["class_name"])
+    from .functional import Model
+
+    cls = {"Sequential": Sequential, "Model": Model, "Functional": Model}.get(document["class_name"])
     if cls is None:
         raise ValueError(f"Unknown model class {document['class_name']!r} in {where}")
     try:
@@ -264,8 +303,9 @@ def load_model(filepath, custom_objects=None, compile=True):
     config = document["compile_config"]
     if compile and config is not None:
         try:
-            loss = losses.get(config["loss"]) if isinstance(config["loss"], dict) else config["loss"]
-            model.compile(optimizer=optimizers.deserialize(config["optimizer"]), loss=loss, metrics=config["metrics"])
+            model.compile(optimizer=optimizers.deserialize(config["optimizer"]),
+                          loss=_deserialized_losses(config["loss"]), metrics=config["metrics"],
+                          loss_weights=config.get("loss_weights"))
         except (TypeError, ValueError) as err:
             raise ValueError(f"{part} 'compile_config' holds settings fastnn cannot compile with: {err}") from None
         if optimizer_state is not None:
@@ -297,16 +337,18 @@ def _parse_config(data, where):
             raise ValueError(f"{part} 'config' 'layers' entry {index} must be an object, found {_json_type(layer)}")
         _require(layer, "class_name", str, f"{part} 'config' 'layers' entry {index}")
         _require(layer, "config", dict, f"{part} 'config' 'layers' entry {index}")
-    shape = _require(config, "build_input_shape", (list, type(None)), f"{part} 'config'")
+    shape = _require(config, "build_input_shape", (list, type(None)), f"{part} 'config'") \
+        if document["class_name"] == "Sequential" else None  # a functional model's inputs have their shapes
     if shape is not None and not all(d is None or _is_int(d) for d in shape):
         raise ValueError(f"{part} 'config' 'build_input_shape' must list integers or nulls, found {shape!r}")
     compile_config = _require(document, "compile_config", (dict, type(None)), part)
     if compile_config is not None:
         where_compile = f"{part} 'compile_config'"
         _require(compile_config, "optimizer", dict, where_compile)
-        _require(compile_config, "loss", (str, dict), where_compile)
-        metrics = _require(compile_config, "metrics", list, where_compile)
-        if not all(isinstance(name, str) for name in metrics):
+        _require(compile_config, "loss", (str, dict, list), where_compile)
+        metrics = _require(compile_config, "metrics", list if document["class_name"] == "Sequential" else (list, dict),
+                           where_compile)
+        if not _metric_names(metrics):
             raise ValueError(f"{where_compile} 'metrics' must list metric names, found {metrics!r}")
     return document
 

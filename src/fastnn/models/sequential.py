@@ -1,31 +1,31 @@
 """Sequential: a plain stack of layers, each feeding the next."""
-import numpy as np
-
 from ..layers import InputLayer, Layer
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
-from ..layers.layer import as_shape, unique_name
+from ..layers.input_layer import input_layer_of
+from ..layers.layer import as_shape, batch_shape, unique_name
 from . import saving, summary
-from .parameters import FlatParameters
 from .training import Trainer
 
 
-class Sequential(Trainer):
+class Sequential(Trainer, Layer):
     """models.Sequential([layers...]) or Sequential() then add(layer).
 
-    The input shape comes from an InputLayer, the first layer's input_shape, build(), or
-    the first data given to fit/evaluate/predict.
+    The input shape comes from an InputLayer (or fastnn.Input), the first layer's input_shape,
+    build(), or the first data given to fit/evaluate/predict. Once built, the model has a
+    symbolic `input` and `output`, and each layer its `input` and `output`, from which
+    functional models can be made (e.g. one returning every layer's activations).
     """
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, layers=None, name=None, trainable=True):
         if name is not None and not isinstance(name, str):
             raise ValueError(f"name must be a string. Received: name={name!r}")
-        self.name = name or unique_name("sequential")
+        Layer.__init__(self, name=name or unique_name("sequential"), trainable=trainable)
         self._layers = []
-        self.input_shape = None
+        self._input_layer = None  # the InputLayer given, or made when the model is built
+        self._graph_nodes = []  # the nodes this model's build recorded on its layers
+        self._output_tensor = None
         self.output_shape = None
-        self.built = False
-        self._parameters = None
         self._init_training()
         if layers is not None:
             if isinstance(layers, Layer):
@@ -39,10 +39,12 @@ class Sequential(Trainer):
 
     def add(self, layer):
         """Appends a layer; builds the model when its input shape is known."""
-        if isinstance(layer, InputLayer):
+        input_layer = layer if isinstance(layer, InputLayer) else input_layer_of(layer)
+        if input_layer is not None:
             if self._layers:
                 raise ValueError("An InputLayer can only be the first layer of a Sequential model")
-            self.input_shape = (None,) + layer.shape
+            self._input_layer = input_layer
+            self.input_shape = (None,) + input_layer.shape
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Only fastnn layers can be added to a Sequential model. Received: {layer!r}")
@@ -51,8 +53,11 @@ class Sequential(Trainer):
                 f"All layers added to a Sequential model should have unique names. "
                 f"Name {layer.name!r} is already the name of a layer in this model."
             )
-        if not self._layers and self.input_shape is None and layer.input_shape_arg is not None:
-            self.input_shape = (None,) + layer.input_shape_arg
+        if not self._layers and self.input_shape is None:
+            if layer.input_shape_arg is not None:
+                self.input_shape = (None,) + layer.input_shape_arg
+            elif isinstance(layer, Trainer) and layer.built and len(layer._input_names) == 1:
+                self.input_shape = (None,) + tuple(layer.input_shape)[1:]  # a built model's input
         self._layers.append(layer)
         self.built = False
         if self.input_shape is not None:
@@ -69,7 +74,8 @@ class Sequential(Trainer):
         return layer
 
     def build(self, input_shape=None):
-        """Builds every layer for inputs of input_shape (batch axis first, e.g. (None, 784))."""
+        """Builds every layer for inputs of input_shape (batch axis first, e.g. (None, 784)), and
+        the model's symbolic graph."""
         if input_shape is None:
             input_shape = self.input_shape
         if input_shape is None:
@@ -82,63 +88,79 @@ class Sequential(Trainer):
             raise ValueError(f"input_shape needs a batch axis and a sample shape. Received: input_shape={input_shape}")
         if not self._layers:
             raise ValueError("A Sequential model needs at least one layer before it can be built")
-        shape = (None,) + input_shape[1:]
+        if self._input_layer is None or self._input_layer.shape != tuple(input_shape[1:]):
+            self._input_layer = InputLayer(shape=input_shape[1:], name=f"{self.name}_input")
+        self._forget_graph()
+        x = self._input_layer.output
         for layer in self._layers:
-            if layer.built:
-                layer.check_input_shape(shape)
-            shape = layer.build_for(shape)
+            x = layer(x)
+            self._graph_nodes.append(layer._inbound_nodes[-1])
+        self._output_tensor = x
         self.input_shape = (None,) + input_shape[1:]
-        self.output_shape = shape
+        self.output_shape = x.shape
         self.built = True
         self._parameters = None
 
-    # weights -----------------------------------------------------------------------------
-    @property
-    def weights(self):
-        return [w for layer in self._layers for w in layer.weights]
+    def _forget_graph(self):
+        """Removes the nodes an earlier build recorded on the layers (their first node is then this
+        build's, as `layer.output` reads it)."""
+        for node in self._graph_nodes:
+            if node in node.layer._inbound_nodes:
+                node.layer._inbound_nodes.remove(node)
+                for i, other in enumerate(node.layer._inbound_nodes):
+                    other.index = i
+        self._graph_nodes = []
+
+    # the symbolic graph -------------------------------------------------------------------
+    def _require_graph(self, what):
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} has no {what} until it is built: give it an "
+                                 "input shape (layers.Input(shape=...) first, or input_shape= on the first layer), "
+                                 "or call build()")
 
     @property
-    def trainable_weights(self):
-        return [w for layer in self._layers for w in layer.trainable_weights]
+    def input(self):
+        self._require_graph("input")
+        return self._input_layer.output
 
     @property
-    def non_trainable_weights(self):
-        return [w for layer in self._layers for w in layer.non_trainable_weights]
+    def output(self):
+        self._require_graph("output")
+        return self._output_tensor
 
-    def trainable_parameters(self):
-        """The trainable weights gathered in one FlatParameters buffer (made again when they change)."""
-        trainable = self.trainable_weights
-        for weight in self.non_trainable_weights:
-            weight.requires_grad = False
-            weight.grad = None
-        for weight in trainable:
-            weight.requires_grad = True
-        if self._parameters is None or not self._parameters.holds(trainable):
-            self._parameters = FlatParameters(trainable)
-        return self._parameters
+    inputs = property(lambda self: [self.input])
+    outputs = property(lambda self: [self.output])
 
-    def count_params(self):
-        return sum(layer.count_params() for layer in self._layers)
+    @property
+    def _input_names(self):
+        return [self._input_layer.name if self._input_layer is not None else f"{self.name}_input"]
 
-    def get_weights(self):
-        """Copies of every weight array, layer by layer."""
-        return [w.data.copy() for w in self.weights]
+    @property
+    def _output_names(self):
+        return [self._layers[-1].name if self._layers else self.name]
 
-    def set_weights(self, weights):
-        """Copies arrays (in get_weights order) into the model's weights."""
-        weights = list(weights)
-        expected = sum(len(layer.weights) for layer in self._layers)
-        if len(weights) != expected:
-            raise ValueError(
-                f"Model {self.name!r} has {expected} weight arrays, received a list of {len(weights)}"
-            )
-        checked, start = [], 0
-        for layer in self._layers:  # every layer's arrays are checked before any is written
-            count = len(layer.weights)
-            checked.extend(layer.checked_weights(weights[start:start + count]))
-            start += count
-        for weight, value in zip(self.weights, checked):
-            np.copyto(weight.data, value)
+    def compute_output_shape(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+        shape = tuple(input_shape)
+        if shape[1:] != tuple(self.input_shape[1:]):
+            self.check_input_shape(shape)
+        return (None,) + tuple(self.output_shape[1:])
+
+    def check_input_shape(self, input_shape):
+        """Each built layer's own check, along the stack (so the error names the layer)."""
+        if not self.built:
+            return
+        shape = (None,) + tuple(input_shape)[1:]
+        for layer in self._layers:
+            layer.check_input_shape(shape)
+            shape = layer.compute_output_shape(shape)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called `name`, or the one at `index` of `layers`."""
+        from .functional import find_layer
+
+        return find_layer(self, self.layers, name, index)
 
     # configuration and persistence -----------------------------------------------------
     def get_config(self):
@@ -159,17 +181,17 @@ class Sequential(Trainer):
             model.build(tuple(shape))
         return model
 
-    def summary(self, line_length=None, print_fn=None):
+    def summary(self, line_length=None, print_fn=None, **kwargs):
         """Prints a table of the layers, their output shapes and parameter counts."""
         summary.print_summary(self, line_length=line_length, print_fn=print_fn)
 
     def save_weights(self, filepath):
-        """Writes every weight array to filepath (.npz), replacing the file atomically."""
+        """Writes every weight array to filepath: Keras's HDF5 layouts for *.weights.h5 and *.h5, else .npz."""
         saving.save_weights(self, filepath)
 
-    def load_weights(self, filepath):
-        """Reads weights written by save_weights; the architecture must match."""
-        saving.load_weights(self, filepath)
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
+        saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def save(self, filepath):
         """Writes the architecture, compile settings and weights to one zip file."""

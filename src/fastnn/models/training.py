@@ -6,9 +6,12 @@ once against the eager step, then replayed from its kernel calls (fastnn.engine)
 again whenever the model, its weights' arrays or the loss change. fit, evaluate and predict
 are loops over an EpochIterator plus the callbacks.
 
-A model class mixing this in provides `layers`, `build(input_shape)`, `built`,
-`input_shape`, `output_shape`, `trainable_parameters()` (FlatParameters) and
-`get_weights`/`set_weights`.
+A model class mixing this in is a Layer and provides `layers`, `call`, `build(input_shape)`,
+`built`, `input_shape`, `output_shape`, `_input_names` and `_output_names` (one name per
+input and output), and `_pack_inputs` / `_flat_outputs`, which go between the model's own
+structure of inputs and outputs and the flat order the trainer keeps them in. One input is one
+array; several are a tuple of arrays in the model's order (likewise the targets, None for an
+output trained on no loss), given to fit as lists or dicts by name.
 """
 import math
 import numbers
@@ -21,15 +24,22 @@ from .. import callbacks as callbacks_module
 from .. import debug, distribution, engine
 from .. import metrics as metrics_module
 from .. import optimizers
+from ..layers import layer as layer_module
+from ..layers import nest
 from ..layers.layer import as_float32_inputs, batch_shape
 from .. import tensor as tensor_module
 from ..tensor import Tensor, is_grad_enabled, no_grad
 from ..utils import random
+from . import structured_data
 from .batch_stream import check_sample_weight, is_batch_source
-from .data import as_samples, check_batch_size, check_same_length, prepare_targets
+from .compiled_loss import CompiledLoss, check_metric_identifiers, metric_identifiers
+from .data import _buffer as _batch_buffer, as_samples, check_batch_size, check_same_length, prepare_targets
 from .data_sources import batches_of, check_steps, sample_weights
 from .epoch_iterator import check_shuffle
-from .objective import Objective
+from .generator_methods import GeneratorMethods
+from .parameters import FlatParameters
+
+_NO_LOSS = object()  # compile()'s loss when none is given (loss=None trains on added losses only)
 
 
 def _verbosity(verbose):
@@ -40,39 +50,61 @@ def _verbosity(verbose):
     return int(verbose)
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     def _init_training(self):
         self.optimizer = None
         self.objective = None
+        self.compiled_loss = None
         self.compiled = False
         self.stop_training = False
         self.history = None
         self._metric_identifiers = []
+        self._output_metric_identifiers = []
         self._compile_config = None
         self._per_thread = threading.local()  # each thread's compiled steps and batch buffers
         self.run_eagerly = False
         self._initial_epoch = None  # where a restoring callback (BackupAndRestore) makes fit start
+        self._parameters = None
+        self._compiled_at = 0
+        self._trainable_snapshot = {}
+        self._eager_warnings = set()
 
     # compile -----------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, run_eagerly=False):
+    def compile(self, optimizer="rmsprop", loss=_NO_LOSS, metrics=None, loss_weights=None, run_eagerly=False,
+                **kwargs):
         """Sets the optimizer, the loss and the metrics reported by fit and evaluate.
 
+        For several outputs, loss and loss_weights take one value for all, a list (one per output)
+        or a dict by output name, and metrics a list for every output, a list of lists or a dict.
+        loss=None trains on the losses the layers add (add_loss) alone. What is trainable is
+        fixed here (Keras 1st-edition semantics): setting `trainable` later changes the models
+        compiled later, not this one once another model holding the layer has been compiled.
         With run_eagerly=True every step runs through the autodiff engine op by op instead of
         replaying its recorded kernel calls (the same results, more slowly).
         """
-        if isinstance(metrics, (str, bytes)) or (metrics is not None and callable(metrics)):
-            metrics = [metrics]
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise ValueError(f"metrics must be a list of metric names or functions. Received: metrics={metrics!r}")
-        for identifier in metrics or []:
-            metrics_module.get(identifier)  # unknown names fail here, not at the first fit
+        for key in kwargs:
+            if key not in ("weighted_metrics", "sample_weight_mode", "target_tensors", "jit_compile", "steps_per_execution"):
+                raise TypeError(f"compile() got an unexpected keyword argument {key!r}")
+        if loss is _NO_LOSS:
+            raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy' (or loss=None to train "
+                             "only on the losses the layers add with add_loss)")
+        names = self._output_names
+        per_output_metrics = metric_identifiers(metrics, names)
+        check_metric_identifiers(per_output_metrics)
         self.optimizer = optimizers.get(optimizer)
-        self.objective = Objective(loss)
-        self._metric_identifiers = list(metrics or [])
-        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or [])}
+        # a subclassed model's outputs are known once it is built: its losses are resolved then
+        self.compiled_loss = None if self._outputs_unknown() else CompiledLoss(loss, loss_weights, names)
+        self.objective = self.compiled_loss.objectives[0] if len(names) == 1 and self.compiled_loss else None
+        self._output_metric_identifiers = per_output_metrics
+        self._metric_identifiers = per_output_metrics[0] if len(names) == 1 else []
+        self._compile_config = {"optimizer": optimizer, "loss": loss,
+                                "metrics": list(self._metric_identifiers) if len(names) == 1 else metrics}
+        if loss_weights is not None:
+            self._compile_config["loss_weights"] = loss_weights
         self.compiled = True
         self.run_eagerly = bool(run_eagerly)
         self._per_thread = threading.local()
+        self._snapshot_trainable()
 
     # Compiled steps replay kernels on fixed buffers, so each thread has its own steps and the
     # batch buffers they read, reused from call to call.
@@ -95,44 +127,123 @@ class Trainer:
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])"
             )
 
+    def _outputs_unknown(self):
+        return False
+
+    # inputs and outputs by name -----------------------------------------------------------------
+    @property
+    def _single_output(self):
+        return len(self._output_names) == 1
+
+    @property
+    def _single_input(self):
+        return len(self._input_names) == 1
+
+    def _flat_output_shapes(self):
+        return [self.output_shape] if self._single_output else list(self.output_shape)
+
+    def _flat_input_shapes(self):
+        return [self.input_shape] if self._single_input else list(self.input_shape)
+
+    # metrics -----------------------------------------------------------------------------
+    def _output_label(self, index, what):
+        return what if self._single_output else f"{self._output_names[index]}_{what}"
+
     @property
     def metrics_names(self):
         names = ["loss"]
-        for identifier in self._metric_identifiers:
-            names.append(metrics_module.get(identifier)[0])
+        if not self._single_output and self.compiled_loss is not None:
+            names += [self._output_label(i, "loss") for i, o in enumerate(self.compiled_loss.objectives)
+                      if o is not None]
+        for i, identifiers in enumerate(self._output_metric_identifiers):
+            names += [self._output_label(i, metrics_module.get(identifier)[0]) for identifier in identifiers]
         return names
 
     def _resolve_metrics(self, targets):
-        return [
-            metrics_module.get(identifier, loss_name=self.objective.name, y_true_shape=targets.shape,
-                               y_pred_shape=self.output_shape)
-            for identifier in self._metric_identifiers
-        ]
+        """[(display name, output index, fn)] for the compiled metrics, given targets like these."""
+        targets = [targets] if self._single_output else list(targets or [None] * len(self._output_names))
+        shapes = self._flat_output_shapes()
+        resolved = []
+        for i, identifiers in enumerate(self._output_metric_identifiers):
+            objective = self.compiled_loss.objectives[i]
+            for identifier in identifiers:
+                if targets[i] is None:
+                    continue
+                name, fn = metrics_module.get(identifier, loss_name=None if objective is None else objective.name,
+                                              y_true_shape=targets[i].shape, y_pred_shape=shapes[i])
+                resolved.append((self._output_label(i, name), i, fn))
+        return resolved
 
     # inputs ------------------------------------------------------------------------------
     def _check_inputs(self, x, name="x"):
-        """x as an array the model can take, building the model from its shape if needed."""
-        x = as_samples(x, name)
+        """x as the model takes it (an array, or a tuple of arrays for several inputs), building
+        the model from its shape if needed."""
+        if not self._single_input:
+            if not self.built:
+                self.build()
+            return structured_data.checked_inputs(x, self._input_names, self._flat_input_shapes(), name, self.name)
+        x = as_samples(structured_data.unwrap_single(x, self._input_names, name, "input"), name)
         if not self.built:
             self.build((None,) + x.shape[1:])
+        self._check_input_array(x, name)
+        return x
+
+    def _check_input_array(self, x, name):
         expected = tuple(self.input_shape[1:])
-        if tuple(x.shape[1:]) != expected:
+        if len(x.shape[1:]) != len(expected) or any(e is not None and d != e for d, e in zip(x.shape[1:], expected)):
             first = self.layers[0]
             raise ValueError(
                 f"Input of layer {first.name!r} ({type(first).__name__}) is incompatible with the layer: "
                 f"expected shape {batch_shape(self.input_shape)}, but {name} has shape {batch_shape(x.shape)}"
             )
-        return x
+
+    def _check_targets(self, y, y_name):
+        """y as the losses take it: an array, or a tuple (None for an output without a loss)."""
+        objectives, shapes = self.compiled_loss.objectives, self._flat_output_shapes()
+        if self._single_output:
+            y = as_samples(structured_data.unwrap_single(y, self._output_names, y_name, "output"), y_name)
+            return y if objectives[0] is None else prepare_targets(y, objectives[0].fn, shapes[0], y_name)
+        arrays = structured_data.arrays_by_name(y, self._output_names, y_name, "outputs", allow_missing=True)
+        targets = []
+        for i, (array, objective, shape, output) in enumerate(zip(arrays, objectives, shapes, self._output_names)):
+            label = f"{y_name}[{output!r}]" if isinstance(y, dict) else f"{y_name}[{i}]"
+            if array is None or objective is None:
+                if objective is not None:
+                    raise ValueError(f"{label} is missing: output {output!r} is trained on loss {objective.name!r}; "
+                                     f"pass its targets (or compile without a loss for it)")
+                targets.append(None)
+                continue
+            targets.append(prepare_targets(as_samples(array, label), objective.fn, shape, label))
+        return tuple(targets)
 
     def _check_data(self, x, y, x_name="x", y_name="y"):
         x = self._check_inputs(x, x_name)
         if y is None:
-            raise ValueError(f"{y_name} is required: pass the targets for {x_name}")
-        y = as_samples(y, y_name)
-        check_same_length(x, y, x_name, y_name)
-        return x, prepare_targets(y, self.objective.fn, self.output_shape, y_name)
+            if self.compiled_loss.trains_outputs:
+                raise ValueError(f"{y_name} is required: pass the targets for {x_name}")
+            return x, None
+        targets = self._check_targets(y, y_name)
+        first_x = structured_data.first(x)
+        for i, target in enumerate(targets if isinstance(targets, tuple) else (targets,)):
+            if target is not None:
+                label = y_name if not isinstance(targets, tuple) else f"{y_name}[{self._output_names[i]!r}]"
+                check_same_length(first_x, target, x_name, label)
+        return x, targets
+
+    def _class_count(self):
+        return self.output_shape[-1] if self._single_output else None
+
+    def _sample_weights(self, sample_weight, class_weight, targets, n):
+        if class_weight is not None and not self._single_output:
+            raise ValueError("class_weight is supported for models with one output; give sample_weight instead")
+        if targets is None or isinstance(targets, tuple):
+            return check_sample_weight(sample_weight, n)
+        return sample_weights(sample_weight, class_weight, targets, self.output_shape[-1])
 
     # forward -----------------------------------------------------------------------------
+    def _input_owner(self):
+        return f"Model {self.name!r}"
+
     def call(self, inputs, training=False):
         """The model's output Tensor for an input Tensor or array."""
         x = inputs if isinstance(inputs, Tensor) else Tensor(as_float32_inputs(inputs, f"Model {self.name!r}"))
@@ -142,36 +253,57 @@ class Trainer:
             x = layer(x, training=training)
         return x
 
-    def __call__(self, inputs, training=False):
-        return self.call(inputs, training=training)
+    def _forward(self, x, training):
+        """(flat output Tensors, the penalties of this call) for x as the trainer holds it."""
+        tensors = tuple(Tensor(a) for a in x) if isinstance(x, tuple) else Tensor(x)
+        with layer_module.calling(training) as generation:
+            outputs = self._invoke_call(self._pack_inputs(tensors), (), {}, training)
+        return self._flat_outputs(outputs), self._losses_of_call(generation)
+
+    def _pack_inputs(self, tensors):
+        return tensors
+
+    def _flat_outputs(self, outputs):
+        return [outputs]
 
     # the steps ---------------------------------------------------------------------------
-    @property
-    def losses(self):
-        """The regularization penalties as scalar Tensors: every layer's weights' and outputs'."""
-        return [loss for layer in self.layers for loss in layer.losses]
+    def _sublayers(self):
+        return self.layers
 
-    def _loss(self, y, outputs, sample_weight):
-        """The training loss: the objective's (weighted) mean plus the regularization penalties."""
-        loss = self.objective(y, outputs, sample_weight)
-        for penalty in self.losses:
-            loss = loss + penalty
-        return loss
+    def _loss(self, y, outputs, sample_weight, penalties):
+        """The training loss (the outputs' weighted mean losses plus the penalties) and each output's loss."""
+        targets = [y] if not isinstance(y, tuple) else list(y)
+        if y is None:
+            targets = [None] * len(outputs)
+        loss, each = self.compiled_loss(targets, outputs, sample_weight)
+        for penalty in penalties:
+            loss = penalty if loss is None else loss + penalty
+        if loss is None:
+            raise ValueError(f"Model {self.name!r} has nothing to train on: it was compiled with loss=None and "
+                             "no layer added a loss (add_loss) in this call")
+        return loss, each
+
+    def _packed_predictions(self, outputs):
+        return outputs[0].data if self._single_output else tuple(o.data for o in outputs)
 
     def compute_gradients(self, x, y, sample_weight=None):
         """Forward and backward on one batch: the gradients land in the trainable parameters'
-        flat gradient buffer. Returns (loss, predictions, gradient buffer, parameter buffer)."""
+        flat gradient buffer. Returns (loss, predictions, gradient buffer, parameter buffer), and
+        for several outputs each output's loss after them."""
         parameters = self.trainable_parameters()
         parameters.zero_grads()
-        outputs = self.call(Tensor(x), training=True)
-        loss = self._loss(y, outputs, sample_weight)
+        outputs, penalties = self._forward(x, training=True)
+        loss, each = self._loss(y, outputs, sample_weight, penalties)
         if loss.requires_grad:
             loss.backward()
-        return loss.data, outputs.data, parameters.gathered_grads(), parameters.values
+        result = (loss.data, self._packed_predictions(outputs), parameters.gathered_grads(), parameters.values)
+        if self._single_output:
+            return result
+        return result + (tuple(_loss_array(value) for value in each),)
 
     def train_step(self, x, y, sample_weight=None):
         """One gradient step on a batch; returns (loss, predictions) as arrays."""
-        loss, predictions, grads, values = self.compute_gradients(x, y, sample_weight)
+        loss, predictions, grads, values = self.compute_gradients(x, y, sample_weight)[:4]
         self._apply_gradients(grads, values)
         return loss, predictions
 
@@ -185,29 +317,161 @@ class Trainer:
             self.optimizer.apply([grads], [values])
 
     def test_step(self, x, y, sample_weight=None):
-        """(per-sample losses with the penalties, predictions) for one batch, as arrays."""
+        """(per-sample losses with the penalties, predictions) for one batch, as arrays; for several
+        outputs each output's per-sample losses after them."""
+        n = structured_data.length(x)
         with no_grad():
-            outputs = self.call(Tensor(x))
-            losses = self.objective.values(y, outputs)
-            if sample_weight is not None and losses.ndim:
-                losses = losses * sample_weight
-            for penalty in self.losses:
-                losses = losses + penalty
-        return np.broadcast_to(losses.data, (len(x),)), outputs.data
+            outputs, penalties = self._forward(x, training=False)
+            targets = [y] if not isinstance(y, tuple) else list(y)
+            if y is None:
+                targets = [None] * len(outputs)
+            losses, each = None, []
+            for objective, weight, target, output in zip(self.compiled_loss.objectives, self.compiled_loss.weights,
+                                                         targets, outputs):
+                if objective is None or target is None:
+                    each.append(None)
+                    continue
+                values = objective.values(target, output)
+                if sample_weight is not None and values.ndim:
+                    values = values * sample_weight
+                each.append(values)
+                weighted = values if weight == 1.0 else values * weight
+                losses = weighted if losses is None else losses + weighted
+            for penalty in penalties:
+                losses = penalty if losses is None else losses + penalty
+            if losses is None:
+                losses = Tensor(np.zeros((), np.float32))
+        result = (np.broadcast_to(losses.data, (n,)), self._packed_predictions(outputs))
+        if self._single_output:
+            return result
+        return result + (tuple(None if v is None else np.broadcast_to(v.data, (n,)) for v in each),)
 
     def predict_step(self, x):
-        """The model's outputs for one batch, as an array."""
+        """The model's outputs for one batch, as an array (a tuple of arrays for several outputs)."""
         with no_grad():
-            return self.call(Tensor(x)).data
+            outputs, _ = self._forward(x, training=False)
+            return self._packed_predictions(outputs)
+
+    # what is trained ---------------------------------------------------------------------------
+    def _snapshot_trainable(self):
+        """compile(): records every layer's trainable flag, and that this model was compiled now."""
+        self._compiled_at = layer_module.trainable_tick()
+        self._trainable_snapshot = {}
+        for layer in self._all_sublayers(include_self=True):
+            self._trainable_snapshot[id(layer)] = layer.trainable
+            layer._last_compiled_at = self._compiled_at
+
+    def _trains_layer(self, layer):
+        """layer's trainable flag as this model sees it: the flag at compile() when it changed since
+        and another model holding the layer was compiled after the change, else the flag now."""
+        changed = layer._trainable_changed_at
+        if self.compiled and changed > self._compiled_at and layer._last_compiled_at > changed:
+            return self._trainable_snapshot.get(id(layer), layer.trainable)
+        return layer.trainable
+
+    def _trained_weights(self):
+        """The weights this model's training steps update, each once: the trainable weights of
+        every layer this model trains (a layer's own `trainable_weights`, which a layer holding
+        others may define), through nested models."""
+        trained, seen = [], set()
+
+        def add(weights):
+            for weight in weights:
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    trained.append(weight)
+
+        def visit(layer, path):
+            if not self._trains_layer(layer):
+                return
+            if isinstance(layer, Trainer):
+                add(w for w in layer._weights if id(w) not in layer._frozen_weights)
+                for sublayer in layer.layers:
+                    if id(sublayer) not in path:
+                        visit(sublayer, path | {id(sublayer)})
+            elif layer.trainable:
+                add(layer.trainable_weights)
+            else:  # trained by the flag this model was compiled with, not by the flag now
+                add(w for w in layer.weights if id(w) not in layer._frozen_weights)
+
+        visit(self, {id(self)})
+        return trained
+
+    def trainable_parameters(self):
+        """The trained weights gathered in one FlatParameters buffer (made again when they change)."""
+        trainable = self._trained_weights()
+        trained = {id(w) for w in trainable}
+        for weight in self.weights:
+            if id(weight) not in trained:
+                weight.requires_grad = False
+                weight.grad = None
+        for weight in trainable:
+            weight.requires_grad = True
+        if self._parameters is None or not self._parameters.holds(trainable):
+            before = self._parameters
+            self._parameters = FlatParameters(trainable)
+            if before is not None and self.optimizer is not None and self.optimizer.built \
+                    and [t.shape for t in before.tensors] != [t.shape for t in trainable]:
+                raise ValueError(
+                    f"The weights model {self.name!r} trains changed after its optimizer started (a layer's "
+                    f"`trainable` was set): {len(before.tensors)} weight arrays before, {len(trainable)} now. "
+                    "Call compile() again after changing `trainable`.")
+        return self._parameters
+
+    # export ------------------------------------------------------------------------------
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, opset_version=None):
+        """Writes the model's inference graph to filepath in `format`, as Keras 3 does; fastnn
+        writes format="onnx" only (fastnn.onnx.export_model, through the onnx package:
+        pip install "fastnn[onnx]"), opset_version defaulting to fastnn.onnx.DEFAULT_OPSET."""
+        from .. import onnx as onnx_export
+
+        if format != "onnx":
+            raise ValueError(f"Model {self.name!r}: fastnn exports format='onnx' only (it writes no TensorFlow "
+                             f"SavedModel, TFLite or OpenVINO files). Received: format={format!r}")
+        if input_signature is not None:
+            raise ValueError(f"Model {self.name!r}: export takes its input signature from the model's Input layers; "
+                             f"input_signature is not supported. Received: input_signature={input_signature!r}")
+        opset = onnx_export.DEFAULT_OPSET if opset_version is None else opset_version
+        path = onnx_export.export_model(self, filepath, opset=opset)
+        if verbose:
+            print(f"Saved the ONNX model of {self.name!r} to {path}")
+        return path
+
+    # weights -----------------------------------------------------------------------------
+    def count_params(self):
+        return sum(int(w.data.size) for w in self.weights)
+
+    def get_weights(self):
+        """Copies of every weight array, layer by layer."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Copies arrays (in get_weights order) into the model's weights."""
+        weights = list(weights)
+        expected = len(self.weights)
+        if len(weights) != expected:
+            raise ValueError(
+                f"Model {self.name!r} has {expected} weight arrays, received a list of {len(weights)}"
+            )
+        checked, start, seen = [], 0, set()
+        for layer in self.layers:  # every layer's arrays are checked before any is written
+            count = len([w for w in layer.weights if id(w) not in seen])
+            if count != len(layer.weights):  # a layer sharing weights with an earlier one
+                continue
+            seen.update(id(w) for w in layer.weights)
+            checked.extend(layer.checked_weights(weights[start:start + count]))
+            start += count
+        for weight, value in zip(self.weights, checked):
+            np.copyto(weight.data, value)
 
     # compiled steps ------------------------------------------------------------------------
     def _plan_signature(self):
-        """What a step plan depends on besides its batch: the layers, their trainable flags, the
-        arrays holding the weights (any assignment to a tensor's .data counts), the loss, whether
-        NaN debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
-        layers = self._layers
-        return (tuple(map(id, layers)), tuple(layer.trainable for layer in layers), tensor_module.data_assignments(),
-                id(self.objective), debug.enabled, random.seedings())
+        """What a step plan depends on besides its batch: the layers, what is trained, the arrays
+        holding the weights (any assignment to a tensor's .data counts), the loss, whether NaN
+        debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
+        layers = self._all_sublayers()
+        return (tuple(map(id, layers)), tuple(map(id, self._trained_weights())), tensor_module.data_assignments(),
+                id(self.compiled_loss), debug.enabled, random.seedings())
 
     def _compiled(self, step):
         """step(x, y, sample_weight) -> arrays, as a function of the same arguments that runs it
@@ -217,22 +481,48 @@ class Trainer:
         def run(x, y=None, sample_weight=None):
             if debug.enabled or self.run_eagerly:
                 return step(x, y, sample_weight)
-            key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0])
-                        for a in (x, y, sample_weight))
-            return plans.get(key, lambda: lambda: step(x, y, sample_weight))()
+            arrays = nest.flatten([x, y, sample_weight])
+            key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0]) for a in arrays)
+            plan = plans.get(key, lambda: _FlatStep(lambda: step(x, y, sample_weight)))
+            was_eager, assignments = plan.state == engine.plan.EAGER, tensor_module.data_assignments()
+            result = plan.step.pack(plan())
+            # (a step that assigned weight arrays, gathering them into their buffer, makes the
+            # plans again at the next step: its staying eager is not worth a warning)
+            if plan.state == engine.plan.EAGER and not was_eager and assignments == tensor_module.data_assignments():
+                self._warn_eager(plan.reason, layer_module.unreplayable_layer())
+            return result
 
         run.plans = plans
         return run
 
+    def _warn_eager(self, reason, layer):
+        """Says once per layer (or once for the model) that its steps run eagerly, and why."""
+        if layer is not None:
+            key, culprit = layer.name, f"layer {layer.name!r} ({type(layer).__name__}) computes outside fastnn's kernels"
+        else:
+            own = [l for l in self._all_sublayers() if not type(l).__module__.startswith("fastnn.")]
+            key = None
+            culprit = "the step computes outside fastnn's kernels" + (
+                f" (layers with calls of their own: {', '.join(repr(l.name) for l in own)})" if own else "")
+        if key in self._eager_warnings:
+            return
+        self._eager_warnings.add(key)
+        warnings.warn(f"Model {self.name!r}: {culprit}, so its steps cannot be replayed as step plans "
+                      f"({reason}); they run eagerly: the same results, more slowly. Compute with fastnn's "
+                      "functions and ops (not NumPy on tensor data) to make them replayable.",
+                      engine.EagerStepWarning, stacklevel=4)
+
     def make_train_function(self):
         """batch -> (loss, predictions): the gradients as a step plan, then the optimizer's update
-        (outside the plan, so that callbacks may change the learning rate between steps)."""
+        (outside the plan, so that callbacks may change the learning rate between steps). For
+        several outputs, each output's loss follows."""
         gradients = self._compiled(self.compute_gradients)
 
         def train_function(x, y, sample_weight=None):
-            loss, predictions, grads, values = distribution.compute_gradients(self, gradients, x, y, sample_weight)
+            result = distribution.compute_gradients(self, gradients, x, y, sample_weight)
+            loss, predictions, grads, values = result[:4]
             self._apply_gradients(grads, values)
-            return loss, predictions
+            return (loss, predictions) + tuple(result[4:])
 
         train_function.plans = gradients.plans
         self.train_function = train_function
@@ -251,9 +541,13 @@ class Trainer:
     # fit ---------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
-            initial_epoch=0, steps_per_epoch=None, validation_steps=None):
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1, **kwargs):
         """Trains for `epochs` passes over (x, y) (or `steps_per_epoch` batches of a generator of
         (x, y[, sample_weight]) tuples); returns the History of per-epoch logs."""
+        for key in kwargs:
+            if key not in ("max_queue_size", "workers", "use_multiprocessing"):
+                raise TypeError(f"fit() got an unexpected keyword argument {key!r}")
         self._require_compiled("fit")
         if not is_grad_enabled():
             raise RuntimeError("fit() cannot train while gradients are disabled (inside fastnn.no_grad())")
@@ -267,19 +561,20 @@ class Trainer:
             epochs=epochs, steps=batches.steps)
         self.trainable_parameters()  # gathered into their flat buffers now, not inside a recorded step
         train_function = self.train_function or self.make_train_function()
+        self._check_distribution()
         distribution.begin_fit(self, batches, epochs)
         batch_begin = callback_list.acting_on("on_train_batch_begin", "on_batch_begin")
         batch_end = callback_list.acting_on("on_train_batch_end", "on_batch_end")
         self.stop_training, self._initial_epoch, epoch_logs = False, None, {}
         callback_list.on_train_begin()
         for epoch in range(initial_epoch if self._initial_epoch is None else self._initial_epoch, epochs):
-            trackers = _trackers(metric_fns)
+            trackers = self._trackers(metric_fns)
             callback_list.on_epoch_begin(epoch)
             for step, xb, yb, swb in batches:
                 for callback in batch_begin:
                     callback.on_train_batch_begin(step)
-                loss, predictions = train_function(xb, yb, swb)
-                _track(trackers, metric_fns, float(loss), yb, predictions)
+                result = train_function(xb, yb, swb)
+                self._track(trackers, metric_fns, result, xb, yb, training=True)
                 for callback in batch_end:
                     callback.on_train_batch_end(step, _results(trackers))
                 if self.stop_training:
@@ -297,13 +592,43 @@ class Trainer:
         self.history = callback_list.history
         return self.history
 
+    def _check_distribution(self):
+        if distribution.distribution() is not None and (not self._single_input or not self._single_output):
+            raise ValueError(f"DataParallel trains models with one input and one output; model {self.name!r} has "
+                             f"{len(self._input_names)} inputs and {len(self._output_names)} outputs")
+
+    def _trackers(self, metric_fns):
+        names = ["loss"]
+        if not self._single_output:
+            names += [self._output_label(i, "loss") for i, o in enumerate(self.compiled_loss.objectives)
+                      if o is not None]
+        return [metrics_module.Mean(name) for name in names + [name for name, _, _ in metric_fns]]
+
+    def _track(self, trackers, metric_fns, result, x, targets, training):
+        """Adds one batch's losses and metric values to the running means, weighted by its size."""
+        count = structured_data.length(x)
+        if count == 0:  # a process's empty share of a small last batch
+            return
+        loss, predictions = result[0], result[1]
+        trackers[0].update(float(loss) if training else float(np.mean(loss)), weight=count)
+        position = 1
+        if not self._single_output:
+            for value in result[2]:
+                if value is not None:
+                    trackers[position].update(float(np.mean(value)), weight=count)
+                    position += 1
+        flat_predictions = [predictions] if self._single_output else list(predictions)
+        flat_targets = [targets] if self._single_output else list(targets)
+        for tracker, (_, index, fn) in zip(trackers[position:], metric_fns):
+            tracker.update(float(np.mean(fn(flat_targets[index], flat_predictions[index]))), weight=count)
+
     def _prepare_batch(self, x, y, sample_weight, where):
         """One batch of a generator, checked like whole data: (x, targets, weights)."""
         x = self._check_inputs(x, f"x of {where}")
         if y is None:
             return x, None, None
         x, targets = self._check_data(x, y, f"x of {where}", f"y of {where}")
-        return x, targets, check_sample_weight(sample_weight, len(x), f"sample_weight of {where}")
+        return x, targets, check_sample_weight(sample_weight, structured_data.length(x), f"sample_weight of {where}")
 
     def _training_data(self, x, y, batch_size, shuffle, sample_weight, class_weight, validation_split,
                        validation_data, steps, validation_steps):
@@ -319,8 +644,9 @@ class Trainer:
             targets = first[1]
         else:
             x, targets = self._check_data(x, y)
-            weights = sample_weights(sample_weight, class_weight, targets, self.output_shape[-1])
-            train, validation_indices = self._split(len(x), validation_split, validation_data)
+            n = structured_data.length(x)
+            weights = self._sample_weights(sample_weight, class_weight, targets, n)
+            train, validation_indices = self._split(n, validation_split, validation_data)
             batches = batches_of(self, x, targets, batch_size, indices=train, shuffle=shuffle, weights=weights)
             if validation_indices is not None:  # the last samples, unweighted as in Keras
                 validation = ((x, targets, validation_indices, None), batch_size)
@@ -376,23 +702,26 @@ class Trainer:
     def _test_loop(self, validation, callback_list):
         """{'loss': ..., metric: ...} over the batches of a source made by _validation."""
         batches, metric_fns = self._test_batches(validation)
-        trackers = _trackers(metric_fns)
+        trackers = self._trackers(metric_fns)
         test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
         logs = _results(trackers)
         for step, xb, yb, swb in batches:
             callback_list.on_test_batch_begin(step)
-            losses, predictions = test_function(xb, yb, swb)
-            _track(trackers, metric_fns, float(np.mean(losses)), yb, predictions)
+            result = test_function(xb, yb, swb)
+            self._track(trackers, metric_fns, result, xb, yb, training=False)
             logs = _results(trackers)
             callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
+                 callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics on (x, y) (or `steps` batches of a generator): [loss, metric...],
         a scalar loss without metrics, or a dict with return_dict=True."""
+        for key in kwargs:
+            if key not in ("max_queue_size", "workers", "use_multiprocessing"):
+                raise TypeError(f"evaluate() got an unexpected keyword argument {key!r}")
         self._require_compiled("evaluate")
         batch_size, verbose, steps = check_batch_size(batch_size), _verbosity(verbose), check_steps(steps, "steps")
         if is_batch_source(x):
@@ -401,19 +730,27 @@ class Trainer:
             source = (x, steps)
         else:
             x, targets = self._check_data(x, y)
-            if len(x) == 0:
+            n = structured_data.length(x)
+            if n == 0:
                 raise ValueError("evaluate() received no samples: x is empty")
             source = _array_source(x, targets, sample_weight, batch_size)
-            steps = math.ceil(len(x) / batch_size)
+            steps = math.ceil(n / batch_size)
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=steps
         )
         return _returned(self._test_loop(source, callback_list), return_dict)
 
     # predict -----------------------------------------------------------------------------
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """The model's outputs for x (or for `steps` batches of a generator), batch by batch, as a
-        float32 array."""
+        float32 array (for several outputs, arrays in the structure of the model's outputs)."""
+        for key in kwargs:
+            if key not in ("max_queue_size", "workers", "use_multiprocessing"):
+                raise TypeError(f"predict() got an unexpected keyword argument {key!r}")
+        if verbose == 0 and steps is None and callbacks is None:
+            outputs = self._predict_one_batch(x, batch_size)
+            if outputs is not None:
+                return outputs
         batch_size, verbose, steps = check_batch_size(batch_size), _verbosity(verbose), check_steps(steps, "steps")
         if not is_batch_source(x):
             x = self._check_inputs(x)
@@ -426,67 +763,113 @@ class Trainer:
         callback_list.on_predict_begin()
         for step, xb, _, _ in batches:
             callback_list.on_predict_batch_begin(step)
-            batch_outputs = np.array(predict_function(xb), dtype=np.float32)
+            batch_outputs = predict_function(xb)
+            batch_outputs = np.array(batch_outputs, dtype=np.float32) if self._single_output else \
+                tuple(np.array(o, dtype=np.float32) for o in batch_outputs)
             parts.append(batch_outputs)
             callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
         callback_list.on_predict_end()
-        local = np.concatenate(parts) if parts else np.empty((0,) + tuple(self.output_shape[1:]), np.float32)
-        if is_batch_source(x):
-            return local
-        outputs = np.empty((len(x),) + local.shape[1:], np.float32)  # this process's rows first
-        outputs[:len(local)] = local
-        return distribution.gather_predictions(outputs, len(local), batch_size)
+        shapes = self._flat_output_shapes()
+        per_output = [[p] for p in parts] if self._single_output else parts
+        flat = []
+        for index, shape in enumerate(shapes):
+            pieces = [p[index] for p in per_output]
+            local = np.concatenate(pieces) if pieces else np.empty((0,) + tuple(d or 0 for d in shape[1:]), np.float32)
+            if not is_batch_source(x):
+                outputs = np.empty((structured_data.length(x),) + local.shape[1:], np.float32)  # this process's rows first
+                outputs[:len(local)] = local
+                local = distribution.gather_predictions(outputs, len(local), batch_size)
+            flat.append(local)
+        return flat[0] if self._single_output else self._pack_outputs(flat)
+
+    def _pack_outputs(self, arrays):
+        return list(arrays)
+
+    def _predict_one_batch(self, x, batch_size):
+        """predict's result for an array that fits in one batch of a built model on one process
+        (a sampling loop's x[None]), or None to take the general path. It copies x into the batch
+        buffer predict's step plan reads and runs that plan: the same buffer, plan and bits as the
+        general path, without its per-call set-up (checks, iterator, callbacks)."""
+        if type(x) is not np.ndarray or not self.built or distribution.num_processes() != 1 \
+                or x.dtype.kind not in "biuf" or not isinstance(batch_size, (type(None), int)):
+            return None
+        expected = self.input_shape
+        if not self._single_output or not isinstance(expected, tuple) \
+                or not all(d is None or isinstance(d, int) for d in expected):
+            return None
+        if x.ndim != len(expected) or not 0 < len(x) <= (batch_size or 32) \
+                or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
+            return None
+        buffer = _batch_buffer(self._batch_buffers(), "x", (len(x), x[0].size), np.float32)
+        rows = buffer.reshape(x.shape)
+        rows[...] = x
+        predict_function = self.predict_function or self.make_predict_function()
+        return np.array(predict_function(rows), dtype=np.float32)
 
     # one batch ---------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on exactly this batch; returns its loss and metrics."""
         self._require_compiled("train_on_batch")
         x, targets = self._check_data(x, y)
-        weights = sample_weights(sample_weight, class_weight, targets, self.output_shape[-1])
+        n = structured_data.length(x)
+        weights = self._sample_weights(sample_weight, class_weight, targets, n)
         metric_fns = self._resolve_metrics(targets)
-        _, xb, yb, swb = next(iter(batches_of(self, x, targets, max(1, len(x)), weights=weights)))
-        loss, predictions = (self.train_function or self.make_train_function())(xb, yb, swb)
-        trackers = _trackers(metric_fns)
-        _track(trackers, metric_fns, float(loss), yb, predictions)
+        _, xb, yb, swb = next(iter(batches_of(self, x, targets, max(1, n), weights=weights)))
+        self.trainable_parameters()
+        result = (self.train_function or self.make_train_function())(xb, yb, swb)
+        trackers = self._trackers(metric_fns)
+        self._track(trackers, metric_fns, result, xb, yb, training=True)
         return _returned(_results(trackers), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics on exactly this batch."""
         self._require_compiled("test_on_batch")
         x, targets = self._check_data(x, y)
-        source = _array_source(x, targets, sample_weight, max(1, len(x)))
+        source = _array_source(x, targets, sample_weight, max(1, structured_data.length(x)))
         return _returned(self._test_loop(source, callbacks_module.CallbackList()), return_dict)
 
     def predict_on_batch(self, x):
         """The model's outputs for exactly this batch."""
         x = self._check_inputs(x)
-        _, xb, _, _ = next(iter(batches_of(self, x, None, max(1, len(x)))))
-        return np.array((self.predict_function or self.make_predict_function())(xb), dtype=np.float32)
+        _, xb, _, _ = next(iter(batches_of(self, x, None, max(1, structured_data.length(x)))))
+        outputs = (self.predict_function or self.make_predict_function())(xb)
+        if self._single_output:
+            return np.array(outputs, dtype=np.float32)
+        return self._pack_outputs([np.array(o, dtype=np.float32) for o in outputs])
+
+
+class _FlatStep:
+    """A step whose result (a structure of arrays) a StepPlan sees as a flat list of arrays; the
+    structure is kept to pack the plan's outputs again."""
+
+    def __init__(self, step):
+        self._step = step
+        self.structure = None
+
+    def __call__(self):
+        result = self._step()
+        self.structure = result
+        return [leaf for leaf in nest.flatten(result) if leaf is not None]
+
+    def pack(self, arrays):
+        arrays = iter(arrays)
+        return nest.pack_as(self.structure, [None if leaf is None else next(arrays)
+                                             for leaf in nest.flatten(self.structure)])
+
+
+def _loss_array(value):
+    return None if value is None else value.data
 
 
 def _array_source(x, targets, sample_weight, batch_size, weight_name="sample_weight"):
     """An evaluation source over all of (x, targets), as _test_batches takes it, with checked weights."""
-    return (x, targets, None, check_sample_weight(sample_weight, len(x), weight_name)), batch_size
+    return (x, targets, None, check_sample_weight(sample_weight, structured_data.length(x), weight_name)), batch_size
 
 
 def _check_epochs(epochs, initial_epoch):
     for arg, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"{arg} must be a non-negative integer. Received: {arg}={value!r}")
-
-
-def _trackers(metric_fns):
-    return [metrics_module.Mean(name) for name in ["loss"] + [name for name, _ in metric_fns]]
-
-
-def _track(trackers, metric_fns, loss, targets, predictions):
-    """Adds one batch's loss and metric values to the running means, weighted by its size."""
-    count = len(targets)
-    if count == 0:  # a process's empty share of a small last batch
-        return
-    trackers[0].update(loss, weight=count)
-    for tracker, (_, fn) in zip(trackers[1:], metric_fns):
-        tracker.update(float(np.mean(fn(targets, predictions))), weight=count)
 
 
 def _results(trackers):

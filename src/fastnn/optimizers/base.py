@@ -191,9 +191,13 @@ class Optimizer(Configurable):
         return self.iterations
 
     def apply_gradients(self, grads_and_vars):
-        """apply() on (grad, param) pairs."""
+        """apply() on (grad, param) pairs; Tensors (a model's weights, GradientTape's gradients)
+        are updated through their arrays."""
+        from ..tensor import Tensor
+
         pairs = list(grads_and_vars)
-        return self.apply([g for g, _ in pairs], [p for _, p in pairs])
+        return self.apply([g.data if isinstance(g, Tensor) else g for g, _ in pairs],
+                          [p.data if isinstance(p, Tensor) else p for _, p in pairs])
 
     def _check_signature(self, params):
         signature = tuple((p.shape, p.dtype) for p in params)
