@@ -56,11 +56,23 @@ def _residual():
     return models.Model(inputs, outputs), {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
 
 
+def _residual_bn():
+    """The benchmark's structure, small: conv-BN-relu stem, a block conv-BN-relu-conv-BN added to its
+    input, pooling, global average pooling."""
+    inputs = Input(shape=(6, 6, 2))
+    x = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv2D(4, 3, padding="same")(inputs)))
+    y = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv2D(4, 3, padding="same")(x)))
+    y = layers.BatchNormalization()(layers.Conv2D(4, 3, padding="same")(y))
+    x = layers.MaxPooling2D(2)(layers.Activation("relu")(layers.add([x, y])))
+    outputs = layers.Dense(4, activation="softmax")(layers.GlobalAveragePooling2D()(x))
+    return models.Model(inputs, outputs), {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+
+
 MODELS = {"multi-input": _multi_input, "multi-output": _multi_output, "shared": _shared, "nested": _nested,
-          "residual": _residual}
+          "residual": _residual, "residual-bn": _residual_bn}
 OPTIMIZERS = {"multi-input": lambda: optimizers.Adam(0.01), "multi-output": lambda: optimizers.RMSprop(),
               "shared": lambda: optimizers.SGD(0.05, momentum=0.9), "nested": lambda: optimizers.Adagrad(0.05),
-              "residual": lambda: optimizers.Adam(0.01)}
+              "residual": lambda: optimizers.Adam(0.01), "residual-bn": lambda: optimizers.Adam(0.01)}
 
 
 def _data(name):
@@ -76,6 +88,8 @@ def _data(name):
         return [x, other], (x.sum(axis=1) > other.sum(axis=1)).astype(np.float32)
     if name == "nested":
         return x, to_categorical(labels, 4)
+    if name == "residual-bn":
+        name = "residual"
     images = rng.standard_normal((SAMPLES, 6, 6, 2)).astype(np.float32)
     return images, (np.abs(images.reshape(SAMPLES, -1)).argmax(axis=1) % 4).astype(np.int64)
 
@@ -125,13 +139,14 @@ def test_graph_plans_give_the_eager_bits(name, threads, request):
         assert _replaying(planned.predict_function)
 
 
-def test_graph_weights_are_identical_at_one_and_two_threads():
+@pytest.mark.parametrize("name", ["residual", "residual-bn"])
+def test_graph_weights_are_identical_at_one_and_two_threads(name):
     results = []
     for threads in (1, 2):
         before = fastnn.get_num_threads()
         fastnn.set_num_threads(threads)
         try:
-            results.append(_trained("residual", False, 32)[0].get_weights())
+            results.append(_trained(name, False, 32)[0].get_weights())
         finally:
             fastnn.set_num_threads(before)
     assert _same_bits(*results)

@@ -208,3 +208,38 @@ def test_fit_with_clipping_and_weight_decay():
     y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0)
     h = model.fit(x, y, epochs=5, batch_size=20, verbose=0).history
     assert h["loss"][-1] < h["loss"][0] and np.all(np.isfinite(model.get_weights()[0]))
+
+
+def test_keras2_decay_divides_the_learning_rate_by_one_plus_decay_times_the_step():
+    # Keras 2's time-based decay (the book's RMSprop(lr=0.0008, clipvalue=1.0, decay=1e-8)):
+    # step t from 0 uses lr / (1 + decay * t); the same steps with that rate set by hand.
+    params, grads = grads_and_params(seed=3)
+    decayed, by_hand = [p.copy() for p in params], [p.copy() for p in params]
+    opt = RMSprop(learning_rate=0.05, decay=0.5, clipvalue=1.0)
+    reference = RMSprop(learning_rate=0.05, clipvalue=1.0)
+    for t, step_grads in enumerate(grads):
+        opt.apply(step_grads, decayed)
+        reference.learning_rate = 0.05 / (1 + 0.5 * t)
+        reference.apply(step_grads, by_hand)
+    for a, b in zip(decayed, by_hand):
+        np.testing.assert_array_equal(a, b)
+    assert opt.learning_rate == 0.05  # the base rate is kept; decay applies at each step
+    assert RMSprop.from_config(opt.get_config()).decay == 0.5
+    assert "decay" not in RMSprop().get_config()
+    with pytest.raises(ValueError, match=r"RMSprop: decay must be >= 0. Received: decay=-1"):
+        RMSprop(decay=-1)
+
+
+def test_decay_trains_the_same_on_step_plans_as_eagerly():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 5)).astype(np.float32), rng.random((64, 1)).astype(np.float32)
+    weights = []
+    for run_eagerly in (False, True):
+        fastnn.utils.set_random_seed(1)
+        model = fastnn.models.Sequential([fastnn.layers.Dense(4, activation="relu", input_shape=(5,)),
+                                          fastnn.layers.Dense(1)])
+        model.compile(optimizer=SGD(learning_rate=0.1, decay=0.3), loss="mse", run_eagerly=run_eagerly)
+        model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)

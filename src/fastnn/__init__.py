@@ -15,5 +15,6 @@ from .models import Model, Sequential
 from .gradient_tape import GradientTape
 from . import backend
 from . import onnx  # export only; the onnx package itself is imported when a model is exported
+from . import applications
 
 __version__ = "0.1.0"

@@ -32,6 +32,7 @@ class StepPlan:
         self.reason = None  # why the plan stays eager
         self.tape = None
         self.outputs = None
+        self.memory = None  # share_buffers' report: slab bytes and the peak of the live intermediates
 
     def __call__(self):
         """The step's outputs: recorded, checked or replayed, as the plan's state says."""
@@ -51,7 +52,8 @@ class StepPlan:
             self._stay_eager(tape.problem)
             return outputs
         kept = [_extent(a) for a in outputs] + [_extent(a) for host in tape.hosts for a in host.arrays()]
-        self.tape = rewrites.share_buffers(rewrites.fold_relu_grads(tape, kept), kept)
+        self.memory = {}
+        self.tape = rewrites.share_buffers(rewrites.fold_relu_grads(tape, kept), kept, self.memory)
         self.outputs = outputs
         self.state = CHECK
         return outputs

@@ -55,11 +55,14 @@ def _base(array):
     return array
 
 
-def share_buffers(tape, kept):
+def share_buffers(tape, kept, report=None):
     """Intermediate arrays whose lifetimes do not overlap share memory: each array the tape
     writes in whole before any read, that is not among `kept` and not read or written after
-    another's last use, moves into a slab freed by an earlier one (best fit), else a new one.
-    Only arrays the tape writes whole first are moved, so no value survives from one to the next."""
+    another's last use, moves into a slab shared with arrays whose lifetimes do not overlap its
+    own; of two placements (in call order, best fit; largest first, first fit) the one needing
+    fewer bytes is taken. Only arrays the tape writes whole first are moved, so no value survives from one to the next.
+    A `report` dict receives the bytes of the slabs and the most bytes of those arrays alive at
+    one call (what no sharing could go below)."""
     candidates = {}
     for base in {id(_base(a)): _base(a) for a in tape.arrays if isinstance(a, np.ndarray)}.values():
         start = base.__array_interface__["data"][0]
@@ -70,20 +73,68 @@ def share_buffers(tape, kept):
     for extent, (first, last) in _first_and_last_touch(tape, list(candidates)).items():
         if _writes_whole(tape, first, extent) and not _overlaps(tape.reads[first], extent):
             spans[extent] = (first, last, candidates[extent])
-    in_use, free, moves = [], [], []  # in_use: heap of (last use, order, slab); free: sorted (size, order, slab)
+    sizes, placed = min(_in_call_order(spans), _largest_first(spans), key=lambda plan: sum(plan[0]))
+    slabs = [np.empty(size, dtype=np.uint8) for size in sizes]
+    moves = [(lo, hi, slabs[slab]) for (lo, hi), slab in placed]
+    tape.move_many(moves)
+    if report is not None:
+        report.update(slab_bytes=sum(sizes),
+                      peak_live_bytes=_peak_live_bytes(spans.values()), shared_arrays=len(moves))
+    moved = {id(base) for _, _, base in spans.values()}
+    tape.release(lambda a: id(_base(a)) not in moved)
+    return tape
+
+
+def _in_call_order(spans):
+    """(slab sizes, [(extent, slab)]): the arrays in the order they are first written, each in the
+    smallest free slab that fits, else the largest free one grown (a new slab would cost its
+    whole size), else a new one."""
+    sizes, in_use, free, placed = [], [], [], []  # in_use: heap of (last use, order, slab); free: sorted (size, order, slab)
     order = itertools.count()
     for extent, (first, last, base) in sorted(spans.items(), key=lambda item: item[1][0]):
         while in_use and in_use[0][0] < first:  # slabs whose last use is over
             _, seq, slab = heapq.heappop(in_use)
-            bisect.insort(free, (slab.nbytes, seq, slab), key=lambda f: f[:2])
+            bisect.insort(free, (sizes[slab], seq, slab), key=lambda f: f[:2])
         k = bisect.bisect_left(free, base.nbytes, key=lambda f: f[0])  # the smallest that fits
-        slab = free.pop(k)[2] if k < len(free) else np.empty(base.nbytes, dtype=np.uint8)
-        moves.append((extent[0], extent[1], slab))
+        if k < len(free):
+            slab = free.pop(k)[2]
+        elif free:
+            slab = free.pop()[2]
+            sizes[slab] = base.nbytes
+        else:
+            slab = len(sizes)
+            sizes.append(base.nbytes)
+        placed.append((extent, slab))
         heapq.heappush(in_use, (last, next(order), slab))
-    tape.move_many(moves)
-    moved = {id(base) for _, _, base in spans.values()}
-    tape.release(lambda a: id(_base(a)) not in moved)
-    return tape
+    return sizes, placed
+
+
+def _largest_first(spans):
+    """(slab sizes, [(extent, slab)]): the largest arrays first, each in the first slab none of
+    whose arrays' lifetimes overlaps its own (every slab is at least as large), else a new one."""
+    sizes, lifetimes, placed = [], [], []
+    for extent, (first, last, base) in sorted(spans.items(), key=lambda item: (-item[1][2].nbytes, item[1][0])):
+        for slab, taken in enumerate(lifetimes):
+            if all(last < lo or hi < first for lo, hi in taken):
+                break
+        else:
+            slab = len(sizes)
+            sizes.append(base.nbytes)
+            lifetimes.append([])
+        lifetimes[slab].append((first, last))
+        placed.append((extent, slab))
+    return sizes, placed
+
+
+def _peak_live_bytes(spans):
+    """The largest sum of the sizes of the arrays alive at one call, given (first, last, array)."""
+    events = sorted([(first, 0, base.nbytes) for first, _, base in spans] +
+                    [(last, 1, -base.nbytes) for _, last, base in spans])  # a call's arrays count before frees
+    live = peak = 0
+    for _, _, change in events:
+        live += change
+        peak = max(peak, live)
+    return peak
 
 
 def _first_and_last_touch(tape, extents):

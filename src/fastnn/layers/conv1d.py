@@ -68,13 +68,14 @@ class Conv1D(KernelLayer):
                              f"{batch_shape(input_shape)}")
         self.compute_output_shape(input_shape)
 
-    def affine(self, inputs, fused_activation):
+    def affine(self, inputs, fused_activation, weights=None):
+        kernel, bias = self._kernel_and_bias(weights)
         x = inputs
         if self.padding == "causal":
             x = ops.pad(x, ((0, 0), (self._causal_pad(), 0), (0, 0)))
         n, steps, channels = x.shape
-        kernel = self.kernel.reshape((1,) + self.kernel.shape)
-        y = ops.conv2d(x.reshape(n, 1, steps, channels), kernel, self.bias, strides=(1, self.strides),
+        kernel = kernel.reshape((1,) + kernel.shape)
+        y = ops.conv2d(x.reshape(n, 1, steps, channels), kernel, bias, strides=(1, self.strides),
                        padding="same" if self.padding == "same" else "valid", dilation_rate=(1, self.dilation_rate),
                        activation=fused_activation)
         return y.reshape(n, y.shape[2], self.filters)

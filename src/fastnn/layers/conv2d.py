@@ -64,8 +64,9 @@ class Conv2D(KernelLayer):
         image_layers.check_channels(self, input_shape, self.kernel.shape[2])
         self.compute_output_shape(input_shape)
 
-    def affine(self, inputs, fused_activation):
-        return ops.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
+    def affine(self, inputs, fused_activation, weights=None):
+        kernel, bias = self._kernel_and_bias(weights)
+        return ops.conv2d(inputs, kernel, bias, self.strides, self.padding, self.dilation_rate,
                           fused_activation)
 
     def get_config(self):

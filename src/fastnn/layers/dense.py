@@ -53,11 +53,12 @@ class Dense(KernelLayer):
                 f"shape (None, {expected}), received input with shape {batch_shape(input_shape)}"
             )
 
-    def affine(self, inputs, fused_activation):
+    def affine(self, inputs, fused_activation, weights=None):
+        kernel, bias = self._kernel_and_bias(weights)
         if inputs.ndim == 2:
-            return ops.dense(inputs, self.kernel, self.bias, fused_activation)
+            return ops.dense(inputs, kernel, bias, fused_activation)
         flat = inputs.reshape(-1, inputs.shape[-1])
-        outputs = ops.dense(flat, self.kernel, self.bias, fused_activation)
+        outputs = ops.dense(flat, kernel, bias, fused_activation)
         return outputs.reshape(*inputs.shape[:-1], self.units)
 
     def get_config(self):

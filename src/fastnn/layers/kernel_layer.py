@@ -7,9 +7,10 @@ class KernelLayer(Layer):
     """Holds the options Dense and Conv2D share and applies their activation.
 
     A subclass checks its own arguments, then calls set_kernel_options; its build calls
-    add_kernel_and_bias; affine(inputs, fused_activation) computes inputs (x) kernel + bias
-    with relu fused in when fused_activation is "relu"; its get_config ends with
-    kernel_options_config().
+    add_kernel_and_bias; affine(inputs, fused_activation, weights=None) computes inputs (x)
+    kernel + bias with relu fused in when fused_activation is "relu" (with `weights`, a pair
+    (kernel, bias) of Tensors shaped like the layer's, in their place); its get_config ends
+    with kernel_options_config().
     """
 
     def set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
@@ -28,8 +29,11 @@ class KernelLayer(Layer):
         if self.use_bias:
             self.bias = self.add_weight("bias", (kernel_shape[-1],), self.bias_initializer, self.bias_regularizer)
 
-    def affine(self, inputs, fused_activation):
+    def affine(self, inputs, fused_activation, weights=None):
         raise NotImplementedError
+
+    def _kernel_and_bias(self, weights):
+        return (self.kernel, self.bias) if weights is None else weights
 
     def call(self, inputs, training=False):
         fused = "relu" if self.activation is activations.relu else None

@@ -17,7 +17,7 @@ from ..layers import Layer, nest
 from ..layers.layer import as_float32_inputs, snake_case, unique_name
 from ..layers.symbolic import SymbolicTensor, trial_output_specs, flatten_specs
 from ..tensor import Tensor
-from . import graph, saving, structured_data, summary
+from . import batch_norm_folding, graph, saving, structured_data, summary
 from .training import Trainer
 
 
@@ -64,6 +64,7 @@ class Model(Trainer, Layer):
         Layer.__init__(self, name=name or unique_name(default), trainable=trainable)
         self._init_training()
         self._graph = None
+        self._folds = None  # predict's BatchNormalization folds (batch_norm_folding), found once
         self._subclass_inputs = None  # a subclassed model's input names, known once built
         self._subclass_outputs = None
         if inputs is None and outputs is None:
@@ -196,7 +197,12 @@ class Model(Trainer, Layer):
             raise NotImplementedError(f"Model {type(self).__name__} must define call() (or be made from inputs "
                                       "and outputs)")
         _, outputs, flat_inputs, flat_outputs, nodes = self._graph
-        values = graph.run(nodes, flat_inputs, self._checked_values(inputs), flat_outputs, bool(training))
+        folds = None
+        if batch_norm_folding.active(training):
+            if self._folds is None:
+                self._folds = batch_norm_folding.graph_folds(nodes, flat_outputs)
+            folds = self._folds
+        values = graph.run(nodes, flat_inputs, self._checked_values(inputs), flat_outputs, bool(training), folds)
         return nest.pack_as(outputs, values)
 
     def _pack_inputs(self, tensors):

@@ -90,18 +90,29 @@ def check_unique_names(layers, model_name):
         seen[layer.name] = layer
 
 
-def run(nodes, inputs, values, outputs, training):
+def run(nodes, inputs, values, outputs, training, folds=None):
     """The values of `outputs` (flat symbolic tensors) given `values` for `inputs`, computed by
-    calling each node's layer on the values of its input tensors."""
+    calling each node's layer on the values of its input tensors; with `folds`
+    (batch_norm_folding.graph_folds), the folded chains as one call each."""
     known = {id(t): v for t, v in zip(inputs, values)}
     with symbolic.running(known):
-        _run_nodes(nodes, known, training)
+        _run_nodes(nodes, known, training, folds or {})
     return [known[id(t)] for t in outputs]
 
 
-def _run_nodes(nodes, known, training):
+def _run_nodes(nodes, known, training, folds):
+    skipped = set()
     for node in nodes:
+        if id(node) in skipped:
+            continue
         call_inputs, args, kwargs = node.values(known)
+        fold = folds.get(id(node))
+        if fold is not None:
+            value = fold[0](call_inputs)
+            if value is not None:
+                known[id(fold[2])] = value
+                skipped.update(fold[1])
+                continue
         kwargs.setdefault("training", training)
         results = node.layer(call_inputs, *args, **kwargs)
         flat = nest.flatten(results)

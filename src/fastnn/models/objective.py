@@ -1,6 +1,9 @@
 """Objective: the compiled loss, a scalar Tensor (training) or per-sample values (evaluation)."""
 
+import numpy as np
+
 from .. import losses
+from ..tensor import Tensor
 
 
 class Objective:
@@ -16,9 +19,14 @@ class Objective:
         self.identifier = identifier
         self.fn, self.options = losses.resolve(identifier)
         self.name = getattr(self.fn, "__name__", type(self.fn).__name__)
+        # fastnn's own losses take the targets as arrays; a user's function gets a Tensor, as in
+        # Keras, so that its arithmetic on them (1 - y_true) runs in the kernels a step plan replays
+        self.wraps_targets = not getattr(self.fn, "__module__", "").startswith("fastnn.")
 
     def values(self, targets, predictions):
         """Per-sample losses as a Tensor (or a scalar Tensor for a loss that gives one)."""
+        if self.wraps_targets and isinstance(targets, np.ndarray):
+            targets = Tensor(targets)
         return self.fn(targets, predictions, **self.options)
 
     def __call__(self, targets, predictions, sample_weight=None):

@@ -30,7 +30,7 @@ from ..layers.layer import as_float32_inputs, batch_shape
 from .. import tensor as tensor_module
 from ..tensor import Tensor, is_grad_enabled, no_grad
 from ..utils import random
-from . import structured_data
+from . import batch_norm_folding, structured_data
 from .batch_stream import check_sample_weight, is_batch_source
 from .compiled_loss import CompiledLoss, check_metric_identifiers, metric_identifiers
 from .data import _buffer as _batch_buffer, as_samples, check_batch_size, check_same_length, prepare_targets
@@ -249,8 +249,17 @@ class Trainer(GeneratorMethods):
         x = inputs if isinstance(inputs, Tensor) else Tensor(as_float32_inputs(inputs, f"Model {self.name!r}"))
         if not self.built:
             self.build((None,) + x.shape[1:])
-        for layer in self.layers:
-            x = layer(x, training=training)
+        layers = self.layers
+        folds = batch_norm_folding.chain_folds(layers) if batch_norm_folding.active(training) else {}
+        i = 0
+        while i < len(layers):
+            fold = folds.get(i)
+            value = fold[0](x) if fold is not None else None
+            if value is not None:
+                x, i = value, fold[1] + 1
+                continue
+            x = layers[i](x, training=training)
+            i += 1
         return x
 
     def _forward(self, x, training):
@@ -348,7 +357,7 @@ class Trainer(GeneratorMethods):
 
     def predict_step(self, x):
         """The model's outputs for one batch, as an array (a tuple of arrays for several outputs)."""
-        with no_grad():
+        with no_grad(), batch_norm_folding.folding():
             outputs, _ = self._forward(x, training=False)
             return self._packed_predictions(outputs)
 
@@ -759,27 +768,37 @@ class Trainer(GeneratorMethods):
             callbacks, model=self, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=batches.steps
         )
         predict_function = self.predict_function or self.make_predict_function()
-        parts = []
+        # an array's predictions go straight into arrays of its length (this process's rows first);
+        # a generator's are gathered batch by batch and joined
+        rows = None if is_batch_source(x) else structured_data.length(x)
+        parts, results, written = [], None, 0
         callback_list.on_predict_begin()
         for step, xb, _, _ in batches:
             callback_list.on_predict_batch_begin(step)
             batch_outputs = predict_function(xb)
-            batch_outputs = np.array(batch_outputs, dtype=np.float32) if self._single_output else \
-                tuple(np.array(o, dtype=np.float32) for o in batch_outputs)
-            parts.append(batch_outputs)
-            callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+            pieces = [batch_outputs] if self._single_output else list(batch_outputs)
+            if rows is None:
+                pieces = [np.array(o, dtype=np.float32) for o in pieces]
+                parts.append(pieces)
+            else:
+                if results is None:
+                    results = [np.empty((rows,) + np.shape(o)[1:], np.float32) for o in pieces]
+                count = len(pieces[0])
+                for result, piece in zip(results, pieces):
+                    result[written:written + count] = piece
+                pieces = [result[written:written + count] for result in results]
+                written += count
+            callback_list.on_predict_batch_end(step, {"outputs": pieces[0] if self._single_output else tuple(pieces)})
         callback_list.on_predict_end()
-        shapes = self._flat_output_shapes()
-        per_output = [[p] for p in parts] if self._single_output else parts
         flat = []
-        for index, shape in enumerate(shapes):
-            pieces = [p[index] for p in per_output]
-            local = np.concatenate(pieces) if pieces else np.empty((0,) + tuple(d or 0 for d in shape[1:]), np.float32)
-            if not is_batch_source(x):
-                outputs = np.empty((structured_data.length(x),) + local.shape[1:], np.float32)  # this process's rows first
-                outputs[:len(local)] = local
-                local = distribution.gather_predictions(outputs, len(local), batch_size)
-            flat.append(local)
+        for index, shape in enumerate(self._flat_output_shapes()):
+            empty = (0,) + tuple(d or 0 for d in shape[1:])
+            if rows is None:
+                pieces = [p[index] for p in parts]
+                flat.append(np.concatenate(pieces) if pieces else np.empty(empty, np.float32))
+            else:
+                outputs = results[index] if results is not None else np.empty((rows,) + empty[1:], np.float32)
+                flat.append(distribution.gather_predictions(outputs, written, batch_size))
         return flat[0] if self._single_output else self._pack_outputs(flat)
 
     def _pack_outputs(self, arrays):

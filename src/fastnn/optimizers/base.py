@@ -62,12 +62,16 @@ class Optimizer(Configurable):
     count before each step. clipnorm clips each variable's gradient by its own norm,
     global_clipnorm all of them by their joint norm, clipvalue each element (at most one of
     the three); weight_decay decays each parameter by lr * weight_decay before its update.
+    decay (Keras 2's argument, which the book's listings pass) scales the learning rate of
+    step t (from 0) by 1 / (1 + decay * t).
     """
 
     def __init__(self, learning_rate, name=None, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, **kwargs):
         owner = type(self).__name__
         learning_rate = resolve_learning_rate(owner, learning_rate, kwargs)
+        decay = kwargs.pop("decay", None)
+        self.decay = None if decay is None else check_number(owner, "decay", decay, low=0.0)
         if kwargs:
             raise ValueError(f"{owner}: argument(s) not recognized: {', '.join(sorted(kwargs))}")
         self._schedule = None
@@ -171,6 +175,8 @@ class Optimizer(Configurable):
             self.build(params)
         self._check_signature(params)
         lr = self.learning_rate
+        if self.decay:
+            lr = lr / (1.0 + self.decay * self.iterations)
         grads = [None if grad is None else _as_grad(self.name, i, grad, param)
                  for i, (grad, param) in enumerate(zip(grads, params))]
         options = self.kernel_options(segments)
@@ -238,8 +244,11 @@ class Optimizer(Configurable):
     def get_config(self):
         """The constructor arguments, enough for from_config to rebuild an equal optimizer."""
         rate = self.learning_rate if self._schedule is None else schedules.serialize(self._schedule)
-        return {"name": self.name, "learning_rate": rate, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        config = {"name": self.name, "learning_rate": rate, "weight_decay": self.weight_decay,
+                  "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        if self.decay is not None:
+            config["decay"] = self.decay
+        return config
 
     @classmethod
     def from_config(cls, config):

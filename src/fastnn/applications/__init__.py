@@ -1,0 +1,6 @@
+"""ImageNet architectures with Keras's layer names and weight layouts (keras.applications)."""
+from . import imagenet_utils, vgg16, vgg19
+from .vgg16 import VGG16
+from .vgg19 import VGG19
+
+__all__ = ["VGG16", "VGG19", "imagenet_utils", "vgg16", "vgg19"]
