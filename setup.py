@@ -1,16 +1,12 @@
 """Builds fastnn's compiled kernels: csrc/*.c wrapped by src/fastnn/_C.pyx.
 
-OpenMP is used when the compiler accepts it (checked per compiler at build time);
-otherwise the kernels build serially and a warning says so. The default build
+The kernels run on fastnn's own POSIX threads (csrc/parallel.c; no OpenMP). The default build
 targets any x86-64: AVX2/FMA code is compiled per function and chosen at run time.
 -fno-math-errno and -fno-trapping-math (libm never sets errno, FP exceptions never
 trap) let loops with sqrt and selects vectorise; neither changes a floating-point result.
 Set FASTNN_SANITIZE=1 to build with AddressSanitizer and UndefinedBehaviorSanitizer.
 """
 import os
-import sys
-import tempfile
-import warnings
 from glob import glob
 
 import numpy
@@ -18,15 +14,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-OPENMP_PROBE = """
-#include <omp.h>
-int main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }
-"""
-
-OPENMP_FLAGS = {
-    "unix": (["-fopenmp"], ["-fopenmp"]),
-    "msvc": (["/openmp"], []),
-}
+THREAD_FLAGS = {"unix": (["-pthread"], ["-pthread"])}
 
 BASE_FLAGS = {
     "unix": ["-O3", "-std=gnu11", "-fno-strict-aliasing", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wno-unused-function"],
@@ -39,33 +27,14 @@ SANITIZER_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-
 STRIP_FLAGS = {"unix": (["-g0"], ["-Wl,--strip-debug"])}
 
 
-def compiler_accepts(compiler, compile_args, link_args):
-    with tempfile.TemporaryDirectory() as tmp:
-        source = os.path.join(tmp, "probe.c")
-        with open(source, "w") as f:
-            f.write(OPENMP_PROBE)
-        try:
-            objects = compiler.compile([source], output_dir=tmp, extra_postargs=compile_args)
-            compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=link_args)
-        except Exception:
-            return False
-    return True
-
-
 class BuildExt(build_ext):
     def build_extensions(self):
         kind = self.compiler.compiler_type
         compile_args = list(BASE_FLAGS.get(kind, []))
         link_args = []
-        omp_compile, omp_link = OPENMP_FLAGS.get(kind, ([], []))
-        if omp_compile and compiler_accepts(self.compiler, omp_compile, omp_link):
-            compile_args += omp_compile
-            link_args += omp_link
-        else:
-            warnings.warn(
-                "fastnn: this compiler has no usable OpenMP; the kernels are built "
-                "serially (fastnn.openmp_enabled() will return False)."
-            )
+        thread_compile, thread_link = THREAD_FLAGS.get(kind, ([], []))
+        compile_args += thread_compile
+        link_args += thread_link
         if os.environ.get("FASTNN_SANITIZE") == "1":
             compile_args += SANITIZER_FLAGS
             link_args += ["-fsanitize=address,undefined"]

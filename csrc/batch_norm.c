@@ -6,10 +6,10 @@
  * Sums over the elements of a channel are taken in double, per chunk of outer rows (rows in
  * order, a row's inner elements in order; with inner = 1, groups of BN_ROWS rows from the chunk's
  * start summed first), the chunks fixed by the sizes alone; the chunks'
- * sums are then added in chunk order by the one thread that owns the channel. Every result is
- * thus the same at any thread count. Each call is one parallel region; the passes that need
- * the previous pass's sums (the variance needs the mean, the input gradient needs the sums of
- * dy and dy * (x - mean)) are separated by barriers.
+ * sums are then added in chunk order, channel by channel. Every result is thus the same at any
+ * thread count. The chunks of a pass are the units of one parallel loop; a pass that needs the
+ * previous pass's sums (the variance needs the mean, the input gradient needs the sums of dy and
+ * dy * (x - mean)) is a loop of its own, started once those are added up.
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
@@ -18,10 +18,6 @@
 #include <string.h>
 
 #include "dispatch.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* At most this many chunks of outer rows, each of at least BN_CHUNK_ELEMENTS elements. */
 #define BN_MAX_CHUNKS 16
@@ -52,14 +48,6 @@ static void bn_chunk_rows(const bn_shape *S, fnn_int chunks, fnn_int k, fnn_int 
 static int bn_threads(const bn_shape *S, double passes) {
     return fastnn_threads_for((double)bn_elements(S) * passes);
 }
-
-#ifdef _OPENMP
-static inline int bn_thread_id(void) { return omp_get_thread_num(); }
-static inline int bn_team(void) { return omp_get_num_threads(); }
-#else
-static inline int bn_thread_id(void) { return 0; }
-static inline int bn_team(void) { return 1; }
-#endif
 
 /* The units an element-wise pass splits among threads: rows when inner == 1, else
  * (row, channel) pairs, so that data with few outer rows is still shared. */
@@ -134,13 +122,24 @@ static FNN_TARGET_AVX2 void FN(bn_sums_avx2)(const bn_shape *S, const real *x, c
 
 typedef void (*FN(bn_sums_fn))(const bn_shape *, const real *, const double *, int, fnn_int, fnn_int, double *);
 
-/* Chunk sums of every chunk this thread owns (t of team), into parts[k * C]. */
-static void FN(bn_chunk_sums)(FN(bn_sums_fn) sums, const bn_shape *S, fnn_int chunks, int t, int team, const real *x,
-                              const double *center, int square, double *parts) {
-    for (fnn_int k = chunks * t / team; k < chunks * (t + 1) / team; k++) {
+/* One pass of chunk sums: chunk k's into parts[k * C]. */
+typedef struct {
+    FN(bn_sums_fn) sums;
+    const bn_shape *S;
+    fnn_int chunks;
+    const real *x;
+    const double *center;
+    int square;
+    double *parts;
+} FN(bn_sums_pass);
+
+static void FN(bn_chunk_sums)(void *ctx, fnn_int first_chunk, fnn_int end_chunk, int slot) {
+    (void)slot;
+    const FN(bn_sums_pass) *P = ctx;
+    for (fnn_int k = first_chunk; k < end_chunk; k++) {
         fnn_int first, end;
-        bn_chunk_rows(S, chunks, k, &first, &end);
-        sums(S, x, center, square, first, end, parts + k * S->channels);
+        bn_chunk_rows(P->S, P->chunks, k, &first, &end);
+        P->sums(P->S, P->x, P->center, P->square, first, end, P->parts + k * P->S->channels);
     }
 }
 
@@ -167,24 +166,19 @@ int FN(fastnn_batch_norm_statistics)(fnn_int outer, fnn_int channels, fnn_int in
     double *center = parts + chunks * C;
     const int nt = bn_threads(&S, 2.0);
     FN(bn_sums_fn) sums = FNN_PICK(FN(bn_sums_portable), FN(bn_sums_avx2));
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = bn_thread_id(), team = bn_team();
-        FN(bn_chunk_sums)(sums, &S, chunks, t, team, x, NULL, 0, parts);
-#pragma omp barrier
-        for (fnn_int c = C * t / team; c < C * (t + 1) / team; c++)
-            center[c] = FN(bn_total)(parts, chunks, C, c) / (double)count;
-#pragma omp barrier
-        FN(bn_chunk_sums)(sums, &S, chunks, t, team, x, center, 1, parts);
-#pragma omp barrier
-        for (fnn_int c = C * t / team; c < C * (t + 1) / team; c++) {
-            mean[c] = (real)center[c];
-            variance[c] = (real)(FN(bn_total)(parts, chunks, C, c) / (double)count);
-            if (moving_mean) {
-                moving_mean[c] = (real)((double)moving_mean[c] * momentum + (double)mean[c] * (1.0 - momentum));
-                moving_variance[c] =
-                    (real)((double)moving_variance[c] * momentum + (double)variance[c] * (1.0 - momentum));
-            }
+    FN(bn_sums_pass) pass = {sums, &S, chunks, x, NULL, 0, parts};
+    fastnn_parallel_for(chunks, nt, FN(bn_chunk_sums), &pass);
+    for (fnn_int c = 0; c < C; c++) center[c] = FN(bn_total)(parts, chunks, C, c) / (double)count;
+    pass.center = center;
+    pass.square = 1;
+    fastnn_parallel_for(chunks, nt, FN(bn_chunk_sums), &pass);
+    for (fnn_int c = 0; c < C; c++) {
+        mean[c] = (real)center[c];
+        variance[c] = (real)(FN(bn_total)(parts, chunks, C, c) / (double)count);
+        if (moving_mean) {
+            moving_mean[c] = (real)((double)moving_mean[c] * momentum + (double)mean[c] * (1.0 - momentum));
+            moving_variance[c] =
+                (real)((double)moving_variance[c] * momentum + (double)variance[c] * (1.0 - momentum));
         }
     }
     free(parts);
@@ -339,11 +333,29 @@ FNN_INLINE void FN(bn_input_grad_body)(void *ctx, fnn_int first, fnn_int end) {
     }
 }
 
-static void FN(bn_input_grad_portable)(const FN(bn_job) *J, fnn_int first, fnn_int end) {
-    FN(bn_input_grad_body)((void *)J, first, end);
-}
-static FNN_TARGET_AVX2 void FN(bn_input_grad_avx2)(const FN(bn_job) *J, fnn_int first, fnn_int end) {
-    FN(bn_input_grad_body)((void *)J, first, end);
+FNN_BLOCK_VARIANTS(FN(bn_input_grad_portable), FN(bn_input_grad_avx2), FN(bn_input_grad_body))
+
+typedef void (*FN(bn_grad_sums_fn))(const bn_shape *, const real *, const real *, const double *, fnn_int, fnn_int,
+                                    double *);
+
+/* The gradient's pass of chunk sums: chunk k's into parts[2 k C] (sum dy) and parts[2 k C + C]. */
+typedef struct {
+    FN(bn_grad_sums_fn) sums;
+    const bn_shape *S;
+    fnn_int chunks;
+    const real *dy, *x;
+    const double *center;
+    double *parts;
+} FN(bn_grad_sums_pass);
+
+static void FN(bn_grad_chunk_sums)(void *ctx, fnn_int first_chunk, fnn_int end_chunk, int slot) {
+    (void)slot;
+    const FN(bn_grad_sums_pass) *P = ctx;
+    for (fnn_int k = first_chunk; k < end_chunk; k++) {
+        fnn_int first, end;
+        bn_chunk_rows(P->S, P->chunks, k, &first, &end);
+        P->sums(P->S, P->dy, P->x, P->center, first, end, P->parts + 2 * k * P->S->channels);
+    }
 }
 
 int FN(fastnn_batch_norm_grad)(fnn_int outer, fnn_int channels, fnn_int inner, const real *dy, const real *x,
@@ -369,36 +381,24 @@ int FN(fastnn_batch_norm_grad)(fnn_int outer, fnn_int channels, fnn_int inner, c
     FN(bn_job) J = {S, x, dy, coefficients, coefficients + C, coefficients + 2 * C, coefficients + 3 * C, dx, training};
     const fnn_int units = bn_units(&S);
     const int nt = bn_threads(&S, 2.0);
-    void (*grad_sums)(const bn_shape *, const real *, const real *, const double *, fnn_int, fnn_int, double *) =
-        FNN_PICK(FN(bn_grad_sums_portable), FN(bn_grad_sums_avx2));
-    void (*input_grad)(const FN(bn_job) *, fnn_int, fnn_int) =
-        FNN_PICK(FN(bn_input_grad_portable), FN(bn_input_grad_avx2));
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = bn_thread_id(), team = bn_team();
-        for (fnn_int k = chunks * t / team; k < chunks * (t + 1) / team; k++) {
-            fnn_int first, end;
-            bn_chunk_rows(&S, chunks, k, &first, &end);
-            grad_sums(&S, dy, x, center, first, end, parts + 2 * k * C);
+    FN(bn_grad_sums_pass) pass = {FNN_PICK(FN(bn_grad_sums_portable), FN(bn_grad_sums_avx2)), &S, chunks, dy, x, center,
+                                  parts};
+    fastnn_parallel_for(chunks, nt, FN(bn_grad_chunk_sums), &pass);
+    for (fnn_int c = 0; c < C; c++) {
+        double sum_dy = 0, sum_dyx = 0;
+        for (fnn_int k = 0; k < chunks; k++) {
+            sum_dy += parts[2 * k * C + c];
+            sum_dyx += parts[2 * k * C + C + c];
         }
-#pragma omp barrier
-        for (fnn_int c = C * t / team; c < C * (t + 1) / team; c++) {
-            double sum_dy = 0, sum_dyx = 0;
-            for (fnn_int k = 0; k < chunks; k++) {
-                sum_dy += parts[2 * k * C + c];
-                sum_dyx += parts[2 * k * C + C + c];
-            }
-            const double inv = 1.0 / sqrt((double)variance[c] + epsilon);
-            const double g = gamma ? (double)gamma[c] : 1.0;
-            dbeta[c] = (real)sum_dy;
-            dgamma[c] = (real)(sum_dyx * inv);
-            coefficients[C + c] = (real)(g * inv);
-            coefficients[2 * C + c] = (real)(sum_dy / (double)count);
-            coefficients[3 * C + c] = (real)(sum_dyx * inv * inv / (double)count);
-        }
-#pragma omp barrier
-        input_grad(&J, units * t / team, units * (t + 1) / team);
+        const double inv = 1.0 / sqrt((double)variance[c] + epsilon);
+        const double g = gamma ? (double)gamma[c] : 1.0;
+        dbeta[c] = (real)sum_dy;
+        dgamma[c] = (real)(sum_dyx * inv);
+        coefficients[C + c] = (real)(g * inv);
+        coefficients[2 * C + c] = (real)(sum_dy / (double)count);
+        coefficients[3 * C + c] = (real)(sum_dyx * inv * inv / (double)count);
     }
+    fastnn_parallel_blocks(units, nt, FNN_PICK(FN(bn_input_grad_portable), FN(bn_input_grad_avx2)), &J);
     free(parts);
     return 0;
 }

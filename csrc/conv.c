@@ -6,9 +6,9 @@
  *   forward      y    = col . kernel (+ bias, relu)        block by block of rows
  *   input grad   dcol = dy . kernel^T; dx = col2im(dcol)   block by block of whole images
  *   kernel grad  dk   = sum over chunks of col^T . dy      chunks of rows fixed by the geometry
- * Each call is one parallel region: a thread writes the im2col rows of its block into its own
- * buffer (sized to stay in cache) and multiplies them there with a one-thread GEMM. Blocks
- * never change a result: forward and input-grad sums run over K or F only, and the kernel
+ * Each call is a parallel loop over its blocks (parallel.c): the thread that takes a block writes
+ * its im2col rows into the thread's own buffer (sized to stay in cache) and multiplies them there
+ * with a one-thread GEMM. Blocks never change a result: forward and input-grad sums run over K or F only, and the kernel
  * gradient is summed per chunk (rows in order), then over the chunks in order.
  * A 1x1 kernel with unit strides and no padding needs no im2col: col is x itself. A kernel
  * gradient with a short K (a few input channels) is summed by its own kernel, with all K
@@ -16,14 +16,11 @@
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dispatch.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* Bytes of im2col rows a thread multiplies at once. */
 #define BLOCK_BYTES (512 * 1024)
@@ -48,8 +45,6 @@
 #define DIRECT_ROW_GROUP 4
 /* Rows per block of the forward pass with a short K. */
 #define DIRECT_BLOCK_ROWS 1024
-/* Threads one call uses at most. */
-#define MAX_THREADS 64
 
 typedef struct {
     fnn_int n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl;
@@ -87,22 +82,12 @@ fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry) {
 /* Threads for `work` flops spread over `blocks` blocks. */
 static int conv_threads(double work, fnn_int blocks) {
     int nt = fastnn_threads_for(work / 16.0);
-    if (nt > MAX_THREADS) nt = MAX_THREADS;
     return nt > blocks ? (int)(blocks < 1 ? 1 : blocks) : nt;
 }
 
-#ifdef _OPENMP
-static inline int conv_thread_id(void) { return omp_get_thread_num(); }
-#else
-static inline int conv_thread_id(void) { return 0; }
-#endif
-
-/* First error status among nt threads (0 when none). */
-static int first_error(const int *status, int nt) {
-    for (int t = 0; t < nt; t++)
-        if (status[t]) return status[t];
-    return 0;
-}
+/* A block's GEMM ran out of memory: the call fails, and the blocks not begun yet are skipped. */
+static void conv_fail(atomic_int *status) { atomic_store_explicit(status, -1, memory_order_relaxed); }
+static int conv_failed(atomic_int *status) { return atomic_load_explicit(status, memory_order_relaxed) != 0; }
 
 #define FNN_REAL float
 #define FN(name) name##_f32
@@ -406,137 +391,175 @@ static fnn_int FN(block_rows)(fnn_int K) {
     return rows < 16 ? 16 : rows / 16 * 16;
 }
 
+/* One call as its parallel loop sees it; `buffers` holds one scratch buffer of `per_thread`
+ * elements per thread (im2col rows, dcol rows or the kernel gradient's im2col chunk). */
+typedef struct {
+    conv_geom G;
+    const real *x, *kernel, *bias, *mask, *dy;
+    real *out, *dbias, *scratch, *buffers; /* out: y, dx or dkernel */
+    double *bias_parts;
+    fnn_int rows, chunks; /* rows (forward) or images (input gradient) per block; kgrad chunks */
+    size_t per_thread;
+    int activation, direct, pointwise;
+    FN(direct_forward_fn) direct_forward;
+    FN(direct_kgrad_fn) direct_kgrad;
+    void (*col2im)(const conv_geom *, const real *, const real *, fnn_int, fnn_int, real *);
+    void (*bias_rows)(const real *, fnn_int, fnn_int, fnn_int, double *);
+    atomic_int status;
+} FN(conv_job);
+
+/* Forward blocks [first, end): rows [b * rows, (b + 1) * rows) of y each. */
+static void FN(forward_blocks)(void *ctx, fnn_int first, fnn_int end, int slot) {
+    FN(conv_job) *J = ctx;
+    const conv_geom *G = &J->G;
+    const fnn_int M = conv_rows(G), K = conv_depth(G), F = G->f;
+    real *col = J->direct ? NULL : J->buffers + (size_t)slot * J->per_thread;
+    for (fnn_int b = first; b < end && !conv_failed(&J->status); b++) {
+        const fnn_int r0 = b * J->rows, r1 = r0 + J->rows < M ? r0 + J->rows : M;
+        if (J->direct) {
+            J->direct_forward(G, J->x, J->kernel, J->bias, J->activation == FASTNN_ACT_RELU, r0, r1, J->out);
+            continue;
+        }
+        FN(im2col_rows)(G, J->x, r0, r1, col);
+        if (GEMM(r1 - r0, F, K, col, K, 1, J->kernel, F, 1, J->out + r0 * F, F, J->bias, J->activation, NULL, 0))
+            conv_fail(&J->status);
+    }
+}
+
 int FN(fastnn_conv2d)(const fnn_int *geometry, const real *x, const real *kernel, const real *bias,
                       int activation, real *y, real *scratch) {
     (void)scratch;
-    const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
+    FN(conv_job) J = {.G = conv_geom_read(geometry), .x = x, .kernel = kernel, .bias = bias, .out = y,
+                      .activation = activation};
+    const fnn_int M = conv_rows(&J.G), K = conv_depth(&J.G), F = J.G.f;
     if (M == 0 || F == 0) return 0;
-    const int direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
-    if (K == 0 || (conv_is_pointwise(&G) && !direct))
+    J.direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
+    if (K == 0 || (conv_is_pointwise(&J.G) && !J.direct))
         return GEMM(M, F, K, x, K, 1, kernel, F, 1, y, F, bias, activation, NULL, 0);
-    const fnn_int rows = direct ? DIRECT_BLOCK_ROWS : FN(block_rows)(K), blocks = (M + rows - 1) / rows;
+    J.rows = J.direct ? DIRECT_BLOCK_ROWS : FN(block_rows)(K);
+    const fnn_int blocks = (M + J.rows - 1) / J.rows;
     const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, blocks);
-    real *buffers = direct ? NULL : malloc(sizeof(real) * (size_t)(nt * rows * K));
-    int status[MAX_THREADS] = {0};
-    if (!direct && !buffers) return -1;
-    FN(direct_forward_fn) direct_forward = FN(pick_direct_forward)();
-    const int relu = activation == FASTNN_ACT_RELU;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
-        real *col = direct ? NULL : buffers + (size_t)t * rows * K;
-        for (fnn_int b = blocks * t / team; b < blocks * (t + 1) / team && !status[t]; b++) {
-            const fnn_int first = b * rows, end = first + rows < M ? first + rows : M;
-            if (direct) {
-                direct_forward(&G, x, kernel, bias, relu, first, end, y);
-                continue;
-            }
-            FN(im2col_rows)(&G, x, first, end, col);
-            status[t] = GEMM(end - first, F, K, col, K, 1, kernel, F, 1, y + first * F, F, bias, activation, NULL, 0);
+    J.per_thread = J.direct ? 0 : (size_t)(J.rows * K);
+    J.buffers = J.direct ? NULL : malloc(sizeof(real) * (size_t)nt * J.per_thread);
+    if (!J.direct && !J.buffers) return -1;
+    J.direct_forward = FN(pick_direct_forward)();
+    fastnn_parallel_for(blocks, nt, FN(forward_blocks), &J);
+    free(J.buffers);
+    return atomic_load(&J.status);
+}
+
+/* Input-gradient blocks [first, end): images [b * rows, (b + 1) * rows) of dx each. */
+static void FN(input_grad_blocks)(void *ctx, fnn_int first, fnn_int end, int slot) {
+    FN(conv_job) *J = ctx;
+    const conv_geom *G = &J->G;
+    const fnn_int K = conv_depth(G), F = G->f, image_rows = G->oh * G->ow;
+    real *dcol = J->buffers + (size_t)slot * J->per_thread;
+    for (fnn_int b = first; b < end && !conv_failed(&J->status); b++) {
+        const fnn_int n0 = b * J->rows, n1 = n0 + J->rows < G->n ? n0 + J->rows : G->n;
+        if (GEMM((n1 - n0) * image_rows, K, F, J->dy + n0 * image_rows * F, F, 1, J->kernel, 1, F, dcol, K, NULL, 0,
+                 NULL, 0)) {
+            conv_fail(&J->status);
+            continue;
         }
+        J->col2im(G, dcol, J->mask, n0, n1, J->out);
     }
-    free(buffers);
-    return first_error(status, nt);
 }
 
 int FN(fastnn_conv2d_input_grad)(const fnn_int *geometry, const real *dy, const real *kernel, const real *mask,
                                  real *dx, real *scratch) {
     (void)scratch;
-    const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
-    if (K == 0 || G.n * G.h * G.w == 0) return 0;
+    FN(conv_job) J = {.G = conv_geom_read(geometry), .dy = dy, .kernel = kernel, .mask = mask, .out = dx};
+    const conv_geom *G = &J.G;
+    const fnn_int M = conv_rows(G), K = conv_depth(G), F = G->f;
+    if (K == 0 || G->n * G->h * G->w == 0) return 0;
     if (M == 0 || F == 0) {
-        memset(dx, 0, (size_t)(G.n * G.h * G.w * G.c) * sizeof(real));
+        memset(dx, 0, (size_t)(G->n * G->h * G->w * G->c) * sizeof(real));
         return 0;
     }
-    if (conv_is_pointwise(&G)) return GEMM(M, K, F, dy, F, 1, kernel, 1, F, dx, K, NULL, 0, mask, K);
-    const fnn_int image_rows = G.oh * G.ow;
-    fnn_int images = BLOCK_BYTES / (image_rows * K * (fnn_int)sizeof(real));
-    if (images < 1) images = 1;
-    const fnn_int blocks = (G.n + images - 1) / images;
+    if (conv_is_pointwise(G)) return GEMM(M, K, F, dy, F, 1, kernel, 1, F, dx, K, NULL, 0, mask, K);
+    const fnn_int image_rows = G->oh * G->ow;
+    J.rows = BLOCK_BYTES / (image_rows * K * (fnn_int)sizeof(real));
+    if (J.rows < 1) J.rows = 1;
+    const fnn_int blocks = (G->n + J.rows - 1) / J.rows;
     const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, blocks);
-    real *buffers = malloc(sizeof(real) * (size_t)(nt * images * image_rows * K));
-    int status[MAX_THREADS] = {0};
-    if (!buffers) {
-        free(buffers);
-        return -1;
-    }
-    void (*col2im)(const conv_geom *, const real *, const real *, fnn_int, fnn_int, real *) =
-        FNN_PICK(FN(col2im_portable), FN(col2im_avx2));
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
-        real *dcol = buffers + (size_t)t * images * image_rows * K;
-        for (fnn_int b = blocks * t / team; b < blocks * (t + 1) / team && !status[t]; b++) {
-            const fnn_int first = b * images, end = first + images < G.n ? first + images : G.n;
-            status[t] = GEMM((end - first) * image_rows, K, F, dy + first * image_rows * F, F, 1, kernel, 1, F, dcol,
-                             K, NULL, 0, NULL, 0);
-            if (!status[t]) col2im(&G, dcol, mask, first, end, dx);
+    J.per_thread = (size_t)(J.rows * image_rows * K);
+    J.buffers = malloc(sizeof(real) * (size_t)nt * J.per_thread);
+    if (!J.buffers) return -1;
+    J.col2im = FNN_PICK(FN(col2im_portable), FN(col2im_avx2));
+    fastnn_parallel_for(blocks, nt, FN(input_grad_blocks), &J);
+    free(J.buffers);
+    return atomic_load(&J.status);
+}
+
+/* Kernel-gradient chunks [first, end): each chunk's partial sums into its part of scratch. */
+static void FN(kgrad_chunks)(void *ctx, fnn_int first, fnn_int end, int slot) {
+    FN(conv_job) *J = ctx;
+    const conv_geom *G = &J->G;
+    const fnn_int M = conv_rows(G), K = conv_depth(G), F = G->f;
+    real *col = J->buffers + (size_t)slot * J->per_thread;
+    for (fnn_int c = first; c < end && !conv_failed(&J->status); c++) {
+        const fnn_int r0 = M * c / J->chunks, r1 = M * (c + 1) / J->chunks;
+        real *part = J->scratch + c * K * F;
+        double *bias = J->dbias ? J->bias_parts + c * F : NULL;
+        const real *a = J->x + r0 * K;
+        if (J->direct) {
+            J->direct_kgrad(G, J->x, J->dy, r0, r1, part, bias);
+            continue;
         }
+        if (!J->pointwise) {
+            FN(im2col_rows)(G, J->x, r0, r1, col);
+            a = col;
+        }
+        if (GEMM(K, F, r1 - r0, a, 1, K, J->dy + r0 * F, F, 1, part, F, NULL, 0, NULL, 0)) conv_fail(&J->status);
+        if (bias) J->bias_rows(J->dy, F, r0, r1, bias);
     }
-    free(buffers);
-    return first_error(status, nt);
+}
+
+/* dkernel elements [first, end): the chunks' partial sums in chunk order. */
+static void FN(kgrad_total)(void *ctx, fnn_int first, fnn_int end, int slot) {
+    (void)slot;
+    const FN(conv_job) *J = ctx;
+    const fnn_int elems = conv_depth(&J->G) * J->G.f;
+    for (fnn_int e = first; e < end; e++) {
+        real sum = J->scratch[e];
+        for (fnn_int c = 1; c < J->chunks; c++) sum += J->scratch[c * elems + e];
+        J->out[e] = sum;
+    }
 }
 
 int FN(fastnn_conv2d_kernel_grad)(const fnn_int *geometry, const real *x, const real *dy, real *dkernel,
                                   real *dbias, real *scratch) {
-    const conv_geom G = conv_geom_read(geometry);
-    const fnn_int M = conv_rows(&G), K = conv_depth(&G), F = G.f;
+    FN(conv_job) J = {.G = conv_geom_read(geometry), .x = x, .dy = dy, .out = dkernel, .dbias = dbias,
+                      .scratch = scratch};
+    const conv_geom *G = &J.G;
+    const fnn_int M = conv_rows(G), K = conv_depth(G), F = G->f;
     if (F == 0) return 0;
     if (M == 0) {
         memset(dkernel, 0, (size_t)(K * F) * sizeof(real));
         if (dbias) memset(dbias, 0, (size_t)F * sizeof(real));
         return 0;
     }
-    const fnn_int chunks = kgrad_chunks(&G), most_rows = (M + chunks - 1) / chunks;
-    const int pointwise = conv_is_pointwise(&G), direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
-    const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, chunks);
-    const size_t col_elems = pointwise || direct ? 0 : (size_t)(most_rows * K);
-    double *bias_parts = malloc(sizeof(double) * (size_t)(chunks * F) + sizeof(real) * (size_t)nt * col_elems);
-    int status[MAX_THREADS] = {0};
-    if (!bias_parts) return -1;
-    real *cols = (real *)(bias_parts + chunks * F);
-    FN(direct_kgrad_fn) direct_kgrad = FN(pick_direct_kgrad)();
-    void (*bias_rows)(const real *, fnn_int, fnn_int, fnn_int, double *) =
-        FNN_PICK(FN(bias_rows_portable), FN(bias_rows_avx2));
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = conv_thread_id(), team = nt > 1 ? nt : 1;
-        real *col = cols + (size_t)t * col_elems;
-        for (fnn_int c = chunks * t / team; c < chunks * (t + 1) / team && !status[t]; c++) {
-            const fnn_int first = M * c / chunks, end = M * (c + 1) / chunks;
-            real *part = scratch + c * K * F;
-            double *bias = dbias ? bias_parts + c * F : NULL;
-            const real *a = x + first * K;
-            if (direct) {
-                direct_kgrad(&G, x, dy, first, end, part, bias);
-                continue;
-            }
-            if (!pointwise) {
-                FN(im2col_rows)(&G, x, first, end, col);
-                a = col;
-            }
-            status[t] = GEMM(K, F, end - first, a, 1, K, dy + first * F, F, 1, part, F, NULL, 0, NULL, 0);
-            if (bias) bias_rows(dy, F, first, end, bias);
+    J.chunks = kgrad_chunks(G);
+    const fnn_int most_rows = (M + J.chunks - 1) / J.chunks;
+    J.pointwise = conv_is_pointwise(G);
+    J.direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
+    const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, J.chunks);
+    J.per_thread = J.pointwise || J.direct ? 0 : (size_t)(most_rows * K);
+    J.bias_parts = malloc(sizeof(double) * (size_t)(J.chunks * F) + sizeof(real) * (size_t)nt * J.per_thread);
+    if (!J.bias_parts) return -1;
+    J.buffers = (real *)(J.bias_parts + J.chunks * F);
+    J.direct_kgrad = FN(pick_direct_kgrad)();
+    J.bias_rows = FNN_PICK(FN(bias_rows_portable), FN(bias_rows_avx2));
+    fastnn_parallel_for(J.chunks, nt, FN(kgrad_chunks), &J);
+    fastnn_parallel_for(K * F, nt, FN(kgrad_total), &J);
+    if (dbias)
+        for (fnn_int f = 0; f < F; f++) {
+            double sum = 0;
+            for (fnn_int c = 0; c < J.chunks; c++) sum += J.bias_parts[c * F + f];
+            dbias[f] = (real)sum;
         }
-#pragma omp barrier
-        /* the chunks in order, element by element */
-        const fnn_int elems = K * F;
-        for (fnn_int e = elems * t / team; e < elems * (t + 1) / team; e++) {
-            real sum = scratch[e];
-            for (fnn_int c = 1; c < chunks; c++) sum += scratch[c * elems + e];
-            dkernel[e] = sum;
-        }
-        if (dbias)
-            for (fnn_int f = F * t / team; f < F * (t + 1) / team; f++) {
-                double sum = 0;
-                for (fnn_int c = 0; c < chunks; c++) sum += bias_parts[c * F + f];
-                dbias[f] = (real)sum;
-            }
-    }
-    const int error = first_error(status, nt);
-    free(bias_parts);
+    const int error = atomic_load(&J.status);
+    free(J.bias_parts);
     return error;
 }
 

@@ -18,10 +18,6 @@
 
 #include "dispatch.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 /* The kernel gradient sums at most this many chunks of at least DW_CHUNK_ROWS rows. */
 #define DW_MAX_CHUNKS 16
 #define DW_CHUNK_ROWS 256
@@ -52,14 +48,6 @@ static fnn_int dw_chunks(const dw_geom *G) {
 static int dw_threads(const dw_geom *G) {
     return fastnn_threads_for(2.0 * (double)dw_rows(G) * (double)dw_kernel_size(G));
 }
-
-#ifdef _OPENMP
-static inline int dw_thread_id(void) { return omp_get_thread_num(); }
-static inline int dw_team(void) { return omp_get_num_threads(); }
-#else
-static inline int dw_thread_id(void) { return 0; }
-static inline int dw_team(void) { return 1; }
-#endif
 
 /* The input row/column of window tap k of output position o, or -1 outside the image. */
 static inline fnn_int dw_tap(fnn_int o, fnn_int k, fnn_int stride, fnn_int dilation, fnn_int pad, fnn_int size) {
@@ -215,6 +203,24 @@ static FNN_TARGET_AVX2 void FN(dw_kgrad_avx2)(const dw_geom *G, const real *x, c
     FN(dw_kgrad_body)(G, x, dy, first, end, part);
 }
 
+typedef void (*FN(dw_kgrad_fn))(const dw_geom *, const real *, const real *, fnn_int, fnn_int, double *);
+
+/* The kernel gradient's chunks: chunk k's sums into parts[k * width]. */
+typedef struct {
+    FN(dw_kgrad_fn) kgrad;
+    const dw_geom *G;
+    const real *x, *dy;
+    fnn_int rows, chunks, width;
+    double *parts;
+} FN(dw_kgrad_pass);
+
+static void FN(dw_kgrad_chunks)(void *ctx, fnn_int first, fnn_int end, int slot) {
+    (void)slot;
+    const FN(dw_kgrad_pass) *P = ctx;
+    for (fnn_int k = first; k < end; k++)
+        P->kgrad(P->G, P->x, P->dy, P->rows * k / P->chunks, P->rows * (k + 1) / P->chunks, P->parts + k * P->width);
+}
+
 int FN(fastnn_depthwise_conv2d_kernel_grad)(const fnn_int *geometry, const real *x, const real *dy, real *dkernel,
                                             real *dbias) {
     const dw_geom G = dw_geom_read(geometry);
@@ -228,23 +234,15 @@ int FN(fastnn_depthwise_conv2d_kernel_grad)(const fnn_int *geometry, const real 
     const fnn_int chunks = dw_chunks(&G);
     double *parts = malloc(sizeof(double) * (size_t)(chunks * width));
     if (!parts) return -1;
-    const int nt = dw_threads(&G);
-    void (*kgrad)(const dw_geom *, const real *, const real *, fnn_int, fnn_int, double *) =
-        FNN_PICK(FN(dw_kgrad_portable), FN(dw_kgrad_avx2));
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        const int t = dw_thread_id(), team = dw_team();
-        for (fnn_int k = chunks * t / team; k < chunks * (t + 1) / team; k++)
-            kgrad(&G, x, dy, rows * k / chunks, rows * (k + 1) / chunks, parts + k * width);
-#pragma omp barrier
-        for (fnn_int e = width * t / team; e < width * (t + 1) / team; e++) {
-            double s = 0;
-            for (fnn_int k = 0; k < chunks; k++) s += parts[k * width + e];
-            if (e < K)
-                dkernel[e] = (real)s;
-            else if (dbias)
-                dbias[e - K] = (real)s;
-        }
+    FN(dw_kgrad_pass) pass = {FNN_PICK(FN(dw_kgrad_portable), FN(dw_kgrad_avx2)), &G, x, dy, rows, chunks, width, parts};
+    fastnn_parallel_for(chunks, dw_threads(&G), FN(dw_kgrad_chunks), &pass);
+    for (fnn_int e = 0; e < width; e++) {
+        double s = 0;
+        for (fnn_int k = 0; k < chunks; k++) s += parts[k * width + e];
+        if (e < K)
+            dkernel[e] = (real)s;
+        else if (dbias)
+            dbias[e - K] = (real)s;
     }
     free(parts);
     return 0;

@@ -11,22 +11,51 @@
 
 typedef ptrdiff_t fnn_int;
 
-/* ---- threads.c ---------------------------------------------------------- */
+/* ---- threads.c: how many threads a call uses ---------------------------- */
 
-/* 1 when built with OpenMP, else 0. */
-int fastnn_openmp_enabled(void);
-/* Threads the kernels may use from now on (n >= 1). */
+/* 1: the kernels can run on several threads (fastnn's own, parallel.c). */
+int fastnn_threads_enabled(void);
+/* The user's count: every call worth n threads uses exactly n, whatever the machine's load. */
 void fastnn_set_num_threads(int n);
+/* The automatic count (the default): at most `limit` (the CPUs this process may use) and the
+ * affinity mask (read again as it goes), fewer while the threads do not pay (the machine's other
+ * work keeps them from running). */
+void fastnn_set_automatic_threads(int limit);
+/* 1 when the count is automatic. */
+int fastnn_threads_automatic(void);
+/* The user's count, or the automatic count's most. */
 int fastnn_get_num_threads(void);
-/* Threads worth starting for `work` units (~flops or elements): 1 when too
- * small to pay, inside an active parallel region, and always in a process forked
- * after threads ran. */
+/* The threads a call worth many would use now (the automatic count after the load check). */
+int fastnn_threads_in_use(void);
+/* Threads worth starting for `work` units (~flops or elements): 1 when too small to pay,
+ * inside a parallel loop, and always in a process forked after threads ran. */
 int fastnn_threads_for(double work);
+/* How long an idle thread spins before it sleeps, in ns (shorter on an oversubscribed machine). */
+long long fastnn_threads_spin_ns(void);
+/* Sets those spins, on a quiet machine and on an oversubscribed one (< 0: the default). */
+void fastnn_threads_set_spin_ns(long long quiet, long long busy);
+/* A multi-threaded loop's workers saved this much time (negative: they cost it), for the
+ * automatic count. */
+void fastnn_threads_report(long long saved_ns);
 /* Installs the fork handler; safe to call more than once. */
 void fastnn_threads_init(void);
 /* Caps the threads fastnn_threads_for grants to kernels called from the calling thread (n >= 1),
  * or lifts the cap (n = 0, the default): a data-loading thread runs its kernels on itself alone. */
 void fastnn_cap_this_thread(int n);
+
+/* ---- parallel.c: loops on fastnn's worker threads ------------------------- */
+
+/* fn(ctx, first, end, slot) runs units [first, end); slot in [0, nthreads) names the thread (for
+ * per-thread buffers). */
+typedef void (*fastnn_range_fn)(void *ctx, fnn_int first, fnn_int end, int slot);
+/* Runs fn over the units [0, units) on up to nthreads threads, the caller one of them: every
+ * unit once, in ranges of consecutive units taken by whichever thread is free; returns when all
+ * have run. A unit's result must not depend on the range it is run in. */
+void fastnn_parallel_for(fnn_int units, int nthreads, fastnn_range_fn fn, void *ctx);
+/* 1 on a thread running units of a loop (a kernel called there gets one thread). */
+int fastnn_in_parallel(void);
+/* fastnn's workers that are not asleep (spinning or working). */
+int fastnn_threads_awake(void);
 
 /* ---- gemm.c ------------------------------------------------------------- */
 
@@ -78,7 +107,7 @@ void fastnn_gemm_skip_zeros(int skip);
 void *fastnn_workspace_take(size_t bytes, size_t align);
 void fastnn_workspace_give(void *p);
 
-/* ---- parallel.c: fn(ctx, first, end) over [0, nblocks) in contiguous ranges, one per thread. */
+/* fn(ctx, first, end) over [0, nblocks) as fastnn_parallel_for's units: independent blocks. */
 typedef void (*fastnn_block_fn)(void *ctx, fnn_int first, fnn_int end);
 void fastnn_parallel_blocks(fnn_int nblocks, int nthreads, fastnn_block_fn fn, void *ctx);
 

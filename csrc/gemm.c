@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-static inline int gemm_thread_id(void) { return omp_get_thread_num(); }
-#else
-static inline int gemm_thread_id(void) { return 0; }
-#endif
-
 /* Work units handed to fastnn_threads_for: a GEMM flop costs ~1/16 of the element
  * operation its threshold was set for, so a second thread starts from ~1 MFLOP
  * (about 12 us on one core), where it beats the cost of waking it. */
@@ -27,40 +20,40 @@ static inline int gemm_thread_id(void) { return 0; }
 /* Rows of A sampled for that share. */
 #define GEMM_SPARSE_SAMPLE_ROWS 32
 
-/* ---- thread grids and block plans (both dtypes) ---------------------------------- */
+/* ---- unit grids and block plans (both dtypes) ------------------------------------ */
 
-/* nt threads as row parts x column parts of m_panels x n_panels tiles. */
-typedef struct {
-    int row_parts, col_parts;
-} gemm_grid;
-
-/* The split that gives the busiest thread the least work; packing a B panel costs about a
- * third of a tile's arithmetic, and each column part packs its own. */
-static gemm_grid gemm_thread_grid(int nt, fnn_int m_panels, fnn_int n_panels) {
-    gemm_grid grid = {nt, 1};
-    double best = -1;
-    for (int cp = 1; cp <= nt; cp++) {
-        if (nt % cp) continue;
-        fnn_int rp = nt / cp;
-        fnn_int panels = (n_panels + cp - 1) / cp, tiles = (m_panels + rp - 1) / rp;
-        double cost = (double)panels * (3.0 * (double)tiles + 1.0);
-        if (best < 0 || cost <= best) {
-            best = cost;
-            grid.col_parts = cp;
-            grid.row_parts = nt / cp;
-        }
-    }
-    return grid;
+/* The few-rows and zero-skipping loops share C out in units of a grid: row groups (consecutive
+ * row panels) x column units (one or two NR panels); unit u is column unit u / groups, row group
+ * u % groups. Row groups are added only while there are too few column units for the threads
+ * (each row group packs its own B panels). */
+static fnn_int gemm_row_groups(int nt, fnn_int m_panels, fnn_int col_units) {
+    if (nt <= 1) return 1;
+    fnn_int want = GEMM_UNITS_PER_THREAD * nt;
+    if (col_units >= want) return 1;
+    fnn_int groups = (want + col_units - 1) / col_units, most = m_panels / GEMM_MIN_GROUP_PANELS;
+    if (groups > most) groups = most;
+    return groups < 1 ? 1 : groups;
 }
 
-/* Thread t's row panels [p0, p1) and column panels [q0, q1) of the grid. */
-static void gemm_grid_block(const gemm_grid *grid, int t, fnn_int m_panels, fnn_int n_panels, fnn_int *p0,
-                            fnn_int *p1, fnn_int *q0, fnn_int *q1) {
-    int cp = t % grid->col_parts, rp = t / grid->col_parts;
-    *p0 = m_panels * rp / grid->row_parts;
-    *p1 = m_panels * (rp + 1) / grid->row_parts;
-    *q0 = n_panels * cp / grid->col_parts;
-    *q1 = n_panels * (cp + 1) / grid->col_parts;
+/* The row panels [p0, p1) of row groups [g0, g1) of m_panels: group sizes differ by at most one. */
+static void gemm_group_panels(fnn_int g0, fnn_int g1, fnn_int groups, fnn_int m_panels, fnn_int *p0, fnn_int *p1) {
+    *p0 = m_panels * g0 / groups;
+    *p1 = m_panels * g1 / groups;
+}
+
+/* The first rectangle of the units [u, end) of a grid: column units [q0, q1) x row groups
+ * [g0, g1); returns the unit after it. Whole columns are merged into one rectangle. */
+static fnn_int gemm_next_rect(fnn_int u, fnn_int end, fnn_int groups, fnn_int *q0, fnn_int *q1, fnn_int *g0,
+                              fnn_int *g1) {
+    fnn_int q = u / groups, g = u % groups;
+    if (g == 0 && end - u >= groups) {
+        fnn_int whole = (end - u) / groups;
+        *q0 = q, *q1 = q + whole, *g0 = 0, *g1 = groups;
+        return u + whole * groups;
+    }
+    fnn_int stop = (q + 1) * groups < end ? (q + 1) * groups : end;
+    *q0 = q, *q1 = q + 1, *g0 = g, *g1 = g + (stop - u);
+    return stop;
 }
 
 /* The blocked loop nest's plan: B packed NC columns (all of k) at a time; work units of

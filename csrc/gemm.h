@@ -70,8 +70,11 @@
 #define GEMM_SMALL_M_A_BYTES (256 * 1024)
 /* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
 #define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
-/* With several threads, aim for this many work units per thread. */
+/* With several threads, aim for this many work units per thread (taken dynamically, so a thread
+ * slowed down by another process holds up only its current units). */
 #define GEMM_UNITS_PER_THREAD 4
+/* A row group of the few-rows and zero-skipping loops holds at least this many row panels. */
+#define GEMM_MIN_GROUP_PANELS 4
 /* Alignment of packed panels and scratch tiles, in bytes. */
 #define GEMM_ALIGN 64
 

@@ -13,7 +13,7 @@ import numpy as np
 from . import kernels, reference
 from .kernel_table import DTYPES, RECORDS_BY_NAME
 from .kernel_table.isa import on_isa
-from .threads import get_num_threads, openmp_enabled, set_num_threads
+from .threads import _restore, _setting, get_num_threads, set_num_threads, threads_enabled
 
 SAMPLES_PER_DTYPE = 4  # of each record's samples, spread over its list, plus its large one
 
@@ -82,12 +82,12 @@ def _check_record(record, threads):
 
 
 def main():
-    threads = get_num_threads()
+    threads, setting = get_num_threads(), _setting()
     print("fastnn self-test")
     runnable = ", ".join(kernels.isas_available())
     print(f"GEMM micro-kernel: {kernels.isa_name()} (this CPU can run: {runnable}; "
           "FASTNN_GEMM_KERNEL sets the instruction set of every kernel; each is checked below)")
-    print(f"OpenMP: {'on' if openmp_enabled() else 'off'}, threads: {threads}")
+    print(f"threads: {'on' if threads_enabled() else 'off'}, count: {threads}")
     names = compiled_kernels()
     failed = []
     try:
@@ -100,7 +100,7 @@ def main():
             if problem is not None:
                 failed.append(name)
     finally:
-        set_num_threads(threads)
+        _restore(setting)
     print(f"{len(names) - len(failed)} of {len(names)} kernels OK" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 

@@ -41,7 +41,8 @@ def build_model(spec, weights, run_eagerly=False):
 class Trainer:
     def __init__(self, spec, weights, seed, threads):
         self.spec = spec
-        fastnn.set_num_threads(threads)
+        if threads is not None:  # None: fastnn's automatic count
+            fastnn.set_num_threads(threads)
         utils.set_random_seed(seed)
         self.model = build_model(spec, weights)
 
