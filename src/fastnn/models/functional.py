@@ -339,6 +339,12 @@ class Model(Trainer, Layer):
                              "subclassed model is made by its own class")
         return model_from_config(cls, config, custom_objects)
 
+    def to_json(self, **kwargs):
+        """The architecture (no weights) as a JSON string; models.model_from_json reads it."""
+        from .model_json import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def save(self, filepath):
         """Writes the architecture, compile settings and weights to one zip file."""
         saving.save_model(self, filepath)

@@ -193,6 +193,12 @@ class Sequential(Trainer, Layer):
         """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
+    def to_json(self, **kwargs):
+        """The architecture (no weights) as a JSON string; models.model_from_json reads it."""
+        from .model_json import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def save(self, filepath):
         """Writes the architecture, compile settings and weights to one zip file."""
         saving.save_model(self, filepath)
