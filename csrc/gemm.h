@@ -70,6 +70,10 @@
 #define GEMM_SMALL_M_A_BYTES (256 * 1024)
 /* Elements of B packed at once (all of k for NC columns); NC shrinks to fit. */
 #define GEMM_B_PACK_MAX ((fnn_int)1 << 21)
+/* C of at most this many rows with B's columns adjacent goes to the ISA's rows kernel. */
+#define GEMM_ROWS_MAX_M 2
+/* Columns of C per work unit of the rows kernel, in NR panels. */
+#define GEMM_ROWS_UNIT_PANELS 4
 /* With several threads, aim for this many work units per thread (taken dynamically, so a thread
  * slowed down by another process holds up only its current units). */
 #define GEMM_UNITS_PER_THREAD 4
@@ -99,6 +103,16 @@ typedef void (*gemm_kernel_d)(fnn_int kc, const double *a, fnn_int a_rs, fnn_int
                               double *c, fnn_int c_rs, int rows, int cols, int accumulate,
                               const gemm_epilogue_d *ep);
 
+/* Rows kernel (where an ISA has one, else NULL): the micro-kernel contract for one row of C
+ * (rows 1) and any number of columns, with B read in place: acc[j] = sum_{p < kc} a[p*a_cs] *
+ * b[p*b_rs + j], the same arithmetic in the same order as the ISA's kernel, so the same bits.
+ * It serves C of a few rows, where packing B would cost as much as using it (a matrix-vector
+ * product: the weights streamed once, no copy). */
+typedef void (*gemm_rows_kernel_s)(fnn_int kc, const float *a, fnn_int a_cs, const float *b, fnn_int b_rs,
+                                   float *c, fnn_int cols, int accumulate, const gemm_epilogue_s *ep);
+typedef void (*gemm_rows_kernel_d)(fnn_int kc, const double *a, fnn_int a_cs, const double *b, fnn_int b_rs,
+                                   double *c, fnn_int cols, int accumulate, const gemm_epilogue_d *ep);
+
 /* Packing of A rows and of one B panel, with the contracts of gemm_pack_a_s/_d and
  * gemm_pack_b_s/_d below. */
 typedef void (*gemm_pack_a_fn_s)(int mr, fnn_int rows, fnn_int kc, const float *a, fnn_int rs,
@@ -116,12 +130,14 @@ typedef struct {
     gemm_kernel_s kernel;
     gemm_pack_a_fn_s pack_a;
     gemm_pack_b_fn_s pack_b;
+    gemm_rows_kernel_s rows_kernel;
 } gemm_config_s;
 typedef struct {
     int mr, nr, mc, kc, nc;
     gemm_kernel_d kernel;
     gemm_pack_a_fn_d pack_a;
     gemm_pack_b_fn_d pack_b;
+    gemm_rows_kernel_d rows_kernel;
 } gemm_config_d;
 
 /* ---- zero-skipping kernels ------------------------------------------------ */

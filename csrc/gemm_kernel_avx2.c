@@ -24,6 +24,9 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #define VMAX _mm256_max_ps
 #define VAND _mm256_and_ps
 #define VGT(x, y) _mm256_cmp_ps(x, y, _CMP_GT_OQ)
+#define VTAIL_MASK_T __m256i
+#define VTAIL_MASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define VMASKLOAD _mm256_maskload_ps
 #include "gemm_kernel_avx2.inc"
 #include "gemm_template_end.h"
 
@@ -40,6 +43,9 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #define VMAX _mm256_max_pd
 #define VAND _mm256_and_pd
 #define VGT(x, y) _mm256_cmp_pd(x, y, _CMP_GT_OQ)
+#define VTAIL_MASK_T __m256i
+#define VTAIL_MASK(n) _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3))
+#define VMASKLOAD _mm256_maskload_pd
 #include "gemm_kernel_avx2.inc"
 #include "gemm_template_end.h"
 
@@ -188,9 +194,9 @@ AVX2_FN static void wide_kernel_avx2_s(fnn_int kept, const float *a, const int32
 static const gemm_isa avx2 = {
     "avx2-fma",
     {GEMM_AVX2_S_MR, GEMM_AVX2_S_NR, GEMM_AVX2_S_MC, GEMM_AVX2_S_KC, GEMM_AVX2_S_NC, kernel_avx2_s,
-     pack_a_avx2_s, pack_b_avx2_s},
+     pack_a_avx2_s, pack_b_avx2_s, rows_kernel_avx2_s},
     {GEMM_AVX2_D_MR, GEMM_AVX2_D_NR, GEMM_AVX2_D_MC, GEMM_AVX2_D_KC, GEMM_AVX2_D_NC, kernel_avx2_d,
-     pack_a_avx2_d, pack_b_avx2_d},
+     pack_a_avx2_d, pack_b_avx2_d, rows_kernel_avx2_d},
     {sparse_kernel_avx2_s, gemm_compact_a_s, wide_kernel_avx2_s, compact_slivers_avx2_s},
     {sparse_kernel_avx2_d, compact_a_avx2_d, NULL, NULL},
 };

@@ -23,3 +23,5 @@
 #undef VMASKLOAD
 #undef VMASKSTORE
 #undef VLIVE
+#undef VTAIL_MASK_T
+#undef VTAIL_MASK
