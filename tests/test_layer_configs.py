@@ -15,6 +15,7 @@ CASES = {
     "Dropout": (dict(rate=0.3, seed=3), (5,)), "ELU": (dict(alpha=0.5), (5,)), "Flatten": ({}, (2, 3)),
     "GlobalAveragePooling2D": ({}, (3, 3, 2)), "GlobalMaxPooling2D": ({}, (3, 3, 2)),
     "InputLayer": (dict(shape=(3, 4)), None), "LeakyReLU": (dict(negative_slope=0.2), (5,)),
+    "ReLU": (dict(max_value=6.0, negative_slope=0.1, threshold=0.5), (5,)),
     "MaxPooling2D": (dict(pool_size=(2, 2)), (4, 4, 1)), "Reshape": (dict(target_shape=(2, -1)), (6,)),
     "BatchNormalization": (dict(momentum=0.9, epsilon=1e-2, center=False), (5,)),
     "Conv2DTranspose": (dict(filters=2, kernel_size=3, strides=2), (3, 3, 2)),

@@ -16,6 +16,7 @@ from .input_layer import Input, InputLayer
 from .lambda_layer import Lambda
 from .layer import Layer
 from .leaky_relu import LeakyReLU
+from .relu import ReLU
 from .max_pooling2d import MaxPooling2D
 from .permute import Permute
 from .repeat_vector import RepeatVector
@@ -47,6 +48,7 @@ BUILT_IN.update({cls.__name__: cls for cls in (
     AveragePooling1D, Conv1D, Cropping1D, Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D, Masking,
     MaxPooling1D, UpSampling1D, ZeroPadding1D, GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
     Bidirectional, TimeDistributed)})
+BUILT_IN.update({cls.__name__: cls for cls in (ReLU,)})
 
 
 def serialize(layer):
