@@ -1,4 +1,4 @@
-"""fastnn: a deep-learning library for CPUs, on compiled OpenMP kernels."""
+"""fastnn: a deep-learning library for CPUs, on compiled multi-threaded kernels."""
 from .threads import get_num_threads, openmp_enabled, set_num_threads  # first: it loads the kernels
 from . import kernels, reference
 from . import functional, ops, testing

@@ -1,6 +1,6 @@
 """Checks every compiled kernel against its NumPy oracle: python -m fastnn.selftest.
 
-Prints the build (instruction set, OpenMP, threads) and OK or FAIL per kernel; exits with
+Prints the build (instruction set, threads) and OK or FAIL per kernel; exits with
 status 1 if any kernel fails. Each kernel runs a few samples of its record in
 fastnn.kernel_table (both dtypes, and the large sample that uses every thread) on every
 instruction set this CPU can run, at the current thread count and at one thread, which must
