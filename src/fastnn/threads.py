@@ -1,8 +1,8 @@
 """How many threads the compiled kernels use.
 
 By default the count is automatic: at most the CPUs this process may use (its affinity mask and its
-cgroup's CPU quota), and fewer while other processes keep the machine's CPUs busy (the kernels look
-at the machine's load every 20 ms or so; results never depend on the count). FASTNN_NUM_THREADS or
+cgroup's CPU quota), and one fewer while the workers cost more time than they save (the kernels
+measure their loops every 20 ms or so; results never depend on the count). FASTNN_NUM_THREADS or
 OMP_NUM_THREADS in the environment, or ``set_num_threads(n)``, give a fixed count instead, used
 exactly whatever the load; ``use_available_cpus()`` goes back to the automatic one.
 
@@ -129,8 +129,8 @@ def set_num_threads(n):
 
 
 def use_available_cpus():
-    """Makes the count automatic again: the CPUs this process may use, fewer while the machine is
-    oversubscribed (the default when no environment variable sets a count)."""
+    """Makes the count automatic again: the CPUs this process may use, fewer while the workers do
+    not pay (the default when no environment variable sets a count)."""
     _C._set_automatic_threads(available_cpus())
 
 
