@@ -54,7 +54,7 @@ def load_conv_base(args):
         conv_base = VGG16(weights=weights,
                           include_top=False,
                           input_shape=(args.size, args.size, 3))
-    except (DownloadError, OSError) as error:
+    except (DownloadError, OSError, ValueError) as error:
         sys.exit(f"{error}\nWith this script: --weights none (random weights) or --weights FILE "
                  "(vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5)")
     conv_base.summary()

@@ -92,7 +92,7 @@ def transfer(args, target_image_path, style_reference_image_path):
         model = vgg19.VGG19(input_tensor=input_tensor,
                             weights=weights,
                             include_top=False)
-    except (DownloadError, OSError) as error:
+    except (DownloadError, OSError, ValueError) as error:
         sys.exit(f"{error}\nWith this script: --weights none (random weights) or --weights FILE "
                  "(vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)")
     print('Model loaded.')
