@@ -207,7 +207,7 @@ def show_augmented_pictures(datagen, train_cats_dir, plot_path):
     print(f"4 augmented versions of {os.path.basename(img_path)} saved as {root}_augmented_*.png")
 
 
-def final(history, what):
+def report(history, what):
     last = {key: values[-1] for key, values in history.history.items()}
     print(f"{what}: final training acc {last['acc']:.4f}, validation acc {last['val_acc']:.4f}, "
           f"validation loss {last['val_loss']:.4f}")
@@ -220,7 +220,14 @@ def run(args, original_dataset_dir, base_dir, plt):
         if original_dataset_dir is None or not os.path.isfile(os.path.join(original_dataset_dir, "cat.0.jpg")):
             sys.exit(f"no cat.0.jpg in {original_dataset_dir!r} (Kaggle's dogs-vs-cats train/ folder): "
                      f"pass --data-dir DIR, or --synthetic")
-        copy_pictures(original_dataset_dir, base_dir, picture_counts(args, original_dataset_dir))
+        counts = picture_counts(args, original_dataset_dir)
+        missing = [name for kind in ("cat", "dog") for name in (f"{kind}.{i}.jpg" for i in range(sum(counts)))
+                   if not os.path.isfile(os.path.join(original_dataset_dir, name))]
+        if missing:
+            sys.exit(f"{original_dataset_dir} lacks {len(missing)} of the {2 * sum(counts)} pictures to copy "
+                     f"({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}): lower --train-count, "
+                     "--validation-count or --test-count")
+        copy_pictures(original_dataset_dir, base_dir, counts)
     train_dir = os.path.join(base_dir, 'train')
     validation_dir = os.path.join(base_dir, 'validation')
 
@@ -252,7 +259,7 @@ def run(args, original_dataset_dir, base_dir, plt):
         epochs=args.epochs,
         validation_data=validation_generator,
         validation_steps=args.validation_steps)
-    final(history, "convnet")
+    report(history, "convnet")
 
     # Listing 5.9: saving the model
     save_model(model, os.path.join(args.save_dir, 'cats_and_dogs_small_1.h5'))
@@ -301,7 +308,7 @@ def run(args, original_dataset_dir, base_dir, plt):
         epochs=args.augmented_epochs,
         validation_data=validation_generator,
         validation_steps=args.validation_steps)
-    final(history, "augmented convnet with dropout")
+    report(history, "augmented convnet with dropout")
     save_model(model, os.path.join(args.save_dir, 'cats_and_dogs_small_2.h5'))
     _imdb_sequences.plot_history(plt, history, args.plot, "augmented")
     return history

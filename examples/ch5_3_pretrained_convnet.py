@@ -29,7 +29,7 @@ from fastnn.preprocessing.image import ImageDataGenerator
 import _cli
 import _imdb_sequences
 import _synthetic
-from ch5_2_cats_and_dogs import save_model
+from ch5_2_cats_and_dogs import report, save_model
 
 
 def parse_args(argv=None):
@@ -230,12 +230,6 @@ def evaluate(model, test_dir, args):
         class_mode='binary')
     test_loss, test_acc = model.evaluate_generator(test_generator, steps=args.test_steps)
     print('test acc:', test_acc)
-
-
-def report(history, what):
-    last = {key: values[-1] for key, values in history.history.items()}
-    print(f"{what}: final training acc {last['acc']:.4f}, validation acc {last['val_acc']:.4f}, "
-          f"validation loss {last['val_loss']:.4f}")
 
 
 def main(argv=None):

@@ -22,7 +22,6 @@ import time
 
 import numpy as np
 
-import fastnn
 from fastnn.datasets import DownloadError
 from fastnn.preprocessing.image import load_img, img_to_array, save_img
 
@@ -53,7 +52,10 @@ def synthetic_pictures(folder, rng, side=64):
 
 
 def transfer(args, target_image_path, style_reference_image_path):
-    from scipy.optimize import fmin_l_bfgs_b
+    try:
+        from scipy.optimize import fmin_l_bfgs_b
+    except ImportError:
+        sys.exit("chapter 8.3 minimizes the loss with SciPy's fmin_l_bfgs_b: pip install scipy")
 
     from fastnn import backend as K
     from fastnn.applications import vgg19
@@ -206,10 +208,7 @@ def transfer(args, target_image_path, style_reference_image_path):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.threads is not None:
-        fastnn.set_num_threads(args.threads)
-    if args.seed is not None:
-        fastnn.utils.set_random_seed(args.seed)
+    _cli.start(args)
     if args.synthetic:
         import tempfile
 

@@ -106,6 +106,14 @@ def test_cats_and_dogs_script_without_pictures_says_what_to_pass(offline_env, tm
     assert "cat.0.jpg" in result.stderr and str(empty) in result.stderr and "--data-dir" in result.stderr
     assert not (tmp_path / "small").exists()
 
+    script = _load_script_module("ch5_2_cats_and_dogs")
+    original = script.write_kaggle_folder(str(tmp_path), np.random.default_rng(0))  # 36 of each kind
+    result = run("ch5_2_cats_and_dogs.py", ["--data-dir", original, "--base-dir", str(tmp_path / "small"),
+                                            "--train-count", "30"], offline_env, tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "lacks 36 of the 108 pictures to copy (cat.36.jpg, cat.37.jpg, cat.38.jpg, ...)" in result.stderr
+    assert not (tmp_path / "small").exists()
+
 
 # chapter 5.3 -------------------------------------------------------------------------------------
 def test_pretrained_convnet_script_runs_with_a_local_weight_file(offline_env, tmp_path):
