@@ -208,3 +208,13 @@ def test_style_transfer_script_without_pictures_says_what_to_pass(offline_env, t
     result = run("ch8_3_style_transfer.py", ["--target", str(tmp_path / "nothing.jpg")], offline_env, tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "nothing.jpg" in result.stderr and "--synthetic" in result.stderr
+
+
+def test_style_transfer_script_offline_with_imagenet_weights_names_the_file_to_put_where(offline_env, tmp_path):
+    pytest.importorskip("scipy")
+    result = run("ch8_3_style_transfer.py", ["--synthetic", "--height", "32", "--iterations", "1"],
+                 offline_env, tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5" in result.stderr
+    assert str(Path(offline_env["HOME"]) / ".fastnn" / "models") in result.stderr
+    assert "--weights none" in result.stderr
