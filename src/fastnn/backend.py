@@ -80,6 +80,14 @@ def _squeeze(x, axis):
     return functional.reshape(x, x.shape[:axis] + x.shape[axis + 1:])
 
 
+def _permute_dimensions(x, pattern):
+    x = as_tensor(x)
+    if pattern is None or len(pattern) != x.ndim:
+        raise ValueError(f"permute_dimensions: the pattern must name each of the {x.ndim} axes of a tensor of "
+                         f"shape {x.shape} once. Received: pattern={pattern}")
+    return functional.transpose(x, tuple(pattern))
+
+
 def _cast(x, dtype):
     x = as_tensor(x)
     return x if x.dtype == np.dtype(dtype) else Tensor(x.data.astype(dtype))
@@ -120,6 +128,7 @@ batch_flatten = _op("batch_flatten", lambda x: functional.reshape(x, (as_tensor(
 expand_dims = _op("expand_dims", _expand_dims)
 squeeze = _op("squeeze", _squeeze)
 transpose = _op("transpose", functional.transpose)
+permute_dimensions = _op("permute_dimensions", _permute_dimensions)
 dot = _op("dot", functional.dot)
 clip = _op("clip", functional.clip)
 var = _op("var", _var)

@@ -246,24 +246,32 @@ class Tensor:
 
     # -- operators and methods (defined in functional) ------------------------------
     def __add__(self, other):
+        if _is_symbolic(other):
+            return NotImplemented
         return F.add(self, other)
 
     def __radd__(self, other):
         return F.add(other, self)
 
     def __sub__(self, other):
+        if _is_symbolic(other):
+            return NotImplemented
         return F.subtract(self, other)
 
     def __rsub__(self, other):
         return F.subtract(other, self)
 
     def __mul__(self, other):
+        if _is_symbolic(other):
+            return NotImplemented
         return F.multiply(self, other)
 
     def __rmul__(self, other):
         return F.multiply(other, self)
 
     def __truediv__(self, other):
+        if _is_symbolic(other):
+            return NotImplemented
         return F.divide(self, other)
 
     def __rtruediv__(self, other):
@@ -276,6 +284,8 @@ class Tensor:
         return F.negative(self)
 
     def __matmul__(self, other):
+        if _is_symbolic(other):
+            return NotImplemented
         return F.matmul(self, other)
 
     def __rmatmul__(self, other):
@@ -330,6 +340,12 @@ class Tensor:
 
     def dot(self, other):
         return F.dot(self, other)
+
+
+def _is_symbolic(x):
+    """True for a symbolic tensor: `tensor + symbolic` then records a graph operation through the
+    symbolic tensor's reflected operator (the backend's `loss = K.variable(0.); loss += ...`)."""
+    return hasattr(type(x), "_resolved_tensor")
 
 
 def as_tensor(x):

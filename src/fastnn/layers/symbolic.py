@@ -131,6 +131,9 @@ class SymbolicTensor:
     def __matmul__(self, other):
         return apply_op(_functional("matmul"), self, other, name="matmul")
 
+    def __rmatmul__(self, other):
+        return apply_op(_functional("matmul"), other, self, name="matmul")
+
     def __getitem__(self, index):
         if resolving():
             return _functional("getitem")(resolve(self), index)
