@@ -245,25 +245,35 @@ class Tensor:
         _run_backward(self, grad)
 
     # -- operators and methods (defined in functional) ------------------------------
+    # With a symbolic operand (it has _resolved_tensor) the result is symbolic: NotImplemented
+    # lets its reflected operator record the operation in its graph.
     def __add__(self, other):
+        if hasattr(other, "_resolved_tensor"):
+            return NotImplemented
         return F.add(self, other)
 
     def __radd__(self, other):
         return F.add(other, self)
 
     def __sub__(self, other):
+        if hasattr(other, "_resolved_tensor"):
+            return NotImplemented
         return F.subtract(self, other)
 
     def __rsub__(self, other):
         return F.subtract(other, self)
 
     def __mul__(self, other):
+        if hasattr(other, "_resolved_tensor"):
+            return NotImplemented
         return F.multiply(self, other)
 
     def __rmul__(self, other):
         return F.multiply(other, self)
 
     def __truediv__(self, other):
+        if hasattr(other, "_resolved_tensor"):
+            return NotImplemented
         return F.divide(self, other)
 
     def __rtruediv__(self, other):
