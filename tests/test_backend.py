@@ -174,3 +174,47 @@ def test_gradient_tape_watch_and_its_errors():
             tape.watch(x)
             y = (x * 2).sum()
     np.testing.assert_array_equal(tape.gradient(y, x).data, [2.0, 2.0, 2.0])
+
+
+def test_deepdream_loss_scaled_by_the_runtime_shape_accumulated_into_a_variable():
+    # chapter 8.2's loss: a K.variable plus symbolic terms, each divided by K.prod of K.shape
+    model = _convnet()
+    activation = model.get_layer("block1_conv1").output
+    scaling = K.prod(K.cast(K.shape(activation), "float32"))
+    loss = K.variable(0.)
+    loss += 2.0 * K.sum(K.square(activation[:, 1:-1, 1:-1, :])) / scaling
+    assert K.shape(activation).shape == (4,) and K.shape(activation).dtype == "int32"
+    grads = K.gradients(loss, model.input)[0]
+    fetch = K.function([model.input], [K.shape(activation), scaling, loss, grads])
+    for side in (7, 9):  # the same function on two image sizes: the shape is read when it runs
+        image = np.random.default_rng(side).random((1, side, side, 3)).astype(np.float32)
+        shape, scale, loss_value, grad_value = fetch([image])
+        features = model.get_layer("block1_conv1")(image).data
+        assert shape.tolist() == [1, side - 2, side - 2, 4] and scale == features.size
+        np.testing.assert_allclose(loss_value, 2 * np.sum(features[:, 1:-1, 1:-1] ** 2) / features.size, rtol=1e-5)
+        numeric = _numeric_gradient(
+            lambda x: float(2 * np.sum(model.get_layer("block1_conv1")(x.astype(np.float32)).data[:, 1:-1, 1:-1] ** 2)
+                            / features.size), image.astype(np.float64))
+        np.testing.assert_allclose(grad_value, numeric, rtol=1e-2, atol=1e-4)
+
+
+def test_prod_on_tensors_symbolic_tensors_and_its_gradient_with_zeros():
+    x = np.array([[2.0, 0.0, 3.0], [1.0, 4.0, 0.5]], np.float32)
+    assert K.prod(fastnn.Tensor(x), axis=1).data.tolist() == [0.0, 2.0]
+    inputs = Input(shape=(3,))
+    np.testing.assert_array_equal(K.function([inputs], [K.prod(inputs, axis=-1)])([x])[0], [0.0, 2.0])
+    t = fastnn.Tensor(x, requires_grad=True)
+    fastnn.sum(fastnn.prod(t, axis=1)).backward()
+    np.testing.assert_array_equal(t.grad, [[0.0, 6.0, 0.0], [2.0, 0.5, 4.0]])  # products of the others
+    t = fastnn.Tensor(x, requires_grad=True)
+    fastnn.prod(t).backward()  # one zero: only its own gradient is not zero
+    np.testing.assert_array_equal(t.grad, [[0.0, 12.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def test_a_tensor_with_a_symbolic_operand_gives_a_symbolic_result():
+    inputs = Input(shape=(2,))
+    v = K.variable([1.0, 2.0])
+    results = [v + inputs, v - inputs, v * inputs, v / inputs]
+    assert all(type(r).__name__ == "SymbolicTensor" for r in results)
+    values = K.function([inputs], results)([np.array([[4.0, 8.0]], np.float32)])
+    np.testing.assert_allclose(values, [[[5, 10]], [[-3, -6]], [[4, 16]], [[0.25, 0.25]]])

@@ -122,6 +122,9 @@ RECORDS = [
     *[Op(f"max-axis{a}-keep{k}", lambda x, a=a, k=k: fn.max(x, axis=a, keepdims=k),
          lambda x, a=a, k=k: np.max(x, axis=a, keepdims=k), [(3, 5)])
       for a in (None, 0, 1) for k in (False, True)],
+    *[Op(f"prod-axis{a}-keep{k}", lambda x, a=a, k=k: fn.prod(x, axis=a, keepdims=k),
+         lambda x, a=a, k=k: np.prod(x, axis=a, keepdims=k), [(2, 3, 4)], 0.5, 1.5)
+      for a in (None, 1, -1, (0, 2)) for k in (False, True)],
     Op("method-sum", lambda x: x.sum(axis=0), lambda x: x.sum(axis=0), [(3, 4)]),
     Op("method-mean", lambda x: x.mean(1, keepdims=True), lambda x: x.mean(1, keepdims=True), [(3, 4)]),
     Op("softmax-last", fn.softmax, lambda x: _softmax(x, -1), [(3, 5)]),

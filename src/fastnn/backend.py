@@ -113,6 +113,7 @@ def _categorical_crossentropy(target, output, from_logits=False):
 mean = _op("mean", functional.mean)
 sum = _op("sum", functional.sum)  # noqa: A001  (the backend's names)
 max = _op("max", functional.max)  # noqa: A001
+prod = _op("prod", functional.prod)
 square = _op("square", lambda x: functional.power(x, 2))
 sqrt = _op("sqrt", functional.sqrt)
 exp = _op("exp", functional.exp)
@@ -154,8 +155,15 @@ def int_shape(x):
     return tuple(int(d) for d in np.shape(x.data if isinstance(x, Tensor) else x))
 
 
+def _shape_of(x):
+    return Tensor(np.array(as_tensor(x).shape, dtype=np.int32))
+
+
 def shape(x):
-    """The shape of x: a tuple of ints for a Tensor (an unknown axis of a symbolic tensor is None)."""
+    """The shape of x: a tuple of ints for a Tensor; for a symbolic tensor, a symbolic 1-D int32
+    tensor of the shape its value has when the graph runs (unknown axes included)."""
+    if isinstance(x, SymbolicTensor):
+        return apply_op(_shape_of, x, name="shape")
     return int_shape(x)
 
 

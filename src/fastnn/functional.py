@@ -13,7 +13,7 @@ from .tensor import Tensor, as_tensor
 __all__ = [
     "add", "subtract", "multiply", "divide", "power", "negative", "maximum", "minimum",
     "matmul", "dot", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "exp", "log",
-    "sqrt", "abs", "clip", "sum", "mean", "max", "reshape", "transpose", "where",
+    "sqrt", "abs", "clip", "sum", "mean", "max", "prod", "reshape", "transpose", "where",
 ]
 
 _PY_NUMBERS = (bool, int, float)
@@ -211,6 +211,11 @@ def max(x, axis=None, keepdims=False):
     if x.size == 0:
         raise ValueError(f"max of an empty tensor (shape {x.shape}) is undefined")
     return ops.Max.apply(x, axis=axes, keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    x = as_tensor(x)
+    return ops.Prod.apply(x, axis=_normalize_axes(axis, x.ndim, "prod"), keepdims=keepdims)
 
 
 # -- shape ---------------------------------------------------------------------------------------

@@ -299,6 +299,29 @@ class Max(Function):
         return (mask * (grad.reshape(self.y.shape) / count),)
 
 
+class Prod(Function):
+    """The product; each input's gradient is the product of the others (exact when some are 0)."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        _outside_kernels("prod")
+        self.x, self.axis = x, axis
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        x = self.x
+        reduced = list(range(x.ndim)) if self.axis is None else sorted(a % x.ndim for a in self.axis)
+        kept = [a for a in range(x.ndim) if a not in reduced]
+        moved = np.transpose(x, kept + reduced)
+        rows = moved.reshape(moved.shape[:len(kept)] + (-1,))
+        if rows.shape[-1] == 0:
+            return (np.zeros(x.shape, x.dtype),)
+        ones = np.ones(rows.shape[:-1] + (1,), x.dtype)
+        before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = np.transpose((before * after).reshape(moved.shape), np.argsort(kept + reduced))
+        return (others * grad.reshape(_keepdims_shape(x.shape, self.axis)),)
+
+
 # -- movement ---------------------------------------------------------------------------------
 def _reshaped(a, shape):
     """a.reshape(shape), noting when that had to copy (a copy is not a kernel call)."""
