@@ -27,7 +27,7 @@ CASES = {
                                   ["naive baseline: MAE", "stacked_gru: final validation MAE",
                                    "conv1d_gru: final validation MAE"]),
     "ch6_4_conv1d_imdb.py": ([], ["1D convnet test loss"]),
-    "ch7_1_functional_api.py": (["--samples", "32", "--plot-model", "graph.png"],
+    "ch7_1_functional_api.py": (["--samples", "32", "--image-size", "71", "--plot-model", "graph.png"],
                                 ["Disconnected graph refused: Graph disconnected",
                                  "question answering, inputs by name: loss",
                                  "multi-output history keys: ['age_loss', 'gender_loss', 'income_loss', 'loss']",
