@@ -15,19 +15,9 @@ from fastnn.datasets import DownloadError
 from fastnn.utils import set_random_seed
 
 
-def _sibling(name):
-    """A module beside this file (the tests run with --import-mode=importlib: tests/ is not on sys.path)."""
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-keras_application = _sibling("applications_keras").keras_application
-_served = _sibling("test_get_file")
+from applications_keras import keras_application  # noqa: E402
+import test_get_file as _served  # noqa: E402
 env, origin, refused_url = _served.env, _served.origin, _served.refused_url  # fixtures and a helper
 
 VGG16_CONVS = ["block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2", "block3_conv1", "block3_conv2",

@@ -13,18 +13,9 @@ from fastnn.applications import InceptionV3, Xception, imagenet_utils, inception
 from fastnn.datasets import DownloadError
 
 
-def _sibling(name):
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-keras_application = _sibling("applications_keras").keras_application
-_served = _sibling("test_get_file")
+from applications_keras import keras_application  # noqa: E402
+import test_get_file as _served  # noqa: E402
 env, refused_url = _served.env, _served.refused_url
 
 NUMBERED = re.compile(r"^([a-z_0-9]+?[a-z])(?:_(\d+))?$")

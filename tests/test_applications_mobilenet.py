@@ -10,17 +10,8 @@ h5py = pytest.importorskip("h5py")
 from fastnn.applications import MobileNet, mobilenet
 
 
-def _sibling(name):
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-keras_application = _sibling("applications_keras").keras_application
+from applications_keras import keras_application  # noqa: E402
 
 
 def _fixed_names(names):

@@ -9,18 +9,9 @@ h5py = pytest.importorskip("h5py")
 from fastnn.applications import InceptionV3, Xception, xception
 
 
-def _sibling(name):
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-keras_application = _sibling("applications_keras").keras_application
-relative_names = _sibling("test_applications_inception_v3").relative_names
+from applications_keras import keras_application  # noqa: E402
+from test_applications_inception_v3 import relative_names
 
 
 def _images(n, side, seed=0):

@@ -4,7 +4,6 @@ NumPy stand-in for scipy.ndimage.zoom."""
 import importlib.util
 import re
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,14 +11,8 @@ import pytest
 pytest.importorskip("PIL", reason="the DeepDream script reads and writes pictures through Pillow")
 
 
-def _sibling(name):
-    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-_book = _sibling("test_book_examples")
+import test_book_examples as _book  # noqa: E402
 offline_env, EXAMPLES = _book.offline_env, _book.EXAMPLES
 SCRIPT = "ch8_2_deepdream.py"
 

@@ -1,7 +1,6 @@
 """The VGG network (Simonyan & Zisserman, 2014) as Keras builds it: blocks of 3x3 "same" ReLU
 convolutions, each ending in a 2x2 max pooling, then two 4096-unit layers and the classifier."""
 from .. import layers
-from ..models import Model
 from . import imagenet_utils
 
 FILTERS = (64, 128, 256, 512, 512)
@@ -25,11 +24,6 @@ def build(convs_per_block, name, include_top, weights, input_tensor, input_shape
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(inputs, x, name=name)
-    file_name, file_hash = weight_files[0 if include_top else 1]
-    imagenet_utils.load_weights(model, weights, file_name, f"{name}/", file_hash)
-    return model
+    else:
+        x = imagenet_utils.pooled(x, pooling)
+    return imagenet_utils.finished_model(inputs, x, name, weights, weight_files, include_top, f"{name}/")

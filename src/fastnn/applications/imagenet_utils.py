@@ -6,9 +6,10 @@ import warnings
 
 import numpy as np
 
-from .. import activations
+from .. import activations, layers
 from ..layers import Input
 from ..layers.symbolic import SymbolicTensor
+from ..models import Model
 from ..utils.file_utils import get_file
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
@@ -165,6 +166,31 @@ def validate_activation(classifier_activation, weights):
         raise ValueError("Only `None` and `softmax` activations are allowed for the `classifier_activation` "
                          "argument when using pretrained weights, with `include_top=True`; "
                          f"Received: classifier_activation={classifier_activation!r}")
+
+
+def pooled(x, pooling, avg_name=None, max_name=None):
+    """The features of a model without its top: as they are, or pooled globally ('avg', 'max')."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+
+
+def pooled_classifier(x, classes, classifier_activation, weights):
+    """The top of ResNet50, Inception v3 and Xception: global average pooling ('avg_pool'), then the
+    'predictions' Dense layer."""
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+
+def finished_model(inputs, outputs, name, weights, weight_files, include_top, folder):
+    """The Model, with `weights` loaded; weight_files: ((file name, hash) with the top, without it)."""
+    model = Model(inputs, outputs, name=name)
+    file_name, file_hash = weight_files[0 if include_top else 1]
+    load_weights(model, weights, file_name, folder, file_hash)
+    return model
 
 
 def model_input(input_tensor, input_shape):

@@ -4,7 +4,6 @@ unpadded 3x3 convolutions and max poolings, then eleven "mixed" blocks of parall
 channels. Every convolution is conv2d_bn: Conv2D without bias, BatchNormalization without scale,
 ReLU; those layers are unnamed, so they take Keras's numbered names (conv2d, conv2d_1, ...)."""
 from .. import layers
-from ..models import Model
 from . import imagenet_utils
 from ._keras_order import later, make, start
 
@@ -103,17 +102,10 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         x = _mixed_8(x, i)
     x = make(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(inputs, x, name=name)
-    file_name, file_hash = WEIGHT_FILES[0 if include_top else 1]
-    imagenet_utils.load_weights(model, weights, file_name, "inception_v3/", file_hash)
-    return model
+        x = imagenet_utils.pooled_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pooled(x, pooling)
+    return imagenet_utils.finished_model(inputs, x, name, weights, WEIGHT_FILES, include_top, "inception_v3/")
 
 
 def preprocess_input(x, data_format=None):

@@ -2,7 +2,6 @@
 four stacks of bottleneck residual blocks (1x1, 3x3, 1x1 convolutions with BatchNormalization,
 added to the block's input or to a 1x1 projection of it)."""
 from .. import layers
-from ..models import Model
 from . import imagenet_utils
 
 WEIGHT_FILES = (("resnet50_weights_tf_dim_ordering_tf_kernels.h5", "2cb95161c43110f7111970584f804107"),
@@ -47,17 +46,10 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
         for block in range(1, blocks + 1):
             x = _block(x, filters, stride if block == 1 else 1, block == 1, f"conv{stack}_block{block}")
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(inputs, x, name=name)
-    file_name, file_hash = WEIGHT_FILES[0 if include_top else 1]
-    imagenet_utils.load_weights(model, weights, file_name, "resnet/", file_hash)
-    return model
+        x = imagenet_utils.pooled_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    return imagenet_utils.finished_model(inputs, x, name, weights, WEIGHT_FILES, include_top, "resnet/")
 
 
 def preprocess_input(x, data_format=None):

@@ -5,7 +5,6 @@ blocks of 728 channels, an exit block, and two wide separable convolutions. The 
 convolutions and their batch normalizations are unnamed, so they take Keras's numbered names
 (conv2d, batch_normalization, add, ...)."""
 from .. import layers
-from ..models import Model
 from . import imagenet_utils
 from ._keras_order import later, make, start
 
@@ -75,17 +74,10 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
         x = later(layers.Activation("relu", name=f"block14_sepconv{conv}_act"), x)
     x = make(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(inputs, x, name=name)
-    file_name, file_hash = WEIGHT_FILES[0 if include_top else 1]
-    imagenet_utils.load_weights(model, weights, file_name, "xception/", file_hash)
-    return model
+        x = imagenet_utils.pooled_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pooled(x, pooling)
+    return imagenet_utils.finished_model(inputs, x, name, weights, WEIGHT_FILES, include_top, "xception/")
 
 
 def preprocess_input(x, data_format=None):
