@@ -179,7 +179,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         print(f"Found {len(filenames)} files." if labels is None
               else f"Found {len(filenames)} files belonging to {len(class_names)} classes.")
     if not filenames:
-        raise no_images_error(directory, ALLOWLIST_FORMATS, "image files")
+        raise no_images_error(directory, ALLOWLIST_FORMATS, "image files", follow_links)
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(f'label_mode="binary" needs exactly 2 classes. Received: class_names={class_names}')
     paths = [os.path.join(directory, name) for name in filenames]
