@@ -57,6 +57,13 @@ def indices(bad, n=8, at=(1, 2)):
     return x
 
 
+def stateful_model():
+    model = models.Sequential([layers.LSTM(2, stateful=True, batch_input_shape=(2, STEPS, FEATURES), name="seq"),
+                               layers.Dense(1)])
+    model.compile("rmsprop", "mse")
+    return model
+
+
 def float_indices(bad):
     x = indices(0).astype(np.float32)
     x[1, 2] = bad
@@ -81,6 +88,7 @@ def generator(kind, bad_from=2):
                 "bare array": lambda: x,
                 "3-tuple, 3 weights": lambda: (x, y, np.ones(3)),
                 "3-tuple, 2-D weights": lambda: (x, y, np.ones((4, 2))),
+                "negative weights": lambda: (x, y, np.array([1.0, -1.0, 1.0, 1.0])),
                 "4-tuple": lambda: (x, y, np.ones(4), 0),
                 "batch sizes differ": lambda: (x, y[:3]),
                 "wrong features": lambda: (x[:, :, :2], y),
@@ -161,6 +169,10 @@ ROWS = [
           ValueError, r"'seq' \(%s\): the mask must have shape \(batch, steps\) = \(4, 6\) for inputs of shape "
                       r"\(4, 6, 3\). Received: a mask of shape %s" % (kind, str(shape).replace("(", r"\(").replace(")", r"\)")))
       for kind in RECURRENT + ["Bidirectional"] for shape in ((4, 5), (3, 6), (4, 6, 1), (6,))],
+    Row("stateful LSTM: a batch of another size",
+        lambda: stateful_model().fit(sequences(6), targets(6), batch_size=3, verbose=0),
+        ValueError, r"'seq' \(LSTM\): if an RNN is stateful, the batch size .*\n- Expected batch size: 2\n"
+                    r"- Received batch size: 3"),
     Row("LSTM: mask of strings",
         lambda: SEQUENCE_LAYERS["LSTM"]()(sequences(4), mask=np.full((4, STEPS), "a")),
         TypeError, r"'seq' \(LSTM\): the mask must hold booleans.*dtype <U1"),
@@ -196,6 +208,8 @@ ROWS = [
           ("3-tuple, 3 weights", ValueError, r"x has 4 samples but sample_weight of batch %d of the generator has 3"),
           ("3-tuple, 2-D weights", ValueError, r"sample_weight of batch %d of the generator must hold one weight per "
                                                r"sample, shape \(4,\). Received shape \(4, 2\)"),
+          ("negative weights", ValueError, r"sample_weight of batch %d of the generator must hold finite, "
+                                           r"non-negative weights"),
           ("batch sizes differ", ValueError, r"x of batch (%d) of the generator has 4 samples but y of batch \1 of the "
                                              r"generator has 3"),
           ("wrong features", ValueError, r"'seq' \(LSTM\).*expected shape \(None, 6, 3\), but x of batch %d of the "

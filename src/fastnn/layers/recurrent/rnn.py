@@ -178,8 +178,8 @@ class RNN(Layer):
             if self.states is None:
                 self._make_states(batch)
             if self.states[0].shape[0] != batch:
-                raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
-                                 f"the batch size of the initial state.\n- Expected batch size: "
+                raise ValueError(f"{_label(self)}: if an RNN is stateful, the batch size of the input sequences "
+                                 f"must be the same as the batch size of the initial state.\n- Expected batch size: "
                                  f"{self.states[0].shape[0]}\n- Received batch size: {batch}")
             tape = _C.recording_tape()
             if tape is not None:  # a plan checking its replay restores them, as it does dropout keys
