@@ -100,6 +100,14 @@ def test_a_tree_without_images_is_an_error_naming_the_folder(trees, loader, tree
     assert "Found 0 " in capsys.readouterr().out
 
 
+def test_an_unlabelled_tree_without_images_is_an_error_naming_the_folder(trees, capsys):
+    with pytest.raises(ValueError, match=r"found no image files \(.bmp, .*\) in '.*only_text' or below it; it holds "
+                                         r"1 other file, left out: 'cats/notes.txt'"):
+        dataset(trees / "only_text", labels=None)
+    assert "Found 0 files." in capsys.readouterr().out
+    assert len(dataset(trees / "flat", labels=None).file_paths) == 2  # unlabelled: images anywhere count
+
+
 @pytest.mark.parametrize("loader", LOADERS)
 def test_a_missing_folder_is_named(trees, loader):
     with pytest.raises(FileNotFoundError, match=r"No such directory: '.*no_such_folder'"):

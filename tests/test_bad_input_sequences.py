@@ -57,6 +57,11 @@ def indices(bad, n=8, at=(1, 2)):
     return x
 
 
+def masked_model():
+    inputs, mask = layers.Input(shape=(STEPS, FEATURES)), layers.Input(shape=(STEPS - 1,), dtype="bool")
+    return models.Model([inputs, mask], layers.LSTM(2, name="seq")(inputs, mask=mask))
+
+
 def stateful_model():
     model = models.Sequential([layers.LSTM(2, stateful=True, batch_input_shape=(2, STEPS, FEATURES), name="seq"),
                                layers.Dense(1)])
@@ -173,6 +178,10 @@ ROWS = [
         lambda: stateful_model().fit(sequences(6), targets(6), batch_size=3, verbose=0),
         ValueError, r"'seq' \(LSTM\): if an RNN is stateful, the batch size .*\n- Expected batch size: 2\n"
                     r"- Received batch size: 3"),
+    Row("functional model: a mask input of 5 steps for 6-step sequences",
+        lambda: masked_model().predict([sequences(2), np.ones((2, STEPS - 1), bool)], verbose=0),
+        ValueError, r"'seq' \(LSTM\): the mask must have shape \(batch, steps\) = \(2, 6\) .*Received: a mask of "
+                    r"shape \(2, 5\)"),
     Row("LSTM: mask of strings",
         lambda: SEQUENCE_LAYERS["LSTM"]()(sequences(4), mask=np.full((4, STEPS), "a")),
         TypeError, r"'seq' \(LSTM\): the mask must hold booleans.*dtype <U1"),

@@ -61,12 +61,17 @@ def index_class_folders(directory, classes, extensions, follow_links=False, spli
     return names, filenames, labels
 
 
-def no_images_error(directory, extensions, what="images", follow_links=False):
+def no_images_error(directory, extensions, what="images", follow_links=False, by_class=True):
+    """The ValueError for a tree without images, saying what it holds instead. by_class: images are
+    looked for in class subfolders (else anywhere below directory)."""
+    if not by_class:
+        return ValueError(f"found no {what} ({', '.join(extensions)}) in {os.fspath(directory)!r} or below it"
+                          f"{_others(directory, extensions, follow_links)}")
     loose = [name for name in sorted(os.listdir(directory))
              if name.lower().endswith(extensions) and os.path.isfile(os.path.join(directory, name))]
     hint = (f"; the {len(loose)} image file{'s' if len(loose) > 1 else ''} directly in it ({loose[0]!r}"
-            f"{', ...' if len(loose) > 1 else ''}) {'belong' if len(loose) > 1 else 'belongs'} in class subfolders" if loose else
-            _others(directory, extensions, follow_links))
+            f"{', ...' if len(loose) > 1 else ''}) {'belong' if len(loose) > 1 else 'belongs'} in class "
+            "subfolders" if loose else _others(directory, extensions, follow_links))
     return ValueError(f"found no {what} in {os.fspath(directory)!r}: it needs one subfolder per class holding "
                       f"image files ({', '.join(extensions)}){hint}")
 
