@@ -316,15 +316,16 @@ def test_embedding_bad_index_in_a_late_batch_stops_a_compiled_step_plan():
     assert any(not np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
 
 
-@pytest.mark.parametrize("bad", [VOCABULARY, 2 ** 31, 2 ** 40, -1, -(2 ** 40)])
+@pytest.mark.parametrize("bad", [VOCABULARY, 2 ** 31, 2 ** 40, -1, -(2 ** 40), 2.5, float("inf"), float("nan")])
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
 @pytest.mark.parametrize("kernel", ["take_rows", "scatter_add_rows"])
 def test_row_kernels_refuse_out_of_range_indices_and_leave_out_untouched(kernel, bad, dtype):
     """The compiled gather (and its scatter-add gradient) checks every index before touching memory."""
     from fastnn import kernels
 
-    if np.dtype(dtype) == np.int32 and not -(2 ** 31) <= bad < 2 ** 31:
-        pytest.skip("not representable in int32")
+    if np.dtype(dtype).kind == "i" and (not float(bad).is_integer() or not -(2 ** 31) <= bad < 2 ** 31
+                                        and np.dtype(dtype) == np.int32):
+        pytest.skip(f"{bad} is not representable in {np.dtype(dtype).name}")
     idx = np.zeros((3, 5), dtype)
     idx[2, 4] = bad
     if kernel == "take_rows":
