@@ -389,3 +389,15 @@ def test_an_empty_batch_from_a_generator_is_a_no_op_for_sequence_layers():
         for a, b in zip(weights, weights_e):
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7, err_msg=kind)
         assert empty_shape == (0, 1)
+
+
+@pytest.mark.parametrize("kind", SEQUENCE_LAYERS)
+def test_debug_nans_names_the_layer_after_a_step_plan_was_recorded(kind):
+    model = sequence_model(kind)
+    model.fit(sequences(16), targets(16), batch_size=4, epochs=2, verbose=0)
+    x = sequences(16)
+    x[13, 0, 0] = np.nan  # in the last batch
+    with fastnn.debug_nans():
+        with pytest.raises(FloatingPointError, match=r"in layer .*'seq' \(%s\).*the data fed in" % kind):
+            model.fit(x, targets(16), batch_size=4, shuffle=False, verbose=0)
+    assert not fastnn.debug.is_debugging_nans()
