@@ -401,3 +401,16 @@ def test_debug_nans_names_the_layer_after_a_step_plan_was_recorded(kind):
         with pytest.raises(FloatingPointError, match=r"in layer .*'seq' \(%s\).*the data fed in" % kind):
             model.fit(x, targets(16), batch_size=4, shuffle=False, verbose=0)
     assert not fastnn.debug.is_debugging_nans()
+
+
+def test_debug_nans_names_a_nested_models_layer_and_the_model():
+    inner = models.Sequential([layers.Input(shape=(STEPS, FEATURES)), layers.GRU(2, name="inner_gru")],
+                              name="encoder")
+    outer = models.Sequential([inner, layers.Dense(1, name="out")])
+    outer.compile("rmsprop", "mse")
+    x = sequences(4)
+    x[1, 2, 0] = np.nan
+    with fastnn.debug_nans():
+        with pytest.raises(FloatingPointError, match=r"in layer 'inner_gru' \(GRU\) of 'encoder' \(Sequential\) "
+                                                     r"produced"):
+            outer.fit(x, targets(4), verbose=0)

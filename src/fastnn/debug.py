@@ -44,7 +44,8 @@ def _set(value):
 
 def _calling_layers():
     """The fastnn Layers whose methods are on the call stack, innermost first (a Bidirectional's
-    LSTM, then the Bidirectional), up to the first model; an empty tuple outside any layer."""
+    LSTM, then the Bidirectional; a nested model's layer, then that model), without the outermost
+    model when a layer of it is named; an empty tuple outside any layer."""
     from .layers.layer import Layer
     from .models.training import Trainer
 
@@ -53,10 +54,10 @@ def _calling_layers():
     while frame is not None:
         owner = frame.f_locals.get("self")
         if isinstance(owner, Layer) and (not chain or owner is not chain[-1]):
-            if isinstance(owner, Trainer) and chain:
-                break
             chain.append(owner)
         frame = frame.f_back
+    if len(chain) > 1 and isinstance(chain[-1], Trainer):
+        chain.pop()
     return tuple(chain)
 
 
