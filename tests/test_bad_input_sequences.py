@@ -285,6 +285,9 @@ ROWS = [
         TypeError, r"fit_on_sequences: sequence 0 must be a list of integer indices. Received: str 'ab'"),
     Row("Tokenizer.sequences_to_texts: words", lambda: fitted_tokenizer().sequences_to_texts([[1], ["cat"]]),
         TypeError, r"sequences_to_texts: sequence 1 must be a list of integer indices. Received: str 'cat' in it"),
+    *[Row(f"Tokenizer.sequences_to_texts: {bad!r} as an index", lambda bad=bad: fitted_tokenizer().sequences_to_texts([[1, bad]]),
+          TypeError, r"sequences_to_texts: sequence 0 must be a list of integer indices. Received: %s" % kind)
+      for bad, kind in [(True, "bool True"), (1.5, "float 1.5"), (float("nan"), "float nan"), (None, "NoneType None")]],
     Row("Tokenizer.sequences_to_matrix: words", lambda: fitted_tokenizer().sequences_to_matrix([["cat"]]),
         ValueError, r"sequences_to_matrix: sequence 0 must be a list of integer indices"),
     Row("Tokenizer.sequences_to_matrix: negative index", lambda: fitted_tokenizer().sequences_to_matrix([[1, -2]]),

@@ -332,9 +332,7 @@ def _index_list(sequence, position, caller):
                         f"Received: {type(sequence).__name__} {sequence!r:.40}")
     indices = []
     for index in sequence:
-        if isinstance(index, numbers.Integral) and not isinstance(index, bool):
-            indices.append(int(index))
-        elif isinstance(index, numbers.Real) and float(index).is_integer():
+        if isinstance(index, numbers.Real) and not isinstance(index, (bool, np.bool_)) and float(index).is_integer():
             indices.append(int(index))
         else:
             raise TypeError(f"Tokenizer.{caller}: sequence {position} must be a list of integer indices. "
