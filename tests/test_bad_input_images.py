@@ -277,7 +277,8 @@ def published_layout(path, model, layer_name, index, shape_of):
         for layer in model.layers:
             names = [f"{layer.name}_{'W' if i == 0 else 'b'}_1:0" for i in range(len(layer.weights))]
             group = f.create_group(layer.name)
-            group.attrs["weight_names"] = np.array([n.encode() for n in names], dtype=f"S{max(map(len, names), default=1)}")
+            width = max(map(len, names), default=1)
+            group.attrs["weight_names"] = np.array([n.encode() for n in names], dtype=f"S{width}")
             for i, (name, weight) in enumerate(zip(names, layer.weights)):
                 shape = shape_of(weight.data.shape) if (layer.name, i) == (layer_name, index) else weight.data.shape
                 group.create_dataset(name, shape=shape, dtype=np.float32)

@@ -4,6 +4,7 @@ lists, NaN under debug_nans, generators, pad_sequences and Tokenizer.
 
 The table lists (what is called, the exception, a fragment of its message), as test_bad_input.py.
 """
+import re
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -145,7 +146,8 @@ ROWS = [
           ValueError, NOT_SEQUENCES % kind) for kind in SEQUENCE_LAYERS],
     *[Row(f"{kind}: fit with 2-D x, model built for 3-D",
           lambda kind=kind: sequence_model(kind).fit(np.ones((8, STEPS), np.float32), targets(), verbose=0),
-          ValueError, r"'seq' \(%s\) is incompatible.*expected shape \(None, 6, 3\), but x has shape \(None, 6\)" % kind)
+          ValueError,
+          r"'seq' \(%s\) is incompatible.*expected shape \(None, 6, 3\), but x has shape \(None, 6\)" % kind)
       for kind in SEQUENCE_LAYERS],
     Row("LSTM: predict with 3 features too few",
         lambda: sequence_model("LSTM").predict(sequences(features=2), verbose=0),
@@ -172,7 +174,7 @@ ROWS = [
     *[Row(f"{kind}: mask of shape {shape}",
           lambda kind=kind, shape=shape: SEQUENCE_LAYERS[kind]()(sequences(4), mask=np.ones(shape, bool)),
           ValueError, r"'seq' \(%s\): the mask must have shape \(batch, steps\) = \(4, 6\) for inputs of shape "
-                      r"\(4, 6, 3\). Received: a mask of shape %s" % (kind, str(shape).replace("(", r"\(").replace(")", r"\)")))
+                      r"\(4, 6, 3\). Received: a mask of shape %s" % (kind, re.escape(str(shape))))
       for kind in RECURRENT + ["Bidirectional"] for shape in ((4, 5), (3, 6), (4, 6, 1), (6,))],
     Row("stateful LSTM: a batch of another size",
         lambda: stateful_model().fit(sequences(6), targets(6), batch_size=3, verbose=0),
@@ -285,7 +287,8 @@ ROWS = [
         TypeError, r"fit_on_sequences: sequence 0 must be a list of integer indices. Received: str 'ab'"),
     Row("Tokenizer.sequences_to_texts: words", lambda: fitted_tokenizer().sequences_to_texts([[1], ["cat"]]),
         TypeError, r"sequences_to_texts: sequence 1 must be a list of integer indices. Received: str 'cat' in it"),
-    *[Row(f"Tokenizer.sequences_to_texts: {bad!r} as an index", lambda bad=bad: fitted_tokenizer().sequences_to_texts([[1, bad]]),
+    *[Row(f"Tokenizer.sequences_to_texts: {bad!r} as an index",
+          lambda bad=bad: fitted_tokenizer().sequences_to_texts([[1, bad]]),
           TypeError, r"sequences_to_texts: sequence 0 must be a list of integer indices. Received: %s" % kind)
       for bad, kind in [(True, "bool True"), (1.5, "float 1.5"), (float("nan"), "float nan"), (None, "NoneType None")]],
     Row("Tokenizer.sequences_to_matrix: words", lambda: fitted_tokenizer().sequences_to_matrix([["cat"]]),

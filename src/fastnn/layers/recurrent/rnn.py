@@ -97,8 +97,8 @@ class RNN(Layer):
         """ValueError unless input_shape is (batch, steps, features); it names `owner` (a wrapper) or self."""
         if len(input_shape) != 3:
             raise ValueError(
-                f"Input of {_label(owner or self)} is incompatible with the layer: expected ndim=3 (batch, steps, features), "
-                f"found ndim={len(input_shape)}. Full shape received: {batch_shape(input_shape)}. A recurrent layer "
+                f"Input of {_label(owner or self)} is incompatible with the layer: expected ndim=3 (batch, steps, "
+                f"features), found ndim={len(input_shape)}. Full shape received: {batch_shape(input_shape)}. A recurrent layer "
                 "reads sequences: give each sample a steps axis (e.g. x.reshape(n, steps, features)), or put an "
                 "Embedding before it for integer sequences."
             )
