@@ -420,3 +420,32 @@ def test_debug_nans_names_a_nested_models_layer_and_the_model():
         with pytest.raises(FloatingPointError, match=r"in layer 'inner_gru' \(GRU\) of 'encoder' \(Sequential\) "
                                                      r"produced"):
             outer.fit(x, targets(4), verbose=0)
+
+
+class Batches(fastnn.utils.Sequence):
+    """Four batches of sequences; batch `bad` is the wrong structure `kind`."""
+
+    def __init__(self, kind, bad=2, workers=1):
+        super().__init__(workers=workers)
+        self.kind, self.bad = kind, bad
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        x, y = sequences(4), targets(4)
+        if index != self.bad:
+            return x, y
+        return {"bare array": x, "batch sizes differ": (x, y[:3]), "None": None}[self.kind]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("kind, match", [
+    ("bare array", r"batch 2 of the Batches \(a Sequence\) must be a tuple \(x, y\) or \(x, y, sample_weight\)"),
+    ("batch sizes differ", r"x of batch 2 of the Batches \(a Sequence\) has 4 samples but y of batch 2"),
+    ("None", r"batch 2 of the Batches \(a Sequence\) is None"),
+])
+def test_a_sequence_batch_of_the_wrong_structure_names_its_index(kind, match, workers):
+    with pytest.raises(ValueError, match=match):
+        sequence_model("LSTM").fit(Batches(kind, workers=workers), epochs=1, verbose=0)
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastnn-batches")]

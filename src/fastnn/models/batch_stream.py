@@ -113,7 +113,8 @@ class BatchStream:
                 self._epoch.close()
 
     def _prepared(self, item, step):
-        where = f"batch {step} of the generator"
+        where = (f"batch {step} of the generator" if self.walk is None else
+                 f"batch {step} of the {type(self.source).__name__} (a Sequence)")
         if item is None:
             raise ValueError(f"{where} is None; a generator must yield (x, y) or (x, y, sample_weight) tuples "
                              "(or x alone, for predict) and stop by returning, not by yielding None")
