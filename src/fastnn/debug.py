@@ -42,17 +42,23 @@ def _set(value):
     enabled = value
 
 
-def _calling_layer():
-    """The innermost fastnn Layer whose method is on the call stack, or None."""
+def _calling_layers():
+    """The fastnn Layers whose methods are on the call stack, innermost first (a Bidirectional's
+    LSTM, then the Bidirectional; a nested model's layer, then that model), without the outermost
+    model when a layer of it is named; an empty tuple outside any layer."""
     from .layers.layer import Layer
+    from .models.training import Trainer
 
     frame = sys._getframe(2)
+    chain = []
     while frame is not None:
         owner = frame.f_locals.get("self")
-        if isinstance(owner, Layer):
-            return owner
+        if isinstance(owner, Layer) and (not chain or owner is not chain[-1]):
+            chain.append(owner)
         frame = frame.f_back
-    return None
+    if len(chain) > 1 and isinstance(chain[-1], Trainer):
+        chain.pop()
+    return tuple(chain)
 
 
 def _bad_values(array):
@@ -73,13 +79,15 @@ def _describe(array):
 
 
 def _where(fn):
-    layer = getattr(fn, "_debug_layer", None)
-    return f" in layer {layer.name!r} ({type(layer).__name__})" if layer is not None else ""
+    chain = getattr(fn, "_debug_layer", ())
+    if not chain:
+        return ""
+    return " in layer " + " of ".join(f"{layer.name!r} ({type(layer).__name__})" for layer in chain)
 
 
 def check_forward(fn, data):
     """Raises FloatingPointError when the op fn produced a non-finite output `data`."""
-    fn._debug_layer = _calling_layer()
+    fn._debug_layer = _calling_layers()
     bad = _bad_values(np.asarray(data))
     if bad is None:
         return
@@ -88,6 +96,10 @@ def check_forward(fn, data):
     already = [i for i, x in enumerate(inputs) if _bad_values(x) is not None]
     note = (f"; input(s) {', '.join(map(str, already))} already held non-finite values"
             if already else "; all inputs were finite")
+    given = [i for i in already if fn.parents[i].is_leaf and not fn.parents[i].requires_grad]
+    if given:
+        note += (f" (input {given[0]} was not computed by an op: the data fed in, such as a batch of x, "
+                 "holds them)")
     raise FloatingPointError(
         f"debug_nans: op {type(fn).__name__}{_where(fn)} produced a non-finite output "
         f"({bad}), output {_describe(np.asarray(data))}, inputs: {described}{note}"

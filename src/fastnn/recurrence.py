@@ -180,7 +180,7 @@ class Recurrence(Function):
         """U's gradient, sum over steps of h_prev^T dhz (per mask block with recurrent dropout)."""
         steps, n = self.steps, self.cache.shape[1]
         if self.rmasks is None:
-            h_prev = self.cache[:steps].reshape(steps * n, -1)[:, self.h_cols]
+            h_prev = self.cache[:steps].reshape(steps * n, self.cache.shape[2])[:, self.h_cols]
             return kernels.matmul(h_prev, dhz, self.grad_target(1), trans_a=True)
         out = self.grad_target(1)
         if out is None:

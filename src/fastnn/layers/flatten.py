@@ -19,4 +19,4 @@ class Flatten(Layer):
     def call(self, inputs, training=False):
         if inputs.ndim == 2:
             return inputs
-        return inputs.reshape(inputs.shape[0], -1)
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))  # also for a batch of 0

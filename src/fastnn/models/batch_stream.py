@@ -18,6 +18,8 @@ from .prefetch import prefetched
 # How far a generator's loading thread may run ahead of the step.
 GENERATOR_QUEUE = 10
 
+_NO_MORE = object()
+
 
 def is_batch_source(data):
     """True for a generator or iterator of batches, or a Sequence of them (arrays, lists and
@@ -98,20 +100,24 @@ class BatchStream:
         return self._first
 
     def _next_batch(self, step):
-        item = next(self._epoch, None)
+        item = next(self._epoch, _NO_MORE)
         try:
-            if item is None:
+            if item is _NO_MORE:
                 return None
             return self._prepared(item, step)
         except BaseException:
             self._epoch.close()
             raise
         finally:
-            if item is None:
+            if item is _NO_MORE:
                 self._epoch.close()
 
     def _prepared(self, item, step):
-        where = f"batch {step} of the generator"
+        where = (f"batch {step} of the generator" if self.walk is None else
+                 f"batch {step} of the {type(self.source).__name__} (a Sequence)")
+        if item is None:
+            raise ValueError(f"{where} is None; a generator must yield (x, y) or (x, y, sample_weight) tuples "
+                             "(or x alone, for predict) and stop by returning, not by yielding None")
         if not self.with_targets:
             x = item[0] if isinstance(item, tuple) else item
             x, y, sw = self.prepare(x, None, None, where)

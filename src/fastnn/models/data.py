@@ -16,12 +16,31 @@ def as_samples(x, name="x"):
     try:
         arr = x.data if isinstance(x, Tensor) else np.asarray(x)
     except ValueError as err:  # ragged nested lists
-        raise ValueError(f"{name} must be an array of equally shaped samples. Received a ragged {name}: {err}") from None
+        raise ValueError(f"{name} must be an array of equally shaped samples. Received a ragged {name}: "
+                         f"{_ragged_detail(x) or err}") from None
+    if arr.dtype == object and arr.ndim == 1 and _ragged_detail(arr):  # a Keras-style array of sequences
+        raise ValueError(f"{name} must be an array of equally shaped samples. Received a ragged {name} "
+                         f"(an object array of {len(arr)} sequences): {_ragged_detail(arr)}")
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers. Received: {name} with dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError(f"{name} needs a batch axis. Received: a scalar {name}={arr!r}")
     return np.ascontiguousarray(arr)
+
+
+def _ragged_detail(samples):
+    """'sample 0 has length 3 but sample 1 has length 2; ...' for a list of sequences of unequal
+    lengths, else None."""
+    try:
+        lengths = [len(sample) for sample in samples]
+    except TypeError:  # some sample is a scalar: not a list of sequences
+        return None
+    for i, length in enumerate(lengths[1:], start=1):
+        if length != lengths[0]:
+            return (f"sample 0 has length {lengths[0]} but sample {i} has length {length}; sequences of different "
+                    "lengths must first be brought to one length, e.g. with "
+                    "fastnn.preprocessing.sequence.pad_sequences(sequences, maxlen=...)")
+    return None
 
 
 def check_batch_size(batch_size):

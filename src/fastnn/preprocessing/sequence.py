@@ -39,8 +39,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     for position, (sequence, length) in enumerate(zip(sequences, lengths)):
         if not length:
             continue
-        kept = _truncate(sequence, maxlen, truncating)
-        kept = np.asarray(kept, dtype=dtype)
+        kept = _entries(_truncate(sequence, maxlen, truncating), position, dtype)
         if kept.shape[1:] != sample_shape:
             raise ValueError(f"pad_sequences: the entries of the sequence at position {position} have shape "
                              f"{kept.shape[1:]}, but those of the first non-empty sequence have shape {sample_shape}")
@@ -63,8 +62,20 @@ def _lengths_and_sample_shape(sequences):
                              f"Found non-iterable: {sequence!r:.60}") from None
         lengths.append(length)
         if sample_shape is None and length:
-            sample_shape = np.asarray(sequence).shape[1:]
+            sample_shape = _entries(sequence, len(lengths) - 1).shape[1:]
     return lengths, sample_shape or ()
+
+
+def _entries(sequence, position, dtype=None):
+    """A sequence's entries as one array; ValueError naming the sequence when they are ragged or do
+    not convert to dtype."""
+    try:
+        return np.asarray(sequence, dtype=dtype)
+    except (ValueError, TypeError) as err:
+        target = f" to dtype {np.dtype(dtype).name}" if dtype is not None else ""
+        raise ValueError(f"pad_sequences: the sequence at position {position} cannot be converted{target} "
+                         f"(its entries must be numbers, or arrays of one shape; strings need dtype=object): "
+                         f"{err}") from None
 
 
 def _truncate(sequence, maxlen, truncating):

@@ -114,7 +114,13 @@ class Tokenizer:
 
     def _tokens(self, text, position, caller):
         if isinstance(text, list):
-            return [token.lower() for token in text] if self.lower else text
+            if not self.lower:
+                return text
+            for token in text:
+                if not isinstance(token, str):
+                    raise TypeError(f"Tokenizer.{caller}: text {position} is a list of tokens holding a "
+                                    f"{type(token).__name__}, {token!r:.40}; tokens must be str (or pass lower=False)")
+            return [token.lower() for token in text]
         if self.char_level or self.analyzer is None:
             if not isinstance(text, str):
                 raise TypeError(f"Tokenizer.{caller}: text {position} is a {type(text).__name__}, "
@@ -129,6 +135,9 @@ class Tokenizer:
         if isinstance(texts, str):
             raise TypeError(f"Tokenizer.{caller}: {what} must be a list of texts, not a single string "
                             f"(each character would count as a document); wrap it in a list: [{texts!r:.40}]")
+        if not hasattr(texts, "__iter__"):
+            raise TypeError(f"Tokenizer.{caller}: {what} must be a list. Received: {type(texts).__name__} "
+                            f"{texts!r:.40}")
 
     def fit_on_texts(self, texts):
         """Count the tokens of ``texts`` (a list of strings, or of token lists) and rank the vocabulary."""
@@ -156,8 +165,8 @@ class Tokenizer:
         self._check_collection(sequences, "fit_on_sequences", "sequences")
         sequences = list(sequences)
         self.document_count += len(sequences)
-        for sequence in sequences:
-            for index in set(sequence):
+        for position, sequence in enumerate(sequences):
+            for index in set(_index_list(sequence, position, "fit_on_sequences")):
                 self.index_docs[index] += 1
 
     # ------------------------------------------------------------------ texts <-> sequences
@@ -202,9 +211,10 @@ class Tokenizer:
         oov_word = None
         if self.oov_token is not None:
             oov_word = self.index_word.get(self._oov_index("sequences_to_texts"))
-        for sequence in sequences:
+        self._check_collection(sequences, "sequences_to_texts", "sequences")
+        for position, sequence in enumerate(sequences):
             words = []
-            for index in sequence:
+            for index in _index_list(sequence, position, "sequences_to_texts"):
                 word = self.index_word.get(index)
                 if word is not None and not (num_words and index >= num_words):
                     words.append(word)
@@ -312,6 +322,22 @@ def _cached(cache, key, compute):
     if value is None:
         value = cache[key] = compute(key)
     return value
+
+
+def _index_list(sequence, position, caller):
+    """The integer indices of one sequence (integer-valued floats, as a float array holds them, become
+    ints); TypeError naming the sequence for anything else."""
+    if isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__iter__"):
+        raise TypeError(f"Tokenizer.{caller}: sequence {position} must be a list of integer indices. "
+                        f"Received: {type(sequence).__name__} {sequence!r:.40}")
+    indices = []
+    for index in sequence:
+        if isinstance(index, numbers.Real) and not isinstance(index, (bool, np.bool_)) and float(index).is_integer():
+            indices.append(int(index))
+        else:
+            raise TypeError(f"Tokenizer.{caller}: sequence {position} must be a list of integer indices. "
+                            f"Received: {type(index).__name__} {index!r:.40} in it")
+    return indices
 
 
 def _as_indices(sequence, row):

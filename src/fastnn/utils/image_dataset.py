@@ -160,7 +160,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     _check_split(validation_split, subset, shuffle, seed)
     if seed is None:
         seed = int(np.random.randint(1e6))
-    if labels == "inferred":
+    by_class = isinstance(labels, str) and labels == "inferred"
+    if by_class:
         class_names, filenames, found = index_class_folders(directory, class_names, ALLOWLIST_FORMATS, follow_links,
                                                             skip_hidden=True, argument="class_names")
         labels = np.array(found, dtype=np.int32)
@@ -179,7 +180,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         print(f"Found {len(filenames)} files." if labels is None
               else f"Found {len(filenames)} files belonging to {len(class_names)} classes.")
     if not filenames:
-        raise no_images_error(directory, ALLOWLIST_FORMATS, "image files")
+        raise no_images_error(directory, ALLOWLIST_FORMATS, "image files", follow_links, by_class)
     if label_mode == "binary" and len(class_names) != 2:
         raise ValueError(f'label_mode="binary" needs exactly 2 classes. Received: class_names={class_names}')
     paths = [os.path.join(directory, name) for name in filenames]

@@ -1,7 +1,7 @@
 """Bidirectional: a recurrent layer run forwards and a copy of it run backwards, outputs merged."""
 from ... import ops
 from ..layer import batch_shape
-from .rnn import RNN
+from .rnn import RNN, mask_array
 from .wrapper import Wrapper, deserialized, serialized
 
 MERGE_MODES = ("sum", "mul", "concat", "ave", None)
@@ -64,6 +64,7 @@ class Bidirectional(Wrapper):
         return deserialized(config)
 
     def build(self, input_shape):
+        self.forward_layer._check_sequences(input_shape, owner=self)
         for layer in (self.forward_layer, self.backward_layer):
             layer.build_for(input_shape)
         self.adopt_weights([self.forward_layer, self.backward_layer],
@@ -73,6 +74,7 @@ class Bidirectional(Wrapper):
             self._initial_weights = None
 
     def compute_output_shape(self, input_shape):
+        self.forward_layer._check_sequences(input_shape, owner=self)
         shape = self.forward_layer.compute_output_shape(input_shape)
         output, states = (shape[0], shape[1:]) if self.return_state else (shape, [])
         if self.merge_mode == "concat":
@@ -84,6 +86,7 @@ class Bidirectional(Wrapper):
         return output
 
     def check_input_shape(self, input_shape):
+        self.forward_layer._check_sequences(input_shape, owner=self)
         self.forward_layer.check_input_shape(input_shape)
 
     def compute_mask(self, inputs, previous_mask):
@@ -108,6 +111,8 @@ class Bidirectional(Wrapper):
                                  f"initial states (the forward layer's, then the backward one's), received "
                                  f"{len(states)}")
             forward_state, backward_state = states[:half], states[half:]
+        if mask is not None:
+            mask_array(self, inputs, mask)
         y = self.forward_layer(inputs, training=training, initial_state=forward_state, mask=mask)
         y_rev = self.backward_layer(inputs, training=training, initial_state=backward_state, mask=mask)
         states = []

@@ -29,6 +29,19 @@ def cell_options(layer, config):
     return config
 
 
+def mask_array(layer, inputs, mask):
+    """An explicit mask as an array of shape (batch, steps) of inputs; ValueError or TypeError naming
+    `layer` otherwise."""
+    data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if data.shape != inputs.shape[:2]:
+        raise ValueError(f"{_label(layer)}: the mask must have shape (batch, steps) = {inputs.shape[:2]} for "
+                         f"inputs of shape {inputs.shape}. Received: a mask of shape {data.shape}")
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{_label(layer)}: the mask must hold booleans (or 0/1 numbers). Received: a mask of "
+                        f"dtype {data.dtype}")
+    return data
+
+
 class RNN(Layer):
     """Keras's RNN(cell, return_sequences=False, return_state=False, go_backwards=False,
     stateful=False, unroll=False, zero_output_for_mask=False).
@@ -80,11 +93,12 @@ class RNN(Layer):
         size = self.cell.state_size
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
-    def _check_sequences(self, input_shape):
+    def _check_sequences(self, input_shape, owner=None):
+        """ValueError unless input_shape is (batch, steps, features); it names `owner` (a wrapper) or self."""
         if len(input_shape) != 3:
             raise ValueError(
-                f"Input of {_label(self)} is incompatible with the layer: expected ndim=3 (batch, steps, features), "
-                f"found ndim={len(input_shape)}. Full shape received: {batch_shape(input_shape)}. A recurrent layer "
+                f"Input of {_label(owner or self)} is incompatible with the layer: expected ndim=3 (batch, steps, "
+                f"features), found ndim={len(input_shape)}. Full shape received: {batch_shape(input_shape)}. A recurrent layer "
                 "reads sequences: give each sample a steps axis (e.g. x.reshape(n, steps, features)), or put an "
                 "Embedding before it for integer sequences."
             )
@@ -164,8 +178,8 @@ class RNN(Layer):
             if self.states is None:
                 self._make_states(batch)
             if self.states[0].shape[0] != batch:
-                raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the same as "
-                                 f"the batch size of the initial state.\n- Expected batch size: "
+                raise ValueError(f"{_label(self)}: if an RNN is stateful, the batch size of the input sequences "
+                                 f"must be the same as the batch size of the initial state.\n- Expected batch size: "
                                  f"{self.states[0].shape[0]}\n- Received batch size: {batch}")
             tape = _C.recording_tape()
             if tape is not None:  # a plan checking its replay restores them, as it does dropout keys
@@ -179,10 +193,7 @@ class RNN(Layer):
             mask = getattr(inputs, "_keras_mask", None)
         if mask is None:
             return None
-        data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-        if data.shape != inputs.shape[:2]:
-            raise ValueError(f"{_label(self)}: the mask must have shape (batch, steps) = {inputs.shape[:2]} for "
-                             f"inputs of shape {inputs.shape}. Received: a mask of shape {data.shape}")
+        data = mask_array(self, inputs, mask)
         if data.dtype != inputs.dtype:
             _C._unreplayable("a mask was converted to the inputs' dtype")
             data = data.astype(inputs.dtype)
@@ -243,8 +254,8 @@ class RNN(Layer):
         first = steps if self.return_sequences else 1
         output = ops.slice_axis(out, 1, 0, first)
         if not self.return_sequences:
-            output = output.reshape(n, -1)
-        final = [ops.slice_axis(out, 1, first + i, first + i + 1).reshape(n, -1) for i in range(len(states))]
+            output = output.reshape(n, out.shape[2])
+        final = [ops.slice_axis(out, 1, first + i, first + i + 1).reshape(n, out.shape[2]) for i in range(len(states))]
         return output, final
 
     def _stepwise(self, inputs, states, mask, training):

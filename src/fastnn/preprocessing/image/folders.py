@@ -2,8 +2,10 @@
 
 A dataset directory holds one subfolder per class; every file below a class folder (at any depth)
 whose extension is an image format counts, in sorted order, as Keras lists them. Other files are
-left out when listing; a listed file that turns out not to be a readable image raises ValueError
-naming it when its batch is loaded (fastnn.preprocessing.image.files.open_image).
+left out when listing, as Keras leaves them out (the warning about an empty class folder and the
+error about a tree without images name them); a listed file that turns out not to be a readable
+image (or is truncated) raises ValueError naming it when its batch is loaded
+(fastnn.preprocessing.image.files.open_image), in fit's loading threads as anywhere.
 """
 import os
 import warnings
@@ -49,8 +51,9 @@ def index_class_folders(directory, classes, extensions, follow_links=False, spli
     for index, name in enumerate(names):
         files = image_files(os.path.join(directory, name), extensions, follow_links)
         if not files:
-            warnings.warn(f"class folder {os.path.join(os.fspath(directory), name)!r} holds no image files "
-                          f"({', '.join(extensions)})", stacklevel=3)
+            folder = os.path.join(os.fspath(directory), name)
+            warnings.warn(f"class folder {folder!r} holds no image files ({', '.join(extensions)})"
+                          f"{_others(folder, extensions, follow_links)}", stacklevel=3)
         if split is not None:
             files = files[int(split[0] * len(files)):int(split[1] * len(files))]
         filenames += [os.path.join(name, f) for f in files]
@@ -58,6 +61,28 @@ def index_class_folders(directory, classes, extensions, follow_links=False, spli
     return names, filenames, labels
 
 
-def no_images_error(directory, extensions, what="images"):
+def no_images_error(directory, extensions, what="images", follow_links=False, by_class=True):
+    """The ValueError for a tree without images, saying what it holds instead. by_class: images are
+    looked for in class subfolders (else anywhere below directory)."""
+    if not by_class:
+        return ValueError(f"found no {what} ({', '.join(extensions)}) in {os.fspath(directory)!r} or below it"
+                          f"{_others(directory, extensions, follow_links)}")
+    loose = [name for name in sorted(os.listdir(directory))
+             if name.lower().endswith(extensions) and os.path.isfile(os.path.join(directory, name))]
+    hint = (f"; the {len(loose)} image file{'s' if len(loose) > 1 else ''} directly in it ({loose[0]!r}"
+            f"{', ...' if len(loose) > 1 else ''}) {'belong' if len(loose) > 1 else 'belongs'} in class "
+            "subfolders" if loose else _others(directory, extensions, follow_links))
     return ValueError(f"found no {what} in {os.fspath(directory)!r}: it needs one subfolder per class holding "
-                      f"image files ({', '.join(extensions)})")
+                      f"image files ({', '.join(extensions)}){hint}")
+
+
+def _others(folder, extensions, follow_links):
+    """'; it holds 2 other files, left out: 'a/notes.txt', ...' for the files below folder that are
+    not listed as images, or ''."""
+    others = [os.path.join(os.path.relpath(root, folder), name) if root != os.fspath(folder) else name
+              for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda entry: entry[0])
+              for name in sorted(files) if not name.lower().endswith(extensions)]
+    if not others:
+        return ""
+    shown = ", ".join(repr(name) for name in others[:3]) + (", ..." if len(others) > 3 else "")
+    return f"; it holds {len(others)} other file{'s' if len(others) > 1 else ''}, left out: {shown}"

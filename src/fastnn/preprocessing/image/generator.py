@@ -30,7 +30,28 @@ def _shift_spec(value, name):
             isinstance(value, (list, tuple, np.ndarray)) and len(value) and all(
                 isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value))):
         raise ValueError(f"{name} must be a float, an int or a list of numbers. Received: {name}={value!r}")
+    if isinstance(value, numbers.Real):
+        _spread(value, name, "shifts")
+    elif not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
+        raise ValueError(f"{name} must hold finite numbers. Received: {name}={value!r}")
     return value
+
+
+def _spread(value, name, drawn):
+    """A symmetric range's half-width (rotation_range=10 draws angles in [-10, 10]): a finite number >= 0."""
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0 (the {drawn} are drawn from [-{name}, {name}]). "
+                         f"Received: {name}={value!r}")
+
+
+def _factor_pair(value, name):
+    """[lower, upper] factors (zoom, brightness): two finite numbers, zoom's above 0, brightness's >= 0."""
+    pair = _range_pair(value, name)
+    positive = name == "zoom_range"
+    if not all(np.isfinite(pair)) or min(pair) < 0 or (positive and min(pair) == 0):
+        raise ValueError(f"{name} must be two finite factors {'> 0' if positive else '>= 0'} [lower, upper]. "
+                         f"Received: {name}={value!r}")
+    return pair
 
 
 class ImageDataGenerator:
@@ -62,6 +83,12 @@ class ImageDataGenerator:
                             ("channel_shift_range", channel_shift_range), ("cval", cval)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"{name} must be a number. Received: {name}={value!r}")
+        _spread(rotation_range, "rotation_range", "angles (degrees)")
+        _spread(shear_range, "shear_range", "shear angles (degrees)")
+        _spread(channel_shift_range, "channel_shift_range", "channel shifts")
+        if rescale is not None and (isinstance(rescale, bool) or not isinstance(rescale, numbers.Real)
+                                    or not np.isfinite(rescale)):
+            raise ValueError(f"rescale must be a finite number or None. Received: rescale={rescale!r}")
         if validation_split and not 0 < validation_split < 1:
             raise ValueError(f"validation_split must be strictly between 0 and 1. Received: {validation_split}")
         if preprocessing_function is not None and not callable(preprocessing_function):
@@ -87,10 +114,15 @@ class ImageDataGenerator:
         self._validation_split = validation_split
         self.mean = self.std = self.zca_whitening_matrix = None
         if isinstance(zoom_range, numbers.Real) and not isinstance(zoom_range, bool):
+            if not 0 <= zoom_range < 1:
+                raise ValueError(f"zoom_range as a float must be in [0, 1): zoom factors are drawn from "
+                                 f"[1 - zoom_range, 1 + zoom_range], which must stay above 0; for other factors "
+                                 f"give a pair [lower, upper]. Received: zoom_range={zoom_range!r}")
             self.zoom_range = [1 - zoom_range, 1 + zoom_range]
         else:
-            self.zoom_range = _range_pair(zoom_range, "zoom_range")
-        self.brightness_range = None if brightness_range is None else _range_pair(brightness_range, "brightness_range")
+            self.zoom_range = _factor_pair(zoom_range, "zoom_range")
+        self.brightness_range = None if brightness_range is None else _factor_pair(brightness_range,
+                                                                                   "brightness_range")
         self._implied("zca_whitening", zca_whitening, featurewise_center, featurewise_std_normalization)
         if featurewise_std_normalization and not self.featurewise_center:
             self.featurewise_center = True

@@ -219,7 +219,7 @@ class DirectoryIterator(Iterator):
         self.samples = len(self.filenames)
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
         if self.samples == 0:
-            raise no_images_error(directory, extensions)
+            raise no_images_error(directory, extensions, follow_links=follow_links)
         self._filepaths = [os.path.join(directory, name) for name in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed, workers, max_queue_size)
 
