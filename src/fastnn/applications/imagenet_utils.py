@@ -111,8 +111,10 @@ def check_weights_argument(weights, include_top, classes):
     imagenet weights with a top of other than 1000 classes, as Keras does."""
     if not (weights is None or weights == "imagenet"
             or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))):
+        missing = (f"; there is no file at {os.path.abspath(weights)!r}"
+                   if isinstance(weights, (str, os.PathLike)) else "")
         raise ValueError("The `weights` argument should be either None (random initialization), 'imagenet' "
-                         f"(pre-training on ImageNet), or the path to the weights file to be loaded. "
+                         f"(pre-training on ImageNet), or the path to the weights file to be loaded{missing}. "
                          f"Received: weights={weights!r}")
     if weights == "imagenet" and include_top and classes != 1000:
         raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000. "
