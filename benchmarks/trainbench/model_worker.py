@@ -4,14 +4,13 @@ The parent has set the thread environment variables. The framework is imported f
 is loaded with the shared loader and shaped for the configuration; the epochs are timed one at a time,
 then predict on the test images and the test accuracy.
 """
-import json
 import os
 import time
 
 import numpy as np
 
 from . import data, memory, model_runners, modelspec
-from .worker import SKIPPED_EXIT_CODE, pin_to_cpus
+from .childproc import pin_to_cpus, worker_main
 
 
 def measure(framework, job):
@@ -76,14 +75,4 @@ def measure(framework, job):
 
 
 def main(framework, job_file, out_file):
-    with open(job_file) as f:
-        job = json.load(f)
-    try:
-        result = measure(framework, job)
-        code = SKIPPED_EXIT_CODE if "skipped" in result else 0
-    except ImportError as exc:
-        result = {"framework": framework, "model": job["model"], "skipped": f"{type(exc).__name__}: {exc}"}
-        code = SKIPPED_EXIT_CODE
-    with open(out_file, "w") as f:
-        json.dump(result, f)
-    return code
+    return worker_main(measure, framework, job_file, out_file, copied=("model",))

@@ -3,28 +3,14 @@
 The parent has already set the thread environment variables; this module imports the framework, loads the
 data with the shared loader, trains epoch by epoch, then measures predict throughput and test accuracy.
 """
-import json
 import os
 import time
 
 import numpy as np
 
 from . import data, memory, runners
+from .childproc import pin_to_cpus, worker_main
 from .workload import Spec
-
-SKIPPED_EXIT_CODE = 3
-
-
-def pin_to_cpus(threads):
-    """Restrict the process to its first `threads` CPUs when it may run on more (Linux only)."""
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return None
-    if threads < len(cpus):
-        os.sched_setaffinity(0, cpus[:threads])
-        return cpus[:threads]
-    return cpus
 
 
 def measure(framework, spec):
@@ -80,14 +66,4 @@ def measure(framework, spec):
 
 
 def main(framework, spec_file, out_file):
-    with open(spec_file) as f:
-        spec = Spec(**json.load(f))
-    try:
-        result = measure(framework, spec)
-        code = 0
-    except ImportError as exc:
-        result = {"framework": framework, "skipped": f"{type(exc).__name__}: {exc}"}
-        code = SKIPPED_EXIT_CODE
-    with open(out_file, "w") as f:
-        json.dump(result, f)
-    return code
+    return worker_main(lambda name, job: measure(name, Spec(**job)), framework, spec_file, out_file)
