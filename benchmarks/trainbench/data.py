@@ -54,6 +54,29 @@ def locate(data_dir=None):
     raise FileNotFoundError(f"MNIST IDX files not found; pass --data-dir. Searched: {searched}")
 
 
+def locate_fashion(fashion_dir=None, mnist_dir=None):
+    """Fashion-MNIST's folder (the same four IDX file names as MNIST's), or None when it is not found:
+    ``fashion_dir`` (which must hold them), else a ``fashion-mnist`` or ``fashion_mnist`` folder beside
+    ``mnist_dir``, ``$FASTNN_DATASETS/fashion-mnist``, then where fastnn.datasets looks."""
+    if fashion_dir is not None:
+        if not has_mnist(fashion_dir):
+            raise FileNotFoundError(f"--fashion-dir {fashion_dir} does not hold the four Fashion-MNIST IDX files "
+                                    f"({', '.join(FILES.values())}, gzipped or not)")
+        return Path(fashion_dir)
+    candidates = []
+    if mnist_dir is not None:
+        candidates += [Path(mnist_dir).parent / name for name in ("fashion-mnist", "fashion_mnist")]
+    root = os.environ.get("FASTNN_DATASETS")
+    if root:
+        candidates.append(Path(root).expanduser() / "fashion-mnist")
+    try:
+        from fastnn.datasets.locations import search_dirs
+        candidates.extend(search_dirs("fashion-mnist"))
+    except ImportError:
+        pass
+    return next((folder for folder in candidates if has_mnist(folder)), None)
+
+
 def read_idx(path, magic):
     """The uint8 array stored in one IDX file (header: magic, then one big-endian uint32 per dimension)."""
     opener = gzip.open if str(path).endswith(".gz") else open
