@@ -208,7 +208,7 @@ def verdict_line(name, s):
         return f"n.a.  {name}: needs fastnn and torch measured (missing {', '.join(missing)})"
     fast, torch = frameworks["fastnn"]["epoch_s"], frameworks["torch"]["epoch_s"]
     floor = "floor not measured" if s["floor_s"] is None else \
-        f"floor {s['floor_s']:.3f} s, fastnn at {s['floor_share']:.0%} of it"
+        f"floor {s['floor_s']:.3f} s (fastnn's epoch runs at {s['floor_share']:.0%} of the GEMM rate)"
     return (f"{s['verdict']:4}  {name}: fastnn {fast:.3f} s/epoch, goal <= {s['target_s']:.3f} s "
             f"({s['target_rule']}); PyTorch {torch:.3f} s, fastnn/PyTorch {s['ratio_vs_torch']:.2f}; {floor}; "
             f"fit's steps {s.get('train_plans')}")

@@ -2,7 +2,8 @@
 description in fastnn, PyTorch and Keras with the same weights and computes the same outputs, trains in
 fastnn on replayed plans, and its shapes, FLOPs and goal verdicts are right; the shared child-process
 runner reports results, missing frameworks, crashes and time-outs."""
-import os
+import importlib.util
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -40,21 +41,51 @@ def test_every_configuration_trains_in_fastnn_on_replayed_plans(name):
     assert not np.array_equal(after, weights["conv1/0"])
 
 
-@pytest.mark.parametrize("name", sorted(convnets.CONFIGS))
-def test_torch_and_keras_compute_what_fastnn_computes_from_the_same_weights(name):
-    torch_graph = pytest.importorskip("trainbench.graph_runners.torch_graph")
+def _fastnn_outputs(name):
     config = convnets.get(name)
     nodes = convnets.as_nodes(config)
     weights = graphnets.initial_weights(nodes, seed=7)
     x, _ = _images(6, seed=2)
-    expected = fastnn_graph.Trainer(_job(config), nodes, weights).predict(x, 4)
+    return config, nodes, weights, x, fastnn_graph.Trainer(_job(config), nodes, weights).predict(x, 4)
+
+
+@pytest.mark.parametrize("name", sorted(convnets.CONFIGS))
+def test_torch_computes_what_fastnn_computes_from_the_same_weights(name):
+    torch_graph = pytest.importorskip("trainbench.graph_runners.torch_graph")
+    config, nodes, weights, x, expected = _fastnn_outputs(name)
     assert expected.shape == (6, 10)
     torch_out = torch_graph.Trainer(_job(config), nodes, weights).predict(x, 4)
     np.testing.assert_allclose(torch_out, expected, rtol=1e-4, atol=1e-5)
-    if os.environ.get("KERAS_BACKEND", "jax") == "jax":
-        keras_graph = pytest.importorskip("trainbench.graph_runners.keras_graph")
-        keras_out = keras_graph.Trainer(_job(config), nodes, weights).predict(x, 4)
-        np.testing.assert_allclose(keras_out, expected, rtol=1e-4, atol=1e-5)
+
+
+KERAS_OUTPUTS = """
+import sys
+import numpy as np
+sys.path.insert(0, {benchmarks!r})
+from trainbench import convnets, graphnets
+from trainbench.graph_runners import keras_graph
+config = convnets.get({name!r})
+nodes = convnets.as_nodes(config)
+job = {{"threads": 1, "seed": 3, "batch_size": config["batch_size"], "optimizer": config["optimizer"]}}
+x = np.load({inputs!r})
+np.save({outputs!r}, keras_graph.Trainer(job, nodes, graphnets.initial_weights(nodes, seed=7)).predict(x, 4))
+"""
+
+
+def test_keras_computes_what_fastnn_computes_from_the_same_weights(tmp_path):
+    """In a child process: Keras fixes its backend (here JAX) when first imported."""
+    if importlib.util.find_spec("keras") is None or importlib.util.find_spec("jax") is None:
+        pytest.skip("Keras or JAX is not installed")
+    env = childproc.child_env(1)
+    for name in sorted(convnets.CONFIGS):
+        _, _, _, x, expected = _fastnn_outputs(name)
+        inputs, outputs = tmp_path / f"{name}.x.npy", tmp_path / f"{name}.out.npy"
+        np.save(inputs, x)
+        code = KERAS_OUTPUTS.format(benchmarks=str(Path(compare_convnet.__file__).parent), name=name,
+                                    inputs=str(inputs), outputs=str(outputs))
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        np.testing.assert_allclose(np.load(outputs), expected, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 def test_shapes_and_flops_of_the_stride_2_same_padding_network():

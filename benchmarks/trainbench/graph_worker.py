@@ -12,7 +12,7 @@ import numpy as np
 
 from . import data, graph_runners, graphnets
 from .childproc import pin_to_cpus
-from .timing import gemm_gflops, timed
+from .timing import gemm_gflops, timed, timed_predicts
 
 GEMM = "numpy-gemm"
 
@@ -58,9 +58,8 @@ def measure(framework, job):
     epochs, losses = [], []
     for _ in range(job["epochs"]):
         epochs.append(timed(lambda: losses.append(trainer.train_epoch(x, y))))
-    predict = [timed(lambda: trainer.predict(x_test, job["predict_batch_size"]))
-               for _ in range(job["predict_repeats"] + 1)][1:]
-    metric, value = test_metric(nodes, trainer.predict(x_test, job["predict_batch_size"]), x_test, labels_test)
+    predict, outputs = timed_predicts(trainer, x_test, job["predict_batch_size"], job["predict_repeats"])
+    metric, value = test_metric(nodes, outputs, x_test, labels_test)
     return {"framework": framework, "model": job["model"], "version": runner.version(), "epoch_seconds": epochs,
             "train_losses": losses, "predict_seconds": predict, "predict_images": len(x_test),
             "loadavg": os.getloadavg()[0], "test_metric": metric, "test_value": value, **trainer.extra()}

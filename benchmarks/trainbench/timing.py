@@ -19,6 +19,17 @@ def epoch_time(result):
     return statistics.median(times[1:] if len(times) > 1 else times)
 
 
+def timed_predicts(trainer, x, batch_size, repeats):
+    """(seconds of `repeats` calls of trainer.predict after one that warms up and is not counted, the
+    last call's outputs)."""
+    seconds, outputs = [], None
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        outputs = trainer.predict(x, batch_size)
+        seconds.append(time.perf_counter() - start)
+    return seconds[1:], outputs
+
+
 def gemm_gflops(size=1024, repeats=7):
     """NumPy's float32 matrix product rate (best of `repeats`) in this process, GFLOP/s."""
     rng = np.random.default_rng(0)
