@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare_training import machine_description  # noqa: E402
 from trainbench import cli, data, model_report, model_worker, modelspec  # noqa: E402
 from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.model_runners import MODULES  # noqa: E402
 
 # Set in this environment they make a current OpenBLAS run an older, slower kernel; the floor runs without.
@@ -82,9 +82,8 @@ def main(argv=None):
         return model_worker.main(*args.worker)
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs, Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    machine = describe()
+    print(headline(machine))
     print(f"MNIST from {data_dir}, {args.samples or 60000} training images; {args.epochs} epoch(s), "
           f"{args.threads} thread(s), {args.repeats} round(s); models: {', '.join(args.models)}\n")
 

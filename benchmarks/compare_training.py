@@ -13,8 +13,6 @@ fastnn-dense is fastnn with matmul's zero skipping off; it is not counted among 
 """
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from trainbench import cli, data, report, worker  # noqa: E402
 from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.runners import MODULES  # noqa: E402
 from trainbench.workload import Spec, glorot_uniform_weights, training_flops  # noqa: E402
 
@@ -76,27 +75,14 @@ def check_determinism(base_spec, workdir, timeout):
     return {"identical": identical, "max_abs_diff": max_diff}
 
 
-def machine_description():
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(),
-            "loadavg_at_start": load}
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.worker is not None:
         return worker.main(*args.worker)
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs, Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    machine = describe()
+    print(headline(machine))
     print(f"MNIST from {data_dir}; {args.epochs} epoch(s), {args.threads} thread(s), {args.repeats} repeat(s); "
           f"one epoch = {training_flops(60000) / 1e9:.1f} GFLOP of matmul (see below)\n")
 

@@ -37,9 +37,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare_training import machine_description  # noqa: E402
 from trainbench import cli, data, model_runners, modelspec  # noqa: E402
 from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child, worker_main  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.report import format_table  # noqa: E402
 from trainbench.timing import epoch_time  # noqa: E402
 
@@ -246,10 +246,9 @@ def main(argv=None):
         return worker_main(train, *args.worker, key="contender")
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
+    machine = describe()
     cpus = cpus_available()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs ({cpus} for this process), Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    print(headline(machine, cpus))
     print(f"{args.model} on {args.samples or 60000} MNIST images; {args.epochs} epoch(s) per run, {args.rounds} "
           f"round(s); busy neighbours: {', '.join(map(str, args.neighbours))}\n")
     spec = modelspec.get(args.model)
