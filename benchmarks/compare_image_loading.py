@@ -30,13 +30,17 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from trainbench.childproc import add_worker_argument, child_env, pin_to_cpus, worker_main  # noqa: E402
+from trainbench.childproc import run_worker as run_child  # noqa: E402
 
 FRAMEWORKS = ("fastnn", "keras", "torch")
 MODES = ("loader", "train")
@@ -45,10 +49,6 @@ AUGMENTATIONS = {
                  shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest"),
     "rescale": dict(rescale=1 / 255.0),
 }
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "FASTNN_NUM_THREADS",
-                   "XLA_FLAGS")
-
-
 def make_images(directory, count, size, seed=0):
     """count JPEGs (smooth random colour fields with noise, like photos compress) in cats/ and dogs/,
     made once per (count, size) and kept in directory."""
@@ -210,43 +210,34 @@ def _time_training(framework, directory, size, batch_size, batches, augmentation
     return batches * batch_size, time.perf_counter() - start
 
 
-def run_child(framework, mode, directory, size, batch_size, batches, augmentation, threads):
-    """Times `batches` batches of the loader alone or of training; prints a JSON line."""
+def measure(framework, job):
+    """The worker's side: times job["batches"] batches of the loader alone or of training, pinned to
+    job["threads"] CPUs."""
+    pin_to_cpus(job["threads"])
     os.environ["KERAS_BACKEND"] = "jax"
+    mode, augmentation = job["mode"], job["augmentation"]
     if mode == "loader":
         if framework == "fastnn":
             import fastnn
 
             fastnn.set_num_threads(1)
-        images, seconds = _time_loader(framework, directory, size, batch_size, batches, augmentation)
+        images, seconds = _time_loader(framework, job["dir"], job["size"], job["batch_size"], job["batches"],
+                                       augmentation)
     else:
-        images, seconds = _time_training(framework, directory, size, batch_size, batches, augmentation, threads)
-    print(json.dumps({"framework": framework, "mode": mode, "augmentation": augmentation, "images": images,
-                      "seconds": seconds, "images_per_second": images / seconds}))
+        images, seconds = _time_training(framework, job["dir"], job["size"], job["batch_size"], job["batches"],
+                                         augmentation, job["threads"])
+    return {"framework": framework, "mode": mode, "augmentation": augmentation, "images": images,
+            "seconds": seconds, "images_per_second": images / seconds}
 
 
-def child_env(threads):
-    env = dict(os.environ, KERAS_BACKEND="jax")
-    for var in THREAD_ENV_VARS:
-        env[var] = str(threads)
-    if threads == 1:
-        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-    else:
-        env.pop("XLA_FLAGS", None)
-    return env
-
-
-def run_one(framework, mode, args, directory, augmentation):
+def run_one(framework, mode, args, directory, augmentation, workdir):
     threads = 1 if mode == "loader" else args.threads
-    cpus = sorted(os.sched_getaffinity(0))[:threads] if hasattr(os, "sched_getaffinity") else None
-    command = [sys.executable, __file__, "--child", framework, "--mode", mode, "--dir", str(directory),
-               "--size", str(args.size), "--batch-size", str(args.batch_size), "--batches", str(args.batches),
-               "--augmentation", augmentation, "--threads", str(threads)]
-    preexec = (lambda: os.sched_setaffinity(0, set(cpus))) if cpus else None  # noqa: E731
-    result = subprocess.run(command, capture_output=True, text=True, env=child_env(threads), preexec_fn=preexec)
-    if result.returncode != 0:
-        raise RuntimeError(f"{framework} {mode} ({augmentation}) failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    job = {"mode": mode, "dir": str(directory), "size": args.size, "batch_size": args.batch_size,
+           "batches": args.batches, "augmentation": augmentation, "threads": threads}
+    result = run_child(__file__, framework, job, workdir, None, child_env(threads))
+    if "failed" in result or "skipped" in result:
+        raise RuntimeError(f"{framework} {mode} ({augmentation}) failed:\n{result.get('failed') or result['skipped']}")
+    return result
 
 
 def main(argv=None):
@@ -263,14 +254,10 @@ def main(argv=None):
     parser.add_argument("--dir", default=None, help="where the JPEGs are made (default: a temporary folder)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
-    parser.add_argument("--mode", choices=MODES, default="loader", help=argparse.SUPPRESS)
-    parser.add_argument("--augmentation", default="book", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
-    if args.child:
-        run_child(args.child, args.mode, args.dir, args.size, args.batch_size, args.batches, args.augmentation,
-                  args.threads)
-        return
+    if args.worker:
+        return worker_main(measure, *args.worker)
     if args.quick:
         args.images, args.size, args.batches, args.rounds, args.batch_size = 64, 48, 2, 1, 16
     _convnet_layers(args.size)
@@ -289,7 +276,7 @@ def main(argv=None):
             for mode in modes:
                 for augmentation in augmentations:
                     for framework in order:
-                        run = run_one(framework, mode, args, directory, augmentation)
+                        run = run_one(framework, mode, args, directory, augmentation, scratch)
                         results.setdefault((mode, framework, augmentation), []).append(run["images_per_second"])
     print(f"{args.images} JPEGs of {args.size}x{args.size}, batch {args.batch_size}, {args.batches} batches, "
           f"median of {args.rounds} round(s); loader: one core; train: {args.threads} threads")
@@ -312,4 +299,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

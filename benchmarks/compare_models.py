@@ -15,8 +15,6 @@ only the chapter2 configuration.
 """
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare_training import child_env, machine_description  # noqa: E402
-from trainbench import data, model_report, model_worker, modelspec  # noqa: E402
+from trainbench import cli, data, model_report, model_worker, modelspec  # noqa: E402
+from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.model_runners import MODULES  # noqa: E402
-from trainbench.worker import SKIPPED_EXIT_CODE  # noqa: E402
 
 # Set in this environment they make a current OpenBLAS run an older, slower kernel; the floor runs without.
 FLOOR_UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -53,22 +51,12 @@ def parse_args(argv=None):
     parser.add_argument("--predict-repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per subprocess")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-job", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-out", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
     if args.worker is None:
-        args.models = [m.strip() for m in args.models.split(",") if m.strip()]
-        args.frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-        unknown = [m for m in args.models if m not in modelspec.MODELS]
-        if unknown:
-            parser.error(f"unknown model(s) {unknown}; choose from {list(modelspec.MODELS)}")
-        unknown = [f for f in args.frameworks if f not in MODULES]
-        if unknown:
-            parser.error(f"unknown framework(s) {unknown}; choose from {list(MODULES)}")
-        for name in ("epochs", "threads", "repeats", "predict_batch_size"):
-            if getattr(args, name) < 1:
-                parser.error(f"--{name.replace('_', '-')} must be >= 1, received: {getattr(args, name)}")
+        args.models = cli.names(parser, "--models", args.models, modelspec.MODELS)
+        args.frameworks = cli.names(parser, "--frameworks", args.frameworks, MODULES)
+        cli.at_least_one(parser, args, ("epochs", "threads", "repeats", "predict_batch_size"))
         if args.samples is not None and not 1 <= args.samples <= 60000:
             parser.error(f"--samples must be in [1, 60000], received: {args.samples}")
     return args
@@ -84,32 +72,18 @@ def worker_env(framework, threads):
 
 def run_worker(framework, job, workdir, timeout):
     """Runs one framework on one model in a fresh interpreter; returns its result dict."""
-    tag = f"{job['model']}-{framework}-{os.urandom(4).hex()}"
-    job_file, out_file = Path(workdir) / f"{tag}.job.json", Path(workdir) / f"{tag}.out.json"
-    job_file.write_text(json.dumps(job))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", framework,
-           "--worker-job", str(job_file), "--worker-out", str(out_file)]
-    base = {"framework": framework, "model": job["model"]}
-    try:
-        proc = subprocess.run(cmd, env=worker_env(framework, job["threads"]), capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {**base, "failed": f"timed out after {timeout:.0f} s"}
-    if out_file.exists() and proc.returncode in (0, SKIPPED_EXIT_CODE):
-        return json.loads(out_file.read_text())
-    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-    return {**base, "failed": f"exit code {proc.returncode}:\n{tail}"}
+    return run_child(__file__, framework, job, workdir, timeout, worker_env(framework, job["threads"]),
+                     label={"framework": framework, "model": job["model"]})
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.worker is not None:
-        return model_worker.main(args.worker, args.worker_job, args.worker_out)
+        return model_worker.main(*args.worker)
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs, Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    machine = describe()
+    print(headline(machine))
     print(f"MNIST from {data_dir}, {args.samples or 60000} training images; {args.epochs} epoch(s), "
           f"{args.threads} thread(s), {args.repeats} round(s); models: {', '.join(args.models)}\n")
 

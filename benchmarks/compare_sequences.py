@@ -22,11 +22,17 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from trainbench import cli  # noqa: E402
+from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child, worker_main  # noqa: E402
 
 FRAMEWORKS = ("fastnn", "torch", "keras-jax")
 MODELS = ("6.27", "6.45", "6.37", "8.1")
@@ -95,7 +101,7 @@ def fastnn_run(model, sizes, epochs, batches):
     import fastnn
     from fastnn import models
 
-    fastnn.set_num_threads(int(os.environ["BENCH_THREADS"]))
+    fastnn.set_num_threads(int(os.environ["FASTNN_NUM_THREADS"]))
     fastnn.utils.set_random_seed(0)
     shape = {"6.27": (sizes["length"],), "6.45": (sizes["length"],), "6.37": (sizes["steps"], sizes["features"]),
              "8.1": (sizes["maxlen"], sizes["chars"])}[model]
@@ -140,7 +146,7 @@ def torch_run(model, sizes, epochs, batches):
     import torch
     from torch import nn
 
-    torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     torch.manual_seed(0)
 
     class Recurrent(nn.Module):
@@ -206,17 +212,15 @@ def torch_run(model, sizes, epochs, batches):
 RUNNERS = {"fastnn": fastnn_run, "torch": torch_run, "keras-jax": keras_run}
 
 
-def run_worker(framework, model, args):
-    threads = str(args.threads)
-    env = dict(os.environ, BENCH_THREADS=threads, OMP_NUM_THREADS=threads, FASTNN_NUM_THREADS=threads,
-               OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
-               XLA_FLAGS=f"--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={threads}")
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--models", model,
-           "--epochs", str(args.epochs), "--batches", str(args.batches)] + (["--quick"] if args.quick else [])
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=7200)
-    if proc.returncode != 0:
-        return {"failed": (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def measure(framework, job):
+    """The worker's side: one framework on one model, in this (child) process."""
+    return {"framework": framework, **RUNNERS[framework](job["model"], QUICK if job["quick"] else FULL,
+                                                         job["epochs"], job["batches"])}
+
+
+def run_worker(framework, model, args, workdir):
+    job = {"model": model, "epochs": args.epochs, "batches": args.batches, "quick": args.quick}
+    return run_child(__file__, framework, job, workdir, 7200, child_env(args.threads))
 
 
 def main(argv=None):
@@ -228,28 +232,26 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that the script runs")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main(measure, *args.worker)
     if args.quick:
         args.epochs, args.batches = min(args.epochs, 2), min(args.batches, 2)
-    sizes = QUICK if args.quick else FULL
-    models = [m for m in args.models.split(",") if m]
-    unknown = sorted(set(models) - set(MODELS))
-    if unknown:
-        parser.error(f"unknown models {unknown}; known: {', '.join(MODELS)}")
-    if args.worker:
-        print(json.dumps(RUNNERS[args.worker](models[0], sizes, args.epochs, args.batches)))
-        return 0
+    models = cli.names(parser, "--models", args.models, MODELS)
+    frameworks = cli.names(parser, "--frameworks", args.frameworks, FRAMEWORKS)
     results = {}
     print(f"{args.threads} thread(s), {args.batches} batches per epoch, {args.epochs} epochs"
           + (" (--quick: tiny sizes, the times mean nothing)" if args.quick else ""))
     for model in models:
         results[model] = {}
-        for framework in [f for f in args.frameworks.split(",") if f]:
-            result = run_worker(framework, model, args)
+        for framework in frameworks:
+            with tempfile.TemporaryDirectory(prefix="fastnn-sequences-") as workdir:
+                result = run_worker(framework, model, args, workdir)
             results[model][framework] = result
-            if "failed" in result:
-                print(f"  {model:<5} {framework:<10} failed: {result['failed']}")
+            if "failed" in result or "skipped" in result:
+                why = result.get("failed") or result.get("skipped")
+                print(f"  {model:<5} {framework:<10} not measured: {why}")
             elif "call_us" in result:
                 replay = (f" (the replayed kernels {result['replay_us']:.1f} us, the rest predict's overhead)"
                           if "replay_us" in result else "")

@@ -13,9 +13,6 @@ fastnn-dense is fastnn with matmul's zero skipping off; it is not counted among 
 """
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,12 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from trainbench import data, report, worker  # noqa: E402
+from trainbench import cli, data, report, worker  # noqa: E402
+from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.runners import MODULES  # noqa: E402
 from trainbench.workload import Spec, glorot_uniform_weights, training_flops  # noqa: E402
-
-THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "FASTNN_NUM_THREADS")
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,51 +45,17 @@ def parse_args(argv=None):
     parser.add_argument("--no-determinism", action="store_true",
                         help="skip the fastnn 1-vs-2-thread bitwise check")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per subprocess")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-spec", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-out", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
     if args.worker is None:
-        args.frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
-        unknown = [f for f in args.frameworks if f not in MODULES]
-        if unknown:
-            parser.error(f"unknown framework(s) {unknown}; choose from {list(MODULES)}")
-        for name in ("epochs", "threads", "repeats", "predict_batch_size"):
-            if getattr(args, name) < 1:
-                parser.error(f"--{name.replace('_', '-')} must be >= 1, received: {getattr(args, name)}")
+        args.frameworks = cli.names(parser, "--frameworks", args.frameworks, MODULES)
+        cli.at_least_one(parser, args, ("epochs", "threads", "repeats", "predict_batch_size"))
     return args
-
-
-def child_env(threads):
-    """The environment of a worker: thread counts for every runtime, set before any of them is imported."""
-    env = dict(os.environ)
-    for var in THREAD_ENV_VARS:
-        env[var] = str(threads)
-    env["KERAS_BACKEND"] = "jax"
-    env["JAX_PLATFORMS"] = "cpu"
-    if threads == 1:
-        # XLA's CPU backend has no flag for N > 1 threads; the worker's CPU affinity bounds it instead.
-        flags = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
-        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " " + flags).strip()
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def run_worker(framework, spec, workdir, timeout):
     """Runs one framework in a fresh interpreter; returns its result dict (with 'skipped' or 'failed')."""
-    tag = f"{framework}-{spec.threads}t-{os.urandom(4).hex()}"
-    spec_file, out_file = Path(workdir) / f"{tag}.spec.json", Path(workdir) / f"{tag}.out.json"
-    spec_file.write_text(json.dumps(spec.to_dict()))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", framework,
-           "--worker-spec", str(spec_file), "--worker-out", str(out_file)]
-    try:
-        proc = subprocess.run(cmd, env=child_env(spec.threads), capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"framework": framework, "failed": f"timed out after {timeout:.0f} s"}
-    if out_file.exists() and proc.returncode in (0, worker.SKIPPED_EXIT_CODE):
-        return json.loads(out_file.read_text())
-    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-    return {"framework": framework, "failed": f"exit code {proc.returncode}:\n{tail}"}
+    return run_child(__file__, framework, spec.to_dict(), workdir, timeout, child_env(spec.threads))
 
 
 def check_determinism(base_spec, workdir, timeout):
@@ -113,27 +75,14 @@ def check_determinism(base_spec, workdir, timeout):
     return {"identical": identical, "max_abs_diff": max_diff}
 
 
-def machine_description():
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(),
-            "loadavg_at_start": load}
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.worker is not None:
-        return worker.main(args.worker, args.worker_spec, args.worker_out)
+        return worker.main(*args.worker)
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs, Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    machine = describe()
+    print(headline(machine))
     print(f"MNIST from {data_dir}; {args.epochs} epoch(s), {args.threads} thread(s), {args.repeats} repeat(s); "
           f"one epoch = {training_flops(60000) / 1e9:.1f} GFLOP of matmul (see below)\n")
 

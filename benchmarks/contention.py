@@ -37,10 +37,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare_training import child_env, machine_description  # noqa: E402
-from trainbench import data, model_runners, modelspec  # noqa: E402
+from trainbench import cli, data, model_runners, modelspec  # noqa: E402
+from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child, worker_main  # noqa: E402
+from trainbench.machine import describe, headline  # noqa: E402
 from trainbench.report import format_table  # noqa: E402
-from trainbench.worker import SKIPPED_EXIT_CODE  # noqa: E402
+from trainbench.timing import epoch_time  # noqa: E402
 
 # contender: (framework module of trainbench.model_runners, thread count: "auto", 1 or "cpus")
 CONTENDERS = {
@@ -80,9 +81,7 @@ def parse_args(argv=None):
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per subprocess")
     parser.add_argument("--neighbour-limit", type=float, default=3600.0,
                         help="a neighbour ends by itself after this many seconds")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-job", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-out", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
     if args.worker is not None:
         return args
@@ -90,19 +89,14 @@ def parse_args(argv=None):
         args.samples, args.epochs, args.rounds = args.samples or 2000, 3, 1
     if args.model not in modelspec.MODELS:
         parser.error(f"unknown model {args.model!r}; choose from {list(modelspec.MODELS)}")
-    args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    unknown = [c for c in args.contenders if c not in CONTENDERS]
-    if unknown:
-        parser.error(f"unknown contender(s) {unknown}; choose from {list(CONTENDERS)}")
+    args.contenders = cli.names(parser, "--contenders", args.contenders, CONTENDERS)
     try:
         args.neighbours = sorted({int(n) for n in args.neighbours.split(",") if n.strip()})
     except ValueError:
         parser.error(f"--neighbours expects counts like 0,1,2, received: {args.neighbours!r}")
     if not args.neighbours or args.neighbours[0] < 0:
         parser.error(f"--neighbours expects counts >= 0, received: {args.neighbours}")
-    for name in ("epochs", "rounds"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be >= 1, received: {getattr(args, name)}")
+    cli.at_least_one(parser, args, ("epochs", "rounds"))
     if args.samples is not None and not 1 <= args.samples <= 60000:
         parser.error(f"--samples must be in [1, 60000], received: {args.samples}")
     return args
@@ -161,18 +155,6 @@ def train(contender, job):
             "fastnn_threads_after_epoch": seen or None}
 
 
-def worker_main(contender, job_file, out_file):
-    job = json.loads(Path(job_file).read_text())
-    try:
-        result = train(contender, job)
-        code = SKIPPED_EXIT_CODE if "skipped" in result else 0
-    except ImportError as exc:
-        result = {"contender": contender, "skipped": f"{type(exc).__name__}: {exc}"}
-        code = SKIPPED_EXIT_CODE
-    Path(out_file).write_text(json.dumps(result))
-    return code
-
-
 # ---- the parent: rounds, conditions, neighbours ------------------------------------------------
 
 @contextlib.contextmanager
@@ -194,26 +176,8 @@ def busy_neighbours(count, limit):
 
 
 def run_worker(contender, job, workdir, timeout):
-    tag = f"{contender}-{os.urandom(4).hex()}"
-    job_file, out_file = Path(workdir) / f"{tag}.job.json", Path(workdir) / f"{tag}.out.json"
-    job_file.write_text(json.dumps(job))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", contender,
-           "--worker-job", str(job_file), "--worker-out", str(out_file)]
-    try:
-        proc = subprocess.run(cmd, env=contender_env(contender, job["cpus"]), capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"contender": contender, "failed": f"timed out after {timeout:.0f} s"}
-    if out_file.exists() and proc.returncode in (0, SKIPPED_EXIT_CODE):
-        return json.loads(out_file.read_text())
-    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
-    return {"contender": contender, "failed": f"exit code {proc.returncode}:\n{tail}"}
-
-
-def epoch_time(result):
-    """The run's s/epoch: the median of its epochs after the first (the first alone if only one)."""
-    times = result["epoch_seconds"]
-    return statistics.median(times[1:] if len(times) > 1 else times)
+    return run_child(__file__, contender, job, workdir, timeout, contender_env(contender, job["cpus"]),
+                     label={"contender": contender})
 
 
 def summarise(runs, neighbours):
@@ -279,13 +243,12 @@ def goal_lines(summary, neighbours):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker is not None:
-        return worker_main(args.worker, args.worker_job, args.worker_out)
+        return worker_main(train, *args.worker, key="contender")
 
     data_dir = data.locate(args.data_dir)
-    machine = machine_description()
+    machine = describe()
     cpus = cpus_available()
-    print(f"{machine['cpu']}, {machine['cpus']} CPUs ({cpus} for this process), Python {machine['python']}, "
-          f"load average at start {machine['loadavg_at_start']}")
+    print(headline(machine, cpus))
     print(f"{args.model} on {args.samples or 60000} MNIST images; {args.epochs} epoch(s) per run, {args.rounds} "
           f"round(s); busy neighbours: {', '.join(map(str, args.neighbours))}\n")
     spec = modelspec.get(args.model)

@@ -9,14 +9,19 @@ an optimizer step); the median of the timed epochs after a warm-up epoch is divi
     python benchmarks/per_step_overhead.py [--epochs 5] [--threads 2] [--frameworks fastnn,torch,keras-jax]
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from trainbench import cli  # noqa: E402
+from trainbench.childproc import add_worker_argument, child_env, run_worker as run_child, worker_main  # noqa: E402
 
 SAMPLES, FEATURES, HIDDEN = 404, 13, 64
 
@@ -52,7 +57,7 @@ def torch_epochs(epochs):
     import torch
     from torch import nn
 
-    torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     x, y = (torch.from_numpy(a) for a in data())
     model = nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
                           nn.Linear(HIDDEN, 1))
@@ -84,15 +89,15 @@ def keras_epochs(epochs):
 RUNNERS = {"fastnn": fastnn_epochs, "torch": torch_epochs, "keras-jax": keras_epochs}
 
 
+def measure(framework, job):
+    """The worker's side: one framework's epochs, in this (child) process."""
+    times, version = RUNNERS[framework](job["epochs"])
+    return {"framework": framework, "times": times, "version": version}
+
+
 def run_worker(framework, epochs, threads):
-    env = dict(os.environ, BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               FASTNN_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--epochs", str(epochs)]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        return {"failed": proc.stderr.strip().splitlines()[-1:] or ["exit code %d" % proc.returncode]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory(prefix="fastnn-per-step-") as workdir:
+        return run_child(__file__, framework, {"epochs": epochs}, workdir, 1800, child_env(threads))
 
 
 def main(argv=None):
@@ -101,19 +106,17 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--frameworks", default="fastnn,torch,keras-jax")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    add_worker_argument(parser)
     args = parser.parse_args(argv)
     if args.worker:
-        times, version = RUNNERS[args.worker](args.epochs)
-        print(json.dumps({"times": times, "version": version}))
-        return 0
-    frameworks = [f for f in args.frameworks.split(",") if f]
+        return worker_main(measure, *args.worker)
+    frameworks = cli.names(parser, "--frameworks", args.frameworks, RUNNERS)
     results = {f: [] for f in frameworks}
     for round_ in range(args.rounds):
         for framework in frameworks if round_ % 2 == 0 else frameworks[::-1]:
             result = run_worker(framework, args.epochs, args.threads)
-            if "failed" in result:
-                print(f"{framework}: failed: {result['failed']}")
+            if "failed" in result or "skipped" in result:
+                print(f"{framework}: not measured: {result.get('failed') or result.get('skipped')}")
                 continue
             results[framework].extend(result["times"][1:])  # the first epoch is warm-up
             results[framework + " version"] = result["version"]

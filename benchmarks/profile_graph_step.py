@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import compare_residual  # noqa: E402
 from trainbench import data, graphnets  # noqa: E402
+from trainbench.graph_runners import fastnn_graph  # noqa: E402
 
 
 def _only_plan(function, what):
@@ -46,7 +46,7 @@ def kernel_shares(tape, repeats):
 def profile(model, args):
     nodes = graphnets.get(model)
     spec = {"threads": args.threads, "seed": 1, "batch_size": args.batch_size}
-    trainer = compare_residual.FastnnTrainer(spec, nodes, graphnets.initial_weights(nodes, 1))
+    trainer = fastnn_graph.Trainer(spec, nodes, graphnets.initial_weights(nodes, 1))
     rows = args.batch_size * args.steps
     x, labels, _, _ = graphnets.synthetic(rows, 0, 1)
     x = x.reshape((-1,) + tuple(nodes[0]["shape"]))

@@ -32,26 +32,48 @@ def has_mnist(folder):
     return all(_idx_path(folder, stem) is not None for stem in FILES.values())
 
 
-def locate(data_dir=None):
-    """The MNIST folder: ``data_dir``, else ``$FASTNN_DATASETS/mnist``, else where fastnn.datasets looks."""
-    if data_dir is not None:
-        if not has_mnist(data_dir):
-            raise FileNotFoundError(f"--data-dir {data_dir} does not hold the four MNIST IDX files")
-        return Path(data_dir)
+def _given(folder, option, dataset):
+    """`folder` as a Path, when it holds the four IDX files; else FileNotFoundError naming the option."""
+    if not has_mnist(folder):
+        raise FileNotFoundError(f"{option} {folder} does not hold the four {dataset} IDX files "
+                                f"({', '.join(FILES.values())}, gzipped or not)")
+    return Path(folder)
+
+
+def _candidates(name):
+    """The folders searched for dataset `name`: ``$FASTNN_DATASETS/<name>``, then where fastnn.datasets looks."""
     candidates = []
     root = os.environ.get("FASTNN_DATASETS")
     if root:
-        candidates.append(Path(root).expanduser() / "mnist")
+        candidates.append(Path(root).expanduser() / name)
     try:
         from fastnn.datasets.locations import search_dirs
-        candidates.extend(search_dirs("mnist"))
+        candidates.extend(search_dirs(name))
     except ImportError:
         pass
-    for folder in candidates:
-        if has_mnist(folder):
-            return folder
-    searched = ", ".join(str(c) for c in candidates) or "nothing (fastnn.datasets not importable)"
-    raise FileNotFoundError(f"MNIST IDX files not found; pass --data-dir. Searched: {searched}")
+    return candidates
+
+
+def locate(data_dir=None):
+    """The MNIST folder: ``data_dir``, else ``$FASTNN_DATASETS/mnist``, else where fastnn.datasets looks."""
+    if data_dir is not None:
+        return _given(data_dir, "--data-dir", "MNIST")
+    candidates = _candidates("mnist")
+    found = next((folder for folder in candidates if has_mnist(folder)), None)
+    if found is None:
+        searched = ", ".join(str(c) for c in candidates) or "nothing (fastnn.datasets not importable)"
+        raise FileNotFoundError(f"MNIST IDX files not found; pass --data-dir. Searched: {searched}")
+    return found
+
+
+def locate_fashion(fashion_dir=None, mnist_dir=None):
+    """Fashion-MNIST's folder (the same four IDX file names as MNIST's), or None when it is not found:
+    ``fashion_dir`` (which must hold them), else a ``fashion-mnist`` or ``fashion_mnist`` folder beside
+    ``mnist_dir``, ``$FASTNN_DATASETS/fashion-mnist``, then where fastnn.datasets looks."""
+    if fashion_dir is not None:
+        return _given(fashion_dir, "--fashion-dir", "Fashion-MNIST")
+    beside = [] if mnist_dir is None else [Path(mnist_dir).parent / n for n in ("fashion-mnist", "fashion_mnist")]
+    return next((folder for folder in beside + _candidates("fashion-mnist") if has_mnist(folder)), None)
 
 
 def read_idx(path, magic):

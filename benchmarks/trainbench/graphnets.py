@@ -4,9 +4,10 @@ description by every framework.
 A network is a list of nodes in topological order; each node is a dict with a unique "name", an
 "op", the names of its "inputs" and the op's options:
 
-- input (shape), conv (filters, kernel, padding "same"|"valid", activation None|"relu"; stride 1),
-  bn, relu, add, concat (channels, the last axis), maxpool (size, strides, padding),
-  gap (global average pooling), dense (units, activation None|"relu"|"sigmoid"|"softmax"),
+- input (shape), conv (filters, kernel, padding "same"|"valid", activation None|"relu", and optionally
+  strides and dilation, both 1 when left out), bn, relu, add, concat (channels, the last axis),
+  maxpool (size, strides, padding), gap (global average pooling), flatten (in (h, w, c) order),
+  dense (units, activation None|"relu"|"sigmoid"|"softmax"),
   sampling (z = mean + exp(log_var / 2) * eps, eps ~ N(0, 1); inputs mean, log_var).
 
 The last node is the output. Weights are Keras's layouts (conv (k, k, in, out), dense (in, out);
@@ -80,6 +81,7 @@ def vae():
 
 NETWORKS = {"residual": residual, "inception": inception, "vae": vae}
 LATENT = 2  # the VAE's latent size
+EPSILON = 1e-7  # inside the logarithms of the VAE's reconstruction loss
 
 
 def get(name):
@@ -101,8 +103,7 @@ def shapes(nodes):
             shape = tuple(node["shape"])
         elif op == "conv":
             h, w, _ = ins[0]
-            trim = 0 if node["padding"] == "same" else node["kernel"] - 1
-            shape = (h - trim, w - trim, node["filters"])
+            shape = (conv_length(h, node), conv_length(w, node), node["filters"])
         elif op in ("bn", "relu", "add", "sampling"):
             shape = ins[0]
         elif op == "concat":
@@ -115,12 +116,34 @@ def shapes(nodes):
                 shape = ((h - node["size"]) // node["strides"] + 1, (w - node["size"]) // node["strides"] + 1, c)
         elif op == "gap":
             shape = ins[0][-1:]
+        elif op == "flatten":
+            shape = (int(np.prod(ins[0])),)
         elif op == "dense":
             shape = ins[0][:-1] + (node["units"],)
         else:
             raise ValueError(f"node {node['name']!r}: unknown op {op!r}")
+        if min(shape) < 1:
+            raise ValueError(f"node {node['name']!r} ({op}): input {ins[0] if ins else None} is too small "
+                             f"for it, output {shape}")
         out[node["name"]] = shape
     return out
+
+
+def conv_length(length, node):
+    """A conv node's output length along one spatial axis of `length` (Keras's 'same' and 'valid')."""
+    strides = node.get("strides", 1)
+    if node["padding"] == "same":
+        return -(-length // strides)
+    span = (node["kernel"] - 1) * node.get("dilation", 1) + 1
+    return (length - span) // strides + 1 if length >= span else 0
+
+
+def same_padding(length, node):
+    """(before, after) zeros Keras's 'same' adds along an axis of `length` for a conv node: the total
+    the output length needs, the odd one after."""
+    span = (node["kernel"] - 1) * node.get("dilation", 1) + 1
+    total = max((conv_length(length, node) - 1) * node.get("strides", 1) + span - length, 0)
+    return total // 2, total - total // 2
 
 
 def flops_per_sample(nodes):
@@ -203,7 +226,8 @@ def build_keras_style(nodes, weights, layers, Input, Model, sampling_layer):
             values[name] = Input(shape=tuple(node["shape"]), name=name)
             continue
         if op == "conv":
-            layer = layers.Conv2D(node["filters"], node["kernel"], padding=node["padding"],
+            layer = layers.Conv2D(node["filters"], node["kernel"], strides=node.get("strides", 1),
+                                  padding=node["padding"], dilation_rate=node.get("dilation", 1),
                                   activation=node["activation"], name=name)
         elif op == "bn":
             layer = layers.BatchNormalization(name=name)
@@ -217,6 +241,8 @@ def build_keras_style(nodes, weights, layers, Input, Model, sampling_layer):
             layer = layers.MaxPooling2D(node["size"], strides=node["strides"], padding=node["padding"], name=name)
         elif op == "gap":
             layer = layers.GlobalAveragePooling2D(name=name)
+        elif op == "flatten":
+            layer = layers.Flatten(name=name)
         elif op == "dense":
             layer = layers.Dense(node["units"], activation=node.get("activation"), name=name)
         elif op == "sampling":

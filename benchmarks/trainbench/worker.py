@@ -3,28 +3,53 @@
 The parent has already set the thread environment variables; this module imports the framework, loads the
 data with the shared loader, trains epoch by epoch, then measures predict throughput and test accuracy.
 """
-import json
 import os
 import time
 
 import numpy as np
 
 from . import data, memory, runners
+from .childproc import pin_to_cpus, worker_main
+from .timing import timed_predicts
 from .workload import Spec
 
-SKIPPED_EXIT_CODE = 3
+
+def train_epochs(trainer, x, y, epochs):
+    """Trains `epochs` epochs with trainer.train_epoch(x, y, epoch): (wall seconds, CPU seconds, RSS MB
+    after each epoch)."""
+    seconds, cpu_seconds, rss = [], [], []
+    for epoch in range(epochs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        trainer.train_epoch(x, y, epoch)
+        seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - start_cpu)
+        rss.append(memory.rss_mb())
+    return seconds, cpu_seconds, rss
 
 
-def pin_to_cpus(threads):
-    """Restrict the process to its first `threads` CPUs when it may run on more (Linux only)."""
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return None
-    if threads < len(cpus):
-        os.sched_setaffinity(0, cpus[:threads])
-        return cpus[:threads]
-    return cpus
+def measured_training(make_trainer, x_train, y_train, x_test, epochs, predict_batch_size, predict_repeats):
+    """Builds the trainer with make_trainer(), trains it epoch by epoch and times predict (when the
+    trainer has one): (trainer, predict's last outputs or None, the figures as a dict: the memory from
+    here on, the epochs' times and RSS, predict's times, the sizes)."""
+    rss_before_training = memory.rss_mb()
+    peak_reset = memory.reset_peak()
+    trainer = make_trainer()
+    epoch_seconds, epoch_cpu_seconds, rss_after_epoch = train_epochs(trainer, x_train, y_train, epochs)
+    peak_training = memory.peak_rss_mb()
+    predict_seconds, outputs = [], None
+    if trainer.predict is not None:
+        predict_seconds, outputs = timed_predicts(trainer, x_test, predict_batch_size, predict_repeats)
+    return trainer, outputs, {
+        "epoch_seconds": epoch_seconds,
+        "epoch_cpu_seconds": epoch_cpu_seconds,
+        "rss_before_training_mb": rss_before_training,
+        "rss_after_epoch_mb": rss_after_epoch,
+        "peak_training_rss_mb": peak_training,
+        "peak_includes_data_loading": not peak_reset,
+        "predict_seconds": predict_seconds,
+        "predict_samples": int(len(x_test)),
+        "train_bytes": int(x_train.nbytes + y_train.nbytes),
+    }
 
 
 def measure(framework, spec):
@@ -36,58 +61,15 @@ def measure(framework, spec):
     x_train, y_train, x_test = arrays["x_train"], arrays["y_train"], arrays["x_test"]
     with np.load(spec.weights_file) as saved:
         weights = [saved[key] for key in saved.files]
-    rss_before_training = memory.rss_mb()
-    peak_reset = memory.reset_peak()
-
-    trainer = runner.Trainer(spec, weights)
-    epoch_seconds, epoch_cpu_seconds, rss_after_epoch = [], [], []
-    for epoch in range(spec.epochs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        trainer.train_epoch(x_train, y_train, epoch)
-        epoch_seconds.append(time.perf_counter() - start)
-        epoch_cpu_seconds.append(time.process_time() - start_cpu)
-        rss_after_epoch.append(memory.rss_mb())
-    peak_training = memory.peak_rss_mb()
-
-    predict_seconds, probs = [], None
-    for _ in range(spec.predict_repeats + 1):  # the first call warms up and is not counted
-        start = time.perf_counter()
-        probs = trainer.predict(x_test, spec.predict_batch_size)
-        predict_seconds.append(time.perf_counter() - start)
-    probs = np.asarray(probs)
-    accuracy = float(np.mean(np.argmax(probs, axis=1) == arrays["labels_test"]))
-
+    trainer, probs, figures = measured_training(lambda: runner.Trainer(spec, weights), x_train, y_train, x_test,
+                                                spec.epochs, spec.predict_batch_size, spec.predict_repeats)
+    accuracy = float(np.mean(np.argmax(np.asarray(probs), axis=1) == arrays["labels_test"]))
     if spec.save_weights_file:
         np.savez(spec.save_weights_file, *[np.asarray(w) for w in trainer.get_weights()])
-    return {
-        "framework": framework,
-        "version": runner.version(),
-        "threads": spec.threads,
-        "cpus": cpus,
-        "loadavg_at_start": load,
-        "epoch_seconds": epoch_seconds,
-        "epoch_cpu_seconds": epoch_cpu_seconds,
-        "rss_after_import_mb": rss_after_import,
-        "rss_before_training_mb": rss_before_training,
-        "rss_after_epoch_mb": rss_after_epoch,
-        "peak_training_rss_mb": peak_training,
-        "peak_includes_data_loading": not peak_reset,
-        "predict_seconds": predict_seconds[1:],
-        "predict_samples": int(len(x_test)),
-        "test_accuracy": accuracy,
-        "train_bytes": int(x_train.nbytes + y_train.nbytes),
-    }
+    return {"framework": framework, "version": runner.version(), "threads": spec.threads, "cpus": cpus,
+            "loadavg_at_start": load, "rss_after_import_mb": rss_after_import, **figures,
+            "test_accuracy": accuracy}
 
 
 def main(framework, spec_file, out_file):
-    with open(spec_file) as f:
-        spec = Spec(**json.load(f))
-    try:
-        result = measure(framework, spec)
-        code = 0
-    except ImportError as exc:
-        result = {"framework": framework, "skipped": f"{type(exc).__name__}: {exc}"}
-        code = SKIPPED_EXIT_CODE
-    with open(out_file, "w") as f:
-        json.dump(result, f)
-    return code
+    return worker_main(lambda name, job: measure(name, Spec(**job)), framework, spec_file, out_file)
