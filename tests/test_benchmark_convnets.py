@@ -162,6 +162,7 @@ def test_quick_mode_and_bad_arguments():
 def test_fashion_mnist_is_found_beside_mnist_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setenv("FASTNN_DATASETS", str(tmp_path / "nowhere"))
     monkeypatch.setenv("FASTNN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(data, "_candidates", lambda name: [])  # not the machine's own copy (/usr/share/datasets)
     mnist, fashion = tmp_path / "mnist", tmp_path / "fashion-mnist"
     for folder in (mnist, fashion):
         folder.mkdir()
