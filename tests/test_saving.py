@@ -227,8 +227,9 @@ def test_model_file_holds_no_pickles(tmp_path):
 @pytest.mark.parametrize("name", ["model.h5", "model.hdf5", "model.keras", "weights.H5"])
 def test_saving_under_another_formats_name_is_refused(tmp_path, name):
     model = models.Sequential([layers.Dense(2, input_shape=(3,))])
-    # save_weights writes Keras's HDF5 layouts for .h5/.hdf5 names (tests/test_keras_h5_weights.py)
-    saves = (model.save, model.save_weights) if name.endswith(".keras") else (model.save,)
+    # save_weights writes Keras's HDF5 layouts for .h5/.hdf5 names (tests/test_keras_h5_weights.py),
+    # model.save Keras's .keras archive (tests/test_keras_model_files.py)
+    saves = (model.save_weights,) if name.endswith(".keras") else (model.save,)
     for save in saves:
         with pytest.raises(ValueError, match=r"does not write the .*\.fastnn.*\.npz"):
             save(tmp_path / name)

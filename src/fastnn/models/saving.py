@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
-from . import keras_h5_weights
+from . import keras_archive, keras_h5_weights
 from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
@@ -238,8 +238,10 @@ def _metric_names(names):
 
 
 def save_model(model, filepath):
-    _refuse_other_formats(filepath, "the model")
     _require_built(model, "save")
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.save_keras(model, filepath, compile_config(model))
+    _refuse_other_formats(filepath, "the model")
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -269,11 +271,14 @@ def _npz_bytes(arrays):
     return buffer.getvalue()
 
 
-def load_model(filepath, custom_objects=None, compile=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with model.save(filepath): architecture, weights and, with compile=True,
-    the optimizer (with its state), loss and metrics."""
+    the optimizer (with its state), loss and metrics. Reads fastnn's own files and Keras 3's
+    `.keras` files; safe_mode=False lets a Keras file's Lambda layers run their stored code."""
     from .sequential import Sequential
 
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.load_keras(filepath, custom_objects, compile, safe_mode)
     filepath = os.fspath(filepath)
     where = repr(filepath)
     _check_archive_file(filepath, "model", "model.save")
