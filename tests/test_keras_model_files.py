@@ -12,7 +12,21 @@ import fastnn
 from fastnn import layers
 from fastnn.models import keras_compile, load_model
 
-from keras_models_runner import keras_loads, keras_saves
+
+
+def _sibling(name):
+    """A module beside this file (the tests run with --import-mode=importlib: tests/ is not on sys.path)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(f"_{name}", Path(__file__).parent / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_runner = _sibling("keras_models_runner")
+keras_loads, keras_saves = _runner.keras_loads, _runner.keras_saves
 
 BOOK_MODELS = ["chapter", "convnet", "regularized", "recurrent", "two_inputs"]
 needs_keras = pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="Keras is not installed")
