@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from .keras_weight_layout import vars_path, weight_groups
+from .keras_weight_layout import keras_layers, vars_path, weight_groups
 
 
 def _h5py():
@@ -66,16 +66,27 @@ def write_keras3(file, model):
             group.create_dataset(str(i), data=weight.data)
 
 
-def write_legacy(group_or_file, model):
-    """Writes model's weights into an h5py File or group in Keras 2's layout."""
-    group_or_file.attrs["layer_names"] = np.array([layer.name.encode() for layer in model.layers])
+def legacy_weights(layer):
+    """(names, weights) of a layer in Keras 2's order: the trainable weights, then the others."""
+    trainable = {id(w) for w in layer.trainable_weights}
+    pairs = list(zip(layer.weight_names, layer.weights))
+    ordered = [p for p in pairs if id(p[1]) in trainable] + [p for p in pairs if id(p[1]) not in trainable]
+    return [name for name, _ in ordered], [weight for _, weight in ordered]
+
+
+def write_legacy(group_or_file, model, layers=None):
+    """Writes model's weights (of `layers`, default the model's layers in Keras's order) into an
+    h5py File or group in Keras 2's layout."""
+    layers = keras_layers(model) if layers is None else layers
+    group_or_file.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])
     group_or_file.attrs["backend"] = b"fastnn"
     group_or_file.attrs["keras_version"] = b"3.0.0"
-    for layer in model.layers:
+    for layer in layers:
         group = group_or_file.create_group(layer.name)
-        names = [f"{layer.name}/{name}:0" for name in layer.weight_names]
+        weight_names, weights = legacy_weights(layer)
+        names = [f"{layer.name}/{name}:0" for name in weight_names]
         group.attrs["weight_names"] = np.array([n.encode() for n in names])
-        for name, weight in zip(names, layer.weights):
+        for name, weight in zip(names, weights):
             group.create_dataset(name, data=weight.data)
 
 
@@ -145,12 +156,12 @@ def read_legacy(file, model, where, by_name=False, skip_mismatch=False):
             arrays = saved.get(layer.name)
             if arrays is None:
                 continue
-            fits = len(arrays) == len(layer.weights) and all(
-                a.shape == w.data.shape for a, w in zip(arrays, layer.weights))
+            weights = legacy_weights(layer)[1]
+            fits = len(arrays) == len(weights) and all(a.shape == w.data.shape for a, w in zip(arrays, weights))
             if fits or not skip_mismatch:
                 pairs.append((layer, arrays))
         return pairs
-    with_weights = [layer for layer in model.layers if layer.weights]
+    with_weights = [layer for layer in keras_layers(model) if layer.weights]
     saved_with = [(name, arrays) for name, arrays in saved.items() if arrays]
     if len(with_weights) != len(saved_with):
         raise ValueError(f"{where} holds weights for {len(saved_with)} layers "
@@ -171,4 +182,4 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 
 def layer_groups(pairs):
     """read_legacy's [(layer, arrays)] as check_and_assign's groups."""
-    return [(layer.name, layer.weights, layer.weight_names, arrays) for layer, arrays in pairs]
+    return [(layer.name, legacy_weights(layer)[1], legacy_weights(layer)[0], arrays) for layer, arrays in pairs]

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
-from . import keras_archive, keras_h5_weights
+from . import keras_archive, keras_h5_weights, keras_legacy_h5
 from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
@@ -241,6 +241,8 @@ def save_model(model, filepath):
     _require_built(model, "save")
     if keras_archive.is_keras_name(filepath):
         return keras_archive.save_keras(model, filepath, compile_config(model))
+    if keras_h5_weights.is_legacy_name(filepath):
+        return keras_legacy_h5.save_h5(model, filepath, compile_config(model))
     _refuse_other_formats(filepath, "the model")
     document = {
         "format": FORMAT,
@@ -273,12 +275,14 @@ def _npz_bytes(arrays):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with model.save(filepath): architecture, weights and, with compile=True,
-    the optimizer (with its state), loss and metrics. Reads fastnn's own files and Keras 3's
-    `.keras` files; safe_mode=False lets a Keras file's Lambda layers run their stored code."""
+    the optimizer (with its state), loss and metrics. Reads fastnn's own files, Keras 3's
+    `.keras` files and Keras's legacy `.h5`/`.hdf5` model files."""
     from .sequential import Sequential
 
     if keras_archive.is_keras_name(filepath):
         return keras_archive.load_keras(filepath, custom_objects, compile, safe_mode)
+    if keras_h5_weights.is_legacy_name(filepath):
+        return keras_legacy_h5.load_h5(filepath, custom_objects, compile, safe_mode)
     filepath = os.fspath(filepath)
     where = repr(filepath)
     _check_archive_file(filepath, "model", "model.save")
