@@ -126,9 +126,12 @@ def parse_document(data, where, part):
 
 def model_from_document(document, where, custom_objects, safe_mode):
     """A new fastnn model from a Keras model config; ValueError naming `where` when it cannot be built."""
+    from ..layers import Lambda
+
     try:
         entry = from_keras(document, custom_objects, safe_mode)
-        model = deserialize_layer(entry, custom_objects)
+        known = dict(custom_objects or {}) if safe_mode else dict(custom_objects or {}, Lambda=Lambda)
+        model = deserialize_layer(entry, known)
     except (TypeError, ValueError, KeyError, IndexError) as err:
         message = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         raise ValueError(f"{where}: {message}") from None

@@ -132,9 +132,11 @@ def from_keras(entry, custom_objects=None, safe_mode=True):
     elif class_name in ("Functional", "Model"):
         out = _functional_from_keras(config, custom_objects, safe_mode)
     elif class_name == "Lambda" and "Lambda" not in custom_objects:
-        raise ValueError(f"Keras {_label(config, class_name)} holds Python code (marshalled bytecode), which "
-                         "loading would run: it is refused while safe_mode=True. Pass safe_mode=False to "
-                         "load_model only for a file from a source you trust")
+        if safe_mode:
+            raise ValueError(f"Keras {_label(config, class_name)} holds Python code (marshalled bytecode), which "
+                             "loading would run: it is refused while safe_mode=True. Pass safe_mode=False to "
+                             "load_model only for a file from a source you trust")
+        out = {"class_name": "Lambda", "config": _lambda_from_keras(config, custom_objects)}
     elif class_name in custom_objects:
         out = {"class_name": class_name, "config": config}
     else:
@@ -161,6 +163,21 @@ def _node_from_keras(node):
         raise ValueError(f"A Keras inbound node must be an object with 'args' and 'kwargs', found {node!r:.80}")
     kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if v is not None}
     return {"args": node.get("args", []), "kwargs": kwargs}
+
+
+def _lambda_from_keras(config, custom_objects):
+    from ..layers import Lambda
+    from .keras_lambda import function_from_keras
+
+    where = f"Keras {_label(config, 'Lambda')}"
+    _dtype_from_keras(config.get("dtype"), where)
+    out = {k: v for k, v in config.items() if k not in ("dtype", "function", "output_shape")}
+    out["function"] = function_from_keras(config.get("function"), where, custom_objects)
+    shape = config.get("output_shape")
+    if isinstance(shape, dict):
+        shape = function_from_keras(shape, where, custom_objects)
+    out["output_shape"] = shape
+    return fit_arguments(out, Lambda, where)
 
 
 def _check_registered(entry, class_name, config):
