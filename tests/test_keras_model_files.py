@@ -126,10 +126,45 @@ def two_inputs():
         rng.normal(size=(4, 2))
 
 
+def images():
+    model = fastnn.Sequential([
+        layers.ZeroPadding2D(1, input_shape=(6, 6, 2)), layers.DepthwiseConv2D(3, depth_multiplier=2),
+        layers.BatchNormalization(), layers.LeakyReLU(0.2), layers.Conv2DTranspose(3, 2, strides=2),
+        layers.Cropping2D(((1, 0), (0, 1))), layers.UpSampling2D(2), layers.ELU(), layers.GlobalMaxPooling2D(),
+        layers.RepeatVector(4), layers.Permute((2, 1)), layers.Reshape((4, 3)),
+        layers.TimeDistributed(layers.Dense(2)), layers.ReLU(max_value=1.0), layers.Flatten(),
+        layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=fastnn.optimizers.Adagrad(0.1), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model, np.random.default_rng(6).normal(size=(4, 6, 6, 2)).astype(np.float32), np.eye(2)[[0, 1, 1, 0]]
+
+
+def sequences():
+    model = fastnn.Sequential([
+        layers.Masking(0.0, input_shape=(8, 3)), layers.Conv1D(4, 3, padding="causal", dilation_rate=2),
+        layers.ZeroPadding1D(1), layers.MaxPooling1D(2), layers.UpSampling1D(2), layers.Cropping1D((1, 1)),
+        layers.AveragePooling1D(2), layers.GlobalAveragePooling1D(), layers.Dense(3), layers.Activation("tanh"),
+        layers.Dense(1)])
+    model.compile(optimizer=fastnn.optimizers.RMSprop(0.01, momentum=0.5, centered=True), loss="mae")
+    return model, np.random.default_rng(7).normal(size=(4, 8, 3)).astype(np.float32), np.ones((4, 1))
+
+
+def merges():
+    a, b = fastnn.Input((4,)), fastnn.Input((4,))
+    shared = layers.Dense(4, activation="sigmoid")
+    x, y = shared(a), shared(b)
+    parts = [layers.Average()([x, y]), layers.Maximum()([x, y]), layers.Minimum()([x, y]), layers.Multiply()([x, y]),
+             layers.Dot(axes=1)([x, y])]
+    model = fastnn.Model([a, b], layers.Dense(1)(layers.Concatenate()(parts)))
+    model.compile(optimizer="nadam", loss="mse")
+    rng = np.random.default_rng(8)
+    return model, [rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=(3, 4)).astype(np.float32)], \
+        np.ones((3, 1))
+
+
 @needs_keras
 def test_keras_loads_what_fastnn_saved(tmp_path):
     jobs, expected = [], []
-    for build in (chapter, convnet, regularized, recurrent, two_inputs):
+    for build in (chapter, convnet, regularized, recurrent, two_inputs, images, sequences, merges):
         model, x, y = build()
         model.fit(x, y, epochs=2, batch_size=len(y), verbose=0)
         path = tmp_path / f"{build.__name__}.keras"

@@ -126,6 +126,24 @@ def _keras_order(model):
     return order
 
 
+# Keras creates an optimizer's slots in blocks: within a block, the slots of one variable side by
+# side, variable after variable; block after block. Slots missing from an optimizer's options
+# (momentum=0, centered=False, amsgrad=False) are skipped.
+_BLOCKS = {"Adam": [("momentum", "velocity"), ("velocity_hat",)], "AdamW": [("momentum", "velocity"), ("velocity_hat",)],
+           "Nadam": [("momentum", "velocity")], "RMSprop": [("velocity",), ("momentum",), ("average_gradient",)],
+           "SGD": [("momentum",)], "Adagrad": [("accumulator",)]}
+
+
+def _blocks(optimizer):
+    names = list(optimizer._slot_names)
+    blocks = [tuple(n for n in block if n in names) for block in _BLOCKS.get(type(optimizer).__name__, [names])]
+    blocks = [block for block in blocks if block]
+    if sorted(n for block in blocks for n in block) != sorted(names):
+        raise ValueError(f"Optimizer {optimizer.name!r} ({type(optimizer).__name__}) has slots {names} that fastnn "
+                         "cannot place in Keras's order")
+    return blocks
+
+
 def _offsets(trained):
     offsets, start = [], 0
     for weight in trained:
@@ -138,54 +156,60 @@ def optimizer_state_to_keras(model):
     """The optimizer's state in Keras's order, or None when the optimizer has none yet.
 
     fastnn's optimizer keeps each slot as one array over all trained weights (in the layout of
-    model.trainable_parameters()); Keras keeps one array per slot and variable."""
+    model.trainable_parameters()), then any scalars of its own; Keras keeps one array per slot
+    and variable."""
     optimizer = model.optimizer
     if optimizer is None or not optimizer.built:
         return None
+    names = list(optimizer._slot_names)
     state = optimizer.variables()
-    flat_slots = state[1:]
-    if len(flat_slots) != len(optimizer._slot_names):
-        return None
+    flat = dict(zip(names, state[1:1 + len(names)]))
+    extras = state[1 + len(names):]
     offsets, _ = _offsets(model._trained_weights())
     head = [np.asarray(optimizer.iterations, dtype=np.int64)]
     if optimizer._schedule is None:
         head.append(np.asarray(optimizer.learning_rate, dtype=np.float32))
     body = []
-    for i in _keras_order(model):
-        start, size, shape = offsets[i]
-        body += [flat.reshape(-1)[start:start + size].reshape(shape) for flat in flat_slots]
-    return head + body
+    order = _keras_order(model)
+    for block in _blocks(optimizer):
+        for i in order:
+            start, size, shape = offsets[i]
+            body += [flat[name].reshape(-1)[start:start + size].reshape(shape) for name in block]
+    return head + body + [np.asarray(e, dtype=np.float32) for e in extras]
 
 
 def optimizer_state_from_keras(model, arrays, where):
     """Builds model's optimizer and loads Keras's saved state `arrays` into it."""
     optimizer = model.optimizer
     optimizer.build([model.trainable_parameters().values])
-    names = optimizer._slot_names
+    names = list(optimizer._slot_names)
+    current = optimizer.variables()
+    extras = current[1 + len(names):]
     order = _keras_order(model)
     has_rate = optimizer._schedule is None
-    expected = 1 + int(has_rate) + len(names) * len(order)
+    expected = 1 + int(has_rate) + len(names) * len(order) + len(extras)
     if len(arrays) != expected:
         raise ValueError(f"{where}: the optimizer state holds {len(arrays)} variables, but {optimizer.name!r} "
                          f"({type(optimizer).__name__}) of this model has {expected}; load with compile=False "
                          "to skip it")
     trained = model._trained_weights()
     offsets, total = _offsets(trained)
-    flat = [np.zeros(total, dtype=np.float32) for _ in names]
-    body = arrays[1 + int(has_rate):]
-    for k, i in enumerate(order):
-        start, size, shape = offsets[i]
-        for j, name in enumerate(names):
-            value = np.asarray(body[k * len(names) + j])
-            if value.shape != tuple(shape):
-                raise ValueError(f"{where}: optimizer slot {name!r} of weight {getattr(trained[i], 'name', i)!r} "
-                                 f"has shape {value.shape} in the file, the weight has {tuple(shape)}")
-            flat[j][start:start + size] = value.reshape(-1)
-    iterations = np.asarray(arrays[0])
-    current = optimizer.variables()
+    flat = {name: np.zeros(total, dtype=np.float32) for name in names}
+    body = iter(arrays[1 + int(has_rate):])
+    for block in _blocks(optimizer):
+        for i in order:
+            start, size, shape = offsets[i]
+            for name in block:
+                value = np.asarray(next(body))
+                if value.shape != tuple(shape):
+                    raise ValueError(f"{where}: optimizer slot {name!r} of weight {getattr(trained[i], 'name', i)!r} "
+                                     f"has shape {value.shape} in the file, the weight has {tuple(shape)}")
+                flat[name][start:start + size] = value.reshape(-1)
+    values = [np.asarray(arrays[0]).astype(np.int64)]
+    values += [flat[name].reshape(c.shape).astype(c.dtype) for name, c in zip(names, current[1:])]
+    values += [np.asarray(next(body)).astype(c.dtype).reshape(np.shape(c)) for c in extras]
     try:
-        optimizer.set_variables([iterations.astype(np.int64)] +
-                                [f.reshape(c.shape).astype(c.dtype) for f, c in zip(flat, current[1:])])
+        optimizer.set_variables(values)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{where}: the optimizer state does not fit {optimizer.name!r}: {err}") from None
     if has_rate:
