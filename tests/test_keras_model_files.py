@@ -100,7 +100,7 @@ def convnet():
 def regularized():
     model = fastnn.Sequential([layers.Dense(8, activation="relu", input_shape=(5,), kernel_regularizer="l2"),
                                layers.BatchNormalization(), layers.Dropout(0.5), layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=fastnn.optimizers.AdamW(0.01), loss="binary_crossentropy", metrics=["accuracy"])
     return model, np.random.default_rng(3).normal(size=(6, 5)).astype(np.float32), np.array([[0], [1]] * 3, float)
 
 
