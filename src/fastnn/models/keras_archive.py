@@ -3,8 +3,8 @@ serialize_keras_object writes it, with its compile_config), metadata.json and
 model.weights.h5 (the weights in Keras 3's layout, then the optimizer's state under
 `optimizer/vars`).
 
-Loading reads and checks everything (config, weights, optimizer state) into a new model
-before returning it; a file that fails any check raises a ValueError naming the file and the
+Loading reads everything (config, weights, optimizer state) into a new model, checking each
+part before it is used; a file that fails any check raises a ValueError naming the file and the
 layer, and no model is returned.
 """
 import datetime
@@ -21,7 +21,7 @@ from ..layers import serialize as serialize_layer
 from .atomic_write import atomic_write
 from .keras_compile import compile_from_keras, compile_to_keras, optimizer_state_from_keras, optimizer_state_to_keras
 from .keras_config import from_keras, to_keras
-from .keras_h5_weights import _h5py, check_and_assign, read_keras3, write_keras3
+from .keras_h5_weights import _h5py, read_keras3, write_keras3
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
@@ -58,12 +58,13 @@ def model_document(model, saved_compile):
     return document
 
 
-def _h5_bytes(write):
+def h5_buffer(write):
+    """The bytes of an HDF5 file write(file) fills, as a view of the in-memory file (no copy)."""
     h5py = _h5py()
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as file:
         write(file)
-    return buffer.getvalue()
+    return buffer.getbuffer()
 
 
 def write_optimizer_state(file, model, path="optimizer"):
@@ -87,7 +88,7 @@ def save_keras(model, filepath, saved_compile):
         if "compile_config" in document:
             write_optimizer_state(file, model)
 
-    weights_bytes = _h5_bytes(weights)
+    weights_bytes = h5_buffer(weights)
 
     def write(file):
         with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -162,6 +163,20 @@ def read_optimizer_arrays(file, path="optimizer"):
     return arrays or None
 
 
+def _load_weights(archive, model, part):
+    """Assigns the weights in the archive's weights file to the new model, layer by layer; returns
+    the optimizer's saved arrays (None when there are none)."""
+    h5py = _h5py()
+    source = io.BytesIO(_read_member(archive, WEIGHTS_NAME, part))
+    try:
+        file = h5py.File(source, "r")
+    except OSError as err:
+        raise ValueError(f"{part} is not an HDF5 file: {err}") from None
+    with file:
+        read_keras3(file, model, part, assign=True)
+        return read_optimizer_arrays(file)
+
+
 def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     filepath = os.fspath(filepath)
     where = repr(filepath)
@@ -181,18 +196,9 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
             other = " (it holds model.weights.npz, which fastnn does not read)" if "model.weights.npz" in names else ""
             raise ValueError(f"{where} is not a Keras .keras file fastnn reads: it lacks {WEIGHTS_NAME}{other}")
         document = parse_document(_read_member(archive, CONFIG_NAME, where, MAX_CONFIG_BYTES), where, CONFIG_NAME)
-        weights_data = _read_member(archive, WEIGHTS_NAME, where)
-    model = model_from_document(document, where, custom_objects, safe_mode)
-    h5py = _h5py()
-    part = f"{where} ({WEIGHTS_NAME})"
-    try:
-        file = h5py.File(io.BytesIO(weights_data), "r")
-    except OSError as err:
-        raise ValueError(f"{part} is not an HDF5 file: {err}") from None
-    with file:
-        groups = read_keras3(file, model, part)
-        optimizer_arrays = read_optimizer_arrays(file)
-    check_and_assign(groups, part)
+        model = model_from_document(document, where, custom_objects, safe_mode)
+        part = f"{where} ({WEIGHTS_NAME})"
+        optimizer_arrays = _load_weights(archive, model, part)
     if compile and compile_from_document(model, document, where) and optimizer_arrays is not None:
         optimizer_state_from_keras(model, optimizer_arrays, part)
     return model

@@ -119,8 +119,11 @@ def check_and_assign(groups, where):
             np.copyto(weight.data, value.astype(weight.data.dtype))
 
 
-def read_keras3(file, model, where):
-    """[(owner name, weights, weight names, arrays)] for model from an h5py File in Keras 3's layout."""
+def read_keras3(file, model, where, assign=False):
+    """[(owner name, weights, weight names, arrays)] for model from an h5py File in Keras 3's layout.
+
+    assign=True (for a model just made to receive them) assigns each layer's weights as soon as
+    they are read and checked, so that no more than one layer's arrays are held at a time."""
     groups = []
     for path, name, weights in weight_groups(model):
         if not weights:
@@ -137,6 +140,9 @@ def read_keras3(file, model, where):
                 raise ValueError(f"{where}: the group {group_path!r} of layer {name!r} lacks the dataset {str(i)!r}")
             arrays.append(np.asarray(group[str(i)]))
         groups.append((name, weights, [f"{path}/vars/{i}" for i in range(len(weights))], arrays))
+        if assign:
+            check_and_assign(groups, where)
+            groups = []
     return groups
 
 

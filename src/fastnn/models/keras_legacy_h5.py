@@ -64,7 +64,7 @@ def save_h5(model, filepath, saved_compile):
             group.attrs["weight_names"] = np.array([n.encode() for n in names])
             for name, value in zip(names, state):
                 group.create_dataset(name, data=value)
-    data = buffer.getvalue()
+    data = buffer.getbuffer()
     atomic_write(filepath, lambda file: file.write(data))
 
 
@@ -82,12 +82,12 @@ def _attribute(file, name, where):
     return document
 
 
-def _read_weights(group, model, where):
-    """check_and_assign's groups for model's layers, found by name in Keras 2's layout."""
+def _load_weights(group, model, where):
+    """Assigns the weights of the new model's layers, found by name in Keras 2's layout, layer by
+    layer as each is read and checked."""
     if "layer_names" not in group.attrs:
         raise ValueError(f"{where}: the group {WEIGHTS_GROUP!r} has no 'layer_names' attribute")
     saved = set(_text(n) for n in group.attrs["layer_names"])
-    groups = []
     for layer in model.layers:
         names, weights = legacy_weights(layer)
         if not weights:
@@ -100,8 +100,7 @@ def _read_weights(group, model, where):
             if weight_name not in layer_group:
                 raise ValueError(f"{where}: layer {layer.name!r} lists the weight {weight_name!r}, which is missing")
             arrays.append(np.asarray(layer_group[weight_name]))
-        groups.append((layer.name, weights, names, arrays))
-    return groups
+        check_and_assign([(layer.name, weights, names, arrays)], where)
 
 
 def _read_optimizer(file):
@@ -132,10 +131,9 @@ def load_h5(filepath, custom_objects=None, compile=True, safe_mode=True):
         model = model_from_document(model_config, where, custom_objects, safe_mode)
         if WEIGHTS_GROUP not in file:
             raise ValueError(f"{where} has no {WEIGHTS_GROUP!r} group")
-        groups = _read_weights(file[WEIGHTS_GROUP], model, where)
+        _load_weights(file[WEIGHTS_GROUP], model, where)
         training_config = _attribute(file, "training_config", where) if compile else None
         optimizer_arrays = _read_optimizer(file) if training_config else None
-    check_and_assign(groups, where)
     if training_config:
         config = dict(training_config)
         config["optimizer"] = config.pop("optimizer_config", None)
