@@ -4,6 +4,8 @@ Weights: an .npz archive with one array per weight, keyed '<layer index>/<weight
 plus '__layers__', the 'name (Class)' of every layer, for error messages.
 Whole model: a zip file holding config.json (architecture and compile settings),
 model.weights.npz and, once the optimizer has state, optimizer.npz.
+Names ending in .keras, .h5 or .hdf5 are Keras's formats instead: keras_archive, keras_legacy_h5
+(whole models) and keras_h5_weights (weights).
 Every file is written with atomic_write, so an interrupted save leaves the previous file intact.
 """
 import io

@@ -200,7 +200,8 @@ class Sequential(Trainer, Layer):
         return model_to_json(self, **kwargs)
 
     def save(self, filepath):
-        """Writes the architecture, compile settings and weights to one zip file."""
+        """Writes the architecture, compile settings, weights and optimizer state to one file:
+        Keras 3's archive for *.keras, Keras's HDF5 model file for *.h5/*.hdf5, else fastnn's zip."""
         saving.save_model(self, filepath)
 
     def __repr__(self):
