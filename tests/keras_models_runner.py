@@ -43,18 +43,21 @@ SAVE_CHILD = textwrap.dedent('''
         return m, np.random.default_rng(3).normal(size=(6, 12)).astype(np.float32), 1
 
     def recurrent():
-        m = keras.Sequential([keras.Input((7,)), L.Embedding(50, 8), L.LSTM(6, return_sequences=True),
+        m = keras.Sequential([keras.Input((7,)), L.Embedding(50, 8, mask_zero=True), L.LSTM(6, return_sequences=True),
                               L.Bidirectional(L.GRU(4)), L.Dense(3, activation="softmax")])
         m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        return m, np.random.default_rng(4).integers(0, 50, (5, 7)).astype(np.float32), "sparse3"
+        tokens = np.random.default_rng(4).integers(1, 50, (5, 7))
+        tokens[1, 4:] = tokens[3, 2:] = 0  # padding, which the mask hides from the recurrent layers
+        return m, tokens.astype(np.float32), "sparse3"
 
     def two_inputs():
         a, b = keras.Input((6,), name="numbers"), keras.Input((5, 3), name="series")
         x = L.Dense(4, activation="tanh")(a)
         y = L.GlobalAveragePooling1D()(L.Conv1D(4, 2, activation="relu")(b))
         merged = L.Concatenate()([L.Add()([x, y]), L.Multiply()([x, y])])
-        out = L.Dense(2)(L.Activation("relu")(merged))
+        block = keras.Sequential([keras.Input((8,)), L.Dense(5), L.Activation("relu")], name="block")
+        out = L.Dense(2)(block(merged))
         m = keras.Model([a, b], out)
         m.compile(optimizer="adam", loss="mse", metrics=["mae"])
         rng = np.random.default_rng(5)
