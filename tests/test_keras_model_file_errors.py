@@ -146,3 +146,17 @@ def test_a_failed_save_leaves_the_existing_file(saved, monkeypatch):
     assert saved.read_bytes() == before
     assert sorted(os.listdir(saved.parent)) == ["m.keras"]
     load_model(saved)
+
+
+def test_load_weights_reads_a_keras_archive_and_checks_every_weight_first(saved, tmp_path):
+    source = load_model(saved)
+    model = small_model()
+    model.load_weights(saved)
+    for a, b in zip(model.weights, source.weights):
+        np.testing.assert_array_equal(a.data, b.data)
+    other = fastnn.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(5)])
+    before = [w.data.copy() for w in other.weights]
+    with pytest.raises(ValueError, match=r"m\.keras.*layer 'dense_\d+'.*\(4, 5\).*\(4, 2\)"):
+        other.load_weights(saved)
+    for old, weight in zip(before, other.weights):
+        np.testing.assert_array_equal(old, weight.data)

@@ -319,7 +319,7 @@ class Model(Trainer, Layer):
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
-        """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
+        """Reads weights written by save_weights (or Keras .weights.h5 / .h5, or a .keras model file); the architecture must match."""
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def get_config(self):

@@ -21,7 +21,7 @@ from ..layers import serialize as serialize_layer
 from .atomic_write import atomic_write
 from .keras_compile import compile_from_keras, compile_to_keras, optimizer_state_from_keras, optimizer_state_to_keras
 from .keras_config import from_keras, to_keras
-from .keras_h5_weights import _h5py, read_keras3, write_keras3
+from .keras_h5_weights import _h5py, check_and_assign, read_keras3, write_keras3
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
@@ -177,7 +177,7 @@ def _load_weights(archive, model, part):
         return read_optimizer_arrays(file)
 
 
-def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
+def _open_archive(filepath):
     filepath = os.fspath(filepath)
     where = repr(filepath)
     if not os.path.exists(filepath):
@@ -188,13 +188,36 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
         archive = zipfile.ZipFile(filepath)
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise ValueError(f"{where} is a damaged .keras file: {err}") from None
+    names = archive.namelist()
+    if WEIGHTS_NAME not in names:
+        archive.close()
+        other = " (it holds model.weights.npz, which fastnn does not read)" if "model.weights.npz" in names else ""
+        raise ValueError(f"{where} is not a Keras .keras file fastnn reads: it lacks {WEIGHTS_NAME}{other}")
+    return archive, where
+
+
+def load_weights(model, filepath):
+    """model.load_weights('m.keras'): the weights of a .keras archive, every one checked against
+    model before any is assigned."""
+    h5py = _h5py()
+    archive, where = _open_archive(filepath)
+    part = f"{where} ({WEIGHTS_NAME})"
     with archive:
-        names = archive.namelist()
-        if CONFIG_NAME not in names:
+        source = io.BytesIO(_read_member(archive, WEIGHTS_NAME, part))
+    try:
+        file = h5py.File(source, "r")
+    except OSError as err:
+        raise ValueError(f"{part} is not an HDF5 file: {err}") from None
+    with file:
+        groups = read_keras3(file, model, part)
+    check_and_assign(groups, part)
+
+
+def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
+    archive, where = _open_archive(filepath)
+    with archive:
+        if CONFIG_NAME not in archive.namelist():
             raise ValueError(f"{where} is not a Keras .keras file: it lacks {CONFIG_NAME}")
-        if WEIGHTS_NAME not in names:
-            other = " (it holds model.weights.npz, which fastnn does not read)" if "model.weights.npz" in names else ""
-            raise ValueError(f"{where} is not a Keras .keras file fastnn reads: it lacks {WEIGHTS_NAME}{other}")
         document = parse_document(_read_member(archive, CONFIG_NAME, where, MAX_CONFIG_BYTES), where, CONFIG_NAME)
         model = model_from_document(document, where, custom_objects, safe_mode)
         part = f"{where} ({WEIGHTS_NAME})"

@@ -189,6 +189,8 @@ def _describe(weights):
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     _require_built(model, "load weights into")
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.load_weights(model, filepath)
     if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
         return keras_h5_weights.load_weights(model, filepath, by_name, skip_mismatch)
     assign_weights(model, read_weights_file(filepath), source=repr(os.fspath(filepath)))

@@ -190,7 +190,7 @@ class Sequential(Trainer, Layer):
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
-        """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
+        """Reads weights written by save_weights (or Keras .weights.h5 / .h5, or a .keras model file); the architecture must match."""
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def to_json(self, **kwargs):
