@@ -160,3 +160,30 @@ def test_load_weights_reads_a_keras_archive_and_checks_every_weight_first(saved,
         other.load_weights(saved)
     for old, weight in zip(before, other.weights):
         np.testing.assert_array_equal(old, weight.data)
+
+
+class Scale(layers.Layer):
+    def __init__(self, factor=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+    def get_config(self):
+        return dict(super().get_config(), factor=self.factor)
+
+
+def test_a_registered_custom_layer_loads_through_custom_objects(saved):
+    policy = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+    entry = {"module": "my_layers", "class_name": "Scale", "registered_name": "Custom>Scale",
+             "config": {"name": "scale", "trainable": True, "dtype": policy, "factor": 3.0}}
+    plain = load_model(saved)
+    edit_config(saved, lambda c: c["config"]["layers"].append(entry))
+    with pytest.raises(ValueError, match=r"m\.keras.*'scale' \(Scale\) is a custom class.*custom_objects"):
+        load_model(saved)
+    x = np.ones((2, 3), np.float32)
+    for key in ("Scale", "Custom>Scale"):
+        model = load_model(saved, custom_objects={key: Scale})
+        assert type(model.layers[-1]) is Scale and model.layers[-1].factor == 3.0
+        np.testing.assert_allclose(model.predict(x, verbose=0), 3 * plain.predict(x, verbose=0), rtol=1e-6)

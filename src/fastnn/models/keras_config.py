@@ -137,8 +137,9 @@ def from_keras(entry, custom_objects=None, safe_mode=True):
                              "loading would run: it is refused while safe_mode=True. Pass safe_mode=False to "
                              "load_model only for a file from a source you trust")
         out = {"class_name": "Lambda", "config": _lambda_from_keras(config, custom_objects)}
-    elif class_name in custom_objects:
-        out = {"class_name": class_name, "config": config}
+    elif class_name in custom_objects or entry.get("registered_name") in custom_objects:
+        key = class_name if class_name in custom_objects else entry["registered_name"]
+        out = {"class_name": key, "config": _custom_config_from_keras(config, class_name, custom_objects, safe_mode)}
     else:
         _check_registered(entry, class_name, config)
         cls = BUILT_IN.get(class_name)
@@ -248,6 +249,23 @@ def _config_from_keras(config, class_name, cls, custom_objects, safe_mode):
         else:
             out[key] = from_keras_object(key, value, where, safe_mode)
     return fit_arguments(out, cls, where)
+
+
+def _custom_config_from_keras(config, class_name, custom_objects, safe_mode):
+    """A custom class's config with Keras's wrapping taken off (dtype policy, module names); the
+    class's own from_config gets every other option as it is."""
+    where = f"Keras {_label(config, class_name)}"
+    out = {}
+    for key, value in config.items():
+        if key == "dtype":
+            _dtype_from_keras(value, where)
+        elif key in _LAYER_KEYS and isinstance(value, dict):
+            out[key] = from_keras(value, custom_objects, safe_mode)
+        elif isinstance(value, dict) and "class_name" in value and "module" in value:
+            out[key] = from_keras_object(key, value, where, safe_mode)
+        else:
+            out[key] = value
+    return out
 
 
 def _input_from_keras(config):
