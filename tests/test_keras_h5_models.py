@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 h5py = pytest.importorskip("h5py")
-import fastnn
-from fastnn import callbacks, layers
+from fastnn import callbacks
 from fastnn.models import keras_compile, load_model
 
 
