@@ -319,7 +319,7 @@ class Model(Trainer, Layer):
         saving.save_weights(self, filepath)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
-        """Reads weights written by save_weights (or Keras .weights.h5 / .h5); the architecture must match."""
+        """Reads weights written by save_weights (or Keras .weights.h5 / .h5, or a .keras model file); the architecture must match."""
         saving.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
 
     def get_config(self):
@@ -346,7 +346,8 @@ class Model(Trainer, Layer):
         return model_to_json(self, **kwargs)
 
     def save(self, filepath):
-        """Writes the architecture, compile settings and weights to one zip file."""
+        """Writes the architecture, compile settings, weights and optimizer state to one file:
+        Keras 3's archive for *.keras, Keras's HDF5 model file for *.h5/*.hdf5, else fastnn's zip."""
         saving.save_model(self, filepath)
 
     def __repr__(self):

@@ -1,6 +1,6 @@
 """Keras HDF5 weight files: Keras 3's `.weights.h5` layout and the Keras 2 legacy `.h5` layout.
 
-Keras 3: `layers/<snake_case class name>[_<n>]/vars/<i>`, one group per layer in model order.
+Keras 3: `layers/<snake_case class name>[_<n>]/vars/<i>`, as keras_weight_layout lays it out.
 Keras 2: root attrs layer_names/backend/keras_version; a group per layer whose attr
 weight_names lists the dataset paths of its weights, in the layer's order.
 Every weight is checked against the model before any is assigned.
@@ -9,6 +9,8 @@ import os
 import re
 
 import numpy as np
+
+from .keras_weight_layout import keras_layers, vars_path, weight_groups
 
 
 def _h5py():
@@ -55,64 +57,101 @@ def _open(filepath, mode):
         raise ValueError(f"{filepath!r} is not an HDF5 file: {err}") from None
 
 
+def write_keras3(file, model):
+    """Writes model's weights into an open h5py File in Keras 3's layout."""
+    for path, name, weights in weight_groups(model):
+        group = file.create_group(vars_path(path))
+        group.attrs["name"] = name
+        for i, weight in enumerate(weights):
+            group.create_dataset(str(i), data=weight.data)
+
+
+def legacy_weights(layer):
+    """(names, weights) of a layer in Keras 2's order: the trainable weights, then the others."""
+    trainable = {id(w) for w in layer.trainable_weights}
+    pairs = list(zip(layer.weight_names, layer.weights))
+    ordered = [p for p in pairs if id(p[1]) in trainable] + [p for p in pairs if id(p[1]) not in trainable]
+    return [name for name, _ in ordered], [weight for _, weight in ordered]
+
+
+def write_legacy(group_or_file, model, layers=None):
+    """Writes model's weights (of `layers`, default the model's layers in Keras's order) into an
+    h5py File or group in Keras 2's layout."""
+    layers = keras_layers(model) if layers is None else layers
+    group_or_file.attrs["layer_names"] = np.array([layer.name.encode() for layer in layers])
+    group_or_file.attrs["backend"] = b"fastnn"
+    group_or_file.attrs["keras_version"] = b"3.0.0"
+    for layer in layers:
+        group = group_or_file.create_group(layer.name)
+        weight_names, weights = legacy_weights(layer)
+        names = [f"{layer.name}/{name}:0" for name in weight_names]
+        group.attrs["weight_names"] = np.array([n.encode() for n in names])
+        for name, weight in zip(names, weights):
+            group.create_dataset(name, data=weight.data)
+
+
 def save_weights(model, filepath):
     with _open(filepath, "w") as file:
         if is_keras3_name(filepath):
-            file.create_group("vars").attrs["name"] = model.name
-            for layer, path in _keras3_paths(model):
-                group = file.create_group(f"{path}/vars")
-                group.attrs["name"] = layer.name
-                for i, weight in enumerate(layer.weights):
-                    group.create_dataset(str(i), data=weight.data)
-            return
-        file.attrs["layer_names"] = np.array([layer.name.encode() for layer in model.layers])
-        file.attrs["backend"] = b"fastnn"
-        file.attrs["keras_version"] = b"3.0.0"
-        for layer in model.layers:
-            group = file.create_group(layer.name)
-            names = [f"{layer.name}/{name}:0" for name in layer.weight_names]
-            group.attrs["weight_names"] = np.array([n.encode() for n in names])
-            for name, weight in zip(names, layer.weights):
-                group.create_dataset(name, data=weight.data)
+            write_keras3(file, model)
+        else:
+            write_legacy(file, model)
 
 
 def _text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _check_and_assign(model, pairs, filepath):
-    """pairs: [(layer, [arrays])]; raises before assigning anything when a shape differs."""
-    for layer, arrays in pairs:
-        if len(arrays) != len(layer.weights):
-            raise ValueError(f"{filepath!r}: layer {layer.name!r} has {len(layer.weights)} weights, "
-                             f"the file holds {len(arrays)}")
-        for name, weight, value in zip(layer.weight_names, layer.weights, arrays):
+def check_and_assign(groups, where):
+    """groups: [(owner name, [weights], [weight names], [arrays])]; raises before assigning
+    anything when a count, a shape or a dtype does not fit."""
+    for owner, weights, names, arrays in groups:
+        if len(arrays) != len(weights):
+            raise ValueError(f"{where}: layer {owner!r} has {len(weights)} weights, the file holds {len(arrays)}")
+        for name, weight, value in zip(names, weights, arrays):
             if value.shape != weight.data.shape:
-                raise ValueError(f"{filepath!r}: weight {name!r} of layer {layer.name!r} has shape "
+                raise ValueError(f"{where}: weight {name!r} of layer {owner!r} has shape "
                                  f"{weight.data.shape} in the model but {value.shape} in the file")
-    for layer, arrays in pairs:
-        for weight, value in zip(layer.weights, arrays):
+            if value.dtype.kind not in "fiu":
+                raise ValueError(f"{where}: weight {name!r} of layer {owner!r} holds {value.dtype}, not numbers")
+    for _, weights, _, arrays in groups:
+        for weight, value in zip(weights, arrays):
             np.copyto(weight.data, value.astype(weight.data.dtype))
 
 
-def _read_keras3(file, model, filepath):
-    if "layers" not in file:
-        raise ValueError(f"{filepath!r} is not a Keras 3 .weights.h5 file: it has no 'layers' group")
-    pairs = []
-    for layer, path in _keras3_paths(model):
-        vars_path = f"{path}/vars"
-        if layer.weights and vars_path not in file:
-            raise ValueError(f"{filepath!r} has no weights for layer {layer.name!r} (expected group {path!r})")
-        group = file[vars_path] if vars_path in file else {}
-        pairs.append((layer, [np.asarray(group[str(i)]) for i in range(len(group))]))
-    return pairs
+def read_keras3(file, model, where, assign=False):
+    """[(owner name, weights, weight names, arrays)] for model from an h5py File in Keras 3's layout.
+
+    assign=True (for a model just made to receive them) assigns each layer's weights as soon as
+    they are read and checked, so that no more than one layer's arrays are held at a time."""
+    groups = []
+    for path, name, weights in weight_groups(model):
+        if not weights:
+            continue
+        group_path = vars_path(path)
+        group = file.get(group_path)
+        if group is None or not hasattr(group, "keys"):
+            if "layers" not in file:
+                raise ValueError(f"{where} is not in Keras 3's weights layout: it has no 'layers' group")
+            raise ValueError(f"{where} has no weights for layer {name!r} (expected the group {group_path!r})")
+        arrays = []
+        for i in range(len(group)):
+            if str(i) not in group:
+                raise ValueError(f"{where}: the group {group_path!r} of layer {name!r} lacks the dataset {str(i)!r}")
+            arrays.append(np.asarray(group[str(i)]))
+        groups.append((name, weights, [f"{path}/vars/{i}" for i in range(len(weights))], arrays))
+        if assign:
+            check_and_assign(groups, where)
+            groups = []
+    return groups
 
 
-def _read_legacy(file, model, filepath, by_name, skip_mismatch):
+def read_legacy(file, model, where, by_name=False, skip_mismatch=False):
+    """[(layer, [arrays])] from an h5py File or group in Keras 2's layout."""
     if "layer_names" not in file.attrs:
         if "layers" in file:
-            raise ValueError(f"{filepath!r} is in Keras 3's layout: name it *.weights.h5 to load it")
-        raise ValueError(f"{filepath!r} is not a Keras weights file: it has no 'layer_names' attribute")
+            raise ValueError(f"{where} is in Keras 3's layout: name it *.weights.h5 to load it")
+        raise ValueError(f"{where} is not a Keras weights file: it has no 'layer_names' attribute")
     saved = {}
     for name in (_text(n) for n in file.attrs["layer_names"]):
         group = file[name]
@@ -123,24 +162,30 @@ def _read_legacy(file, model, filepath, by_name, skip_mismatch):
             arrays = saved.get(layer.name)
             if arrays is None:
                 continue
-            fits = len(arrays) == len(layer.weights) and all(
-                a.shape == w.data.shape for a, w in zip(arrays, layer.weights))
+            weights = legacy_weights(layer)[1]
+            fits = len(arrays) == len(weights) and all(a.shape == w.data.shape for a, w in zip(arrays, weights))
             if fits or not skip_mismatch:
                 pairs.append((layer, arrays))
         return pairs
-    with_weights = [layer for layer in model.layers if layer.weights]
+    with_weights = [layer for layer in keras_layers(model) if layer.weights]
     saved_with = [(name, arrays) for name, arrays in saved.items() if arrays]
     if len(with_weights) != len(saved_with):
-        raise ValueError(f"{filepath!r} holds weights for {len(saved_with)} layers "
+        raise ValueError(f"{where} holds weights for {len(saved_with)} layers "
                          f"({', '.join(n for n, _ in saved_with)}) but model {model.name!r} has "
                          f"{len(with_weights)} layers with weights ({', '.join(l.name for l in with_weights)})")
     return [(layer, arrays) for layer, (_, arrays) in zip(with_weights, saved_with)]
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False):
+    where = repr(os.fspath(filepath))
     with _open(filepath, "r") as file:
         if is_keras3_name(filepath):
-            pairs = _read_keras3(file, model, filepath)
+            groups = read_keras3(file, model, where)
         else:
-            pairs = _read_legacy(file, model, filepath, by_name, skip_mismatch)
-    _check_and_assign(model, pairs, os.fspath(filepath))
+            groups = layer_groups(read_legacy(file, model, where, by_name, skip_mismatch))
+    check_and_assign(groups, where)
+
+
+def layer_groups(pairs):
+    """read_legacy's [(layer, arrays)] as check_and_assign's groups."""
+    return [(layer.name, legacy_weights(layer)[1], legacy_weights(layer)[0], arrays) for layer, arrays in pairs]

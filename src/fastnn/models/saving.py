@@ -4,6 +4,8 @@ Weights: an .npz archive with one array per weight, keyed '<layer index>/<weight
 plus '__layers__', the 'name (Class)' of every layer, for error messages.
 Whole model: a zip file holding config.json (architecture and compile settings),
 model.weights.npz and, once the optimizer has state, optimizer.npz.
+Names ending in .keras, .h5 or .hdf5 are Keras's formats instead: keras_archive, keras_legacy_h5
+(whole models) and keras_h5_weights (weights).
 Every file is written with atomic_write, so an interrupted save leaves the previous file intact.
 """
 import io
@@ -16,7 +18,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
-from . import keras_h5_weights
+from . import keras_archive, keras_h5_weights, keras_legacy_h5
 from .atomic_write import atomic_write
 
 FORMAT = "fastnn.model"
@@ -187,6 +189,8 @@ def _describe(weights):
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     _require_built(model, "load weights into")
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.load_weights(model, filepath)
     if keras_h5_weights.is_keras3_name(filepath) or keras_h5_weights.is_legacy_name(filepath):
         return keras_h5_weights.load_weights(model, filepath, by_name, skip_mismatch)
     assign_weights(model, read_weights_file(filepath), source=repr(os.fspath(filepath)))
@@ -238,8 +242,12 @@ def _metric_names(names):
 
 
 def save_model(model, filepath):
-    _refuse_other_formats(filepath, "the model")
     _require_built(model, "save")
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.save_keras(model, filepath, compile_config(model))
+    if keras_h5_weights.is_legacy_name(filepath):
+        return keras_legacy_h5.save_h5(model, filepath, compile_config(model))
+    _refuse_other_formats(filepath, "the model")
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -269,11 +277,16 @@ def _npz_bytes(arrays):
     return buffer.getvalue()
 
 
-def load_model(filepath, custom_objects=None, compile=True):
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A model saved with model.save(filepath): architecture, weights and, with compile=True,
-    the optimizer (with its state), loss and metrics."""
+    the optimizer (with its state), loss and metrics. Reads fastnn's own files, Keras 3's
+    `.keras` files and Keras's legacy `.h5`/`.hdf5` model files."""
     from .sequential import Sequential
 
+    if keras_archive.is_keras_name(filepath):
+        return keras_archive.load_keras(filepath, custom_objects, compile, safe_mode)
+    if keras_h5_weights.is_legacy_name(filepath):
+        return keras_legacy_h5.load_h5(filepath, custom_objects, compile, safe_mode)
     filepath = os.fspath(filepath)
     where = repr(filepath)
     _check_archive_file(filepath, "model", "model.save")
