@@ -13,8 +13,8 @@ into --base-dir (--train-count, --validation-count and --test-count per class, t
 1000/500/500). A --base-dir that exists already is used as it is. --synthetic writes a small
 folder of generated pictures in Kaggle's layout and runs on it (the copies then go to a
 temporary folder unless --base-dir is given). The models are saved with the book's
-model.save('cats_and_dogs_small_1.h5') and '..._2.h5' in --save-dir; a fastnn that does not write
-whole models as .h5 saves fastnn's own .fastnn file of the same name instead and says so.
+model.save('cats_and_dogs_small_1.h5') and '..._2.h5' (Keras's HDF5 model files, needs h5py) in
+--save-dir.
 --plot saves the curves (needs matplotlib) and four augmented pictures (matplotlib, else Pillow).
 Needs Pillow (pip install "fastnn[image]").
 """
@@ -165,23 +165,6 @@ def build_convnet(dropout):
     return model
 
 
-def save_model(model, path):
-    """model.save(path) as the book writes it; when this fastnn refuses to write a whole model
-    under a .h5 name, the same model in fastnn's own file next to it, said on the output."""
-    try:
-        model.save(path)
-    except ValueError as error:
-        if not path.endswith(".h5") or ".h5" not in str(error):
-            raise
-        fallback = os.path.splitext(path)[0] + ".fastnn"
-        model.save(fallback)
-        print(f"model.save({os.path.basename(path)!r}) refused: {str(error).splitlines()[0]}\n"
-              f"saved the model as {fallback} instead (load it with fastnn.models.load_model)")
-        return fallback
-    print(f"saved the model as {path}")
-    return path
-
-
 def show_augmented_pictures(datagen, train_cats_dir, plot_path):
     # Listing 5.12: displaying some randomly augmented training images (saved, not shown)
     fnames = [os.path.join(train_cats_dir, fname) for fname in sorted(os.listdir(train_cats_dir))]
@@ -262,7 +245,7 @@ def run(args, original_dataset_dir, base_dir, plt):
     report(history, "convnet")
 
     # Listing 5.9: saving the model
-    save_model(model, os.path.join(args.save_dir, 'cats_and_dogs_small_1.h5'))
+    model.save(os.path.join(args.save_dir, 'cats_and_dogs_small_1.h5'))
 
     # Listing 5.10: displaying curves of loss and accuracy during training
     _imdb_sequences.plot_history(plt, history, args.plot, "convnet")
@@ -309,7 +292,7 @@ def run(args, original_dataset_dir, base_dir, plt):
         validation_data=validation_generator,
         validation_steps=args.validation_steps)
     report(history, "augmented convnet with dropout")
-    save_model(model, os.path.join(args.save_dir, 'cats_and_dogs_small_2.h5'))
+    model.save(os.path.join(args.save_dir, 'cats_and_dogs_small_2.h5'))
     _imdb_sequences.plot_history(plt, history, args.plot, "augmented")
     return history
 

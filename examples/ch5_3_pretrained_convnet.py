@@ -12,8 +12,7 @@ each with cats/ and dogs/); --synthetic writes a small one. --weights is VGG16's
 book's: the published notop file, from ~/.fastnn/models or downloaded), 'none' (random
 weights) or the path of a weight file. --size sets the pictures' side (the book's 150; VGG16
 takes 32 and up). The end-to-end model is saved with the book's
-model.save('cats_and_dogs_small_3.h5') in --save-dir (fastnn's own .fastnn file instead while
-whole models are not written as .h5, said on the output). --plot saves the curves (needs
+model.save('cats_and_dogs_small_3.h5') in --save-dir (needs h5py). --plot saves the curves (needs
 matplotlib). Needs Pillow (pip install "fastnn[image]").
 """
 import os
@@ -29,7 +28,7 @@ from fastnn.preprocessing.image import ImageDataGenerator
 import _cli
 import _imdb_sequences
 import _synthetic
-from ch5_2_cats_and_dogs import report, save_model
+from ch5_2_cats_and_dogs import report
 
 
 def parse_args(argv=None):
@@ -164,7 +163,7 @@ def frozen_base(conv_base, train_dir, validation_dir, args, plt):
         validation_data=validation_generator,
         validation_steps=args.validation_steps)
     report(history, "frozen VGG16 base with augmentation")
-    save_model(model, os.path.join(args.save_dir, 'cats_and_dogs_small_3.h5'))
+    model.save(os.path.join(args.save_dir, 'cats_and_dogs_small_3.h5'))
     _imdb_sequences.plot_history(plt, history, args.plot, "frozen_base")
     return model, train_generator, validation_generator
 

@@ -3,14 +3,17 @@ of chapter 5.2: intermediate activations through Model(inputs=model.input, outpu
 filter patterns by gradient ascent with K.gradients and K.function, and a Grad-CAM heatmap of
 the class activation on a test picture.
 
-    python examples/ch5_4_visualizing_convnets.py [--data-dir DIR | --synthetic] [--weights FILE]
+    python examples/ch5_4_visualizing_convnets.py [--data-dir DIR | --synthetic]
+           [--model cats_and_dogs_small_2.h5 | --weights FILE]
            [--epochs 1] [--steps-per-epoch 100] [--filters 64] [--ascent-steps 40]
            [--output-dir .] [--threads N] [--seed S]
 
 --data-dir is the cats_and_dogs_small folder of listing 5.4 (train/, validation/, test/, each
 with cats/ and dogs/ of JPEGs); --synthetic writes a small one. The book loads the model it
-saved in 5.2 (cats_and_dogs_small_2.h5); here --weights loads that model's weights (a file
-written by save_weights), else the convnet is first trained on train/ for --epochs. The book
+saved in 5.2 (cats_and_dogs_small_2.h5): --model loads it with load_model as printed (the file
+examples/ch5_2_cats_and_dogs.py writes, or one Keras saved); --weights loads weights written by
+save_weights into the same convnet; with neither, the convnet is first trained on train/ for
+--epochs. The book
 runs filter visualization and Grad-CAM on VGG16 with ImageNet weights; here they run on this
 convnet (its four Conv2D layers, its single sigmoid output). Images go to --output-dir.
 Needs Pillow (pip install "fastnn[image]").
@@ -33,6 +36,7 @@ def parse_args(argv=None):
     parser = _cli.make_parser(__doc__, epochs=1, data_help="the cats_and_dogs_small folder", plot_help=None,
                               epochs_help="epochs of training when no --weights are given")
     _cli.add_synthetic_flag(parser, "cat and dog pictures (cats_and_dogs_small/)")
+    parser.add_argument("--model", default=None, help="chapter 5.2's saved model (cats_and_dogs_small_2.h5)")
     parser.add_argument("--weights", default=None, help="weights of chapter 5.2's convnet, from save_weights")
     parser.add_argument("--steps-per-epoch", type=_cli.positive_int, default=100)
     parser.add_argument("--filters", type=_cli.positive_int, default=64,
@@ -203,7 +207,9 @@ def main(argv=None):
     args = parse_args(argv)
     _cli.start(args)
     os.makedirs(args.output_dir, exist_ok=True)
-    model = build_convnet()
+    if args.model and args.weights:
+        sys.exit("--model and --weights both give the convnet: pass one of them")
+    model = models.load_model(args.model) if args.model else build_convnet()
     model.summary()
     with _cli.data_source(args, _synthetic.write_cats_and_dogs) as base_dir:
         if base_dir is None or not os.path.isdir(os.path.join(base_dir, "test", "cats")):
@@ -211,7 +217,7 @@ def main(argv=None):
                      "validation/ and test/, each with cats/ and dogs/), or --synthetic")
         if args.weights:
             model.load_weights(args.weights)
-        else:
+        elif not args.model:
             train(model, base_dir, args)
 
         # Listing 5.25: preprocessing a single image (the book's test/cats/cat.1700.jpg: the first here)

@@ -7,7 +7,7 @@ plot_model.
                                        [--output-dir .] [--threads N] [--seed S]
 
 --data-dir is a folder holding Keras's imdb.npz; without it the file is looked up and
-downloaded as fastnn.datasets.imdb.load_data does. Everything the callbacks write (my_model.fastnn,
+downloaded as fastnn.datasets.imdb.load_data does. Everything the callbacks write (my_model.h5,
 activations_at_epoch_N.npz, my_log_dir/ for `tensorboard --logdir my_log_dir`, model.png) goes to
 --output-dir, the current folder by default as in the book.
 """
@@ -80,20 +80,19 @@ def main(argv=None):
     x_test = sequence.pad_sequences(x_test, maxlen=max_len)
     x, y, x_val, y_val = x_train, y_train, x_test, y_test
 
-    # Section 7.2.1: EarlyStopping and ModelCheckpoint. The book saves to 'my_model.h5', the whole
-    # model in HDF5; fastnn's own whole-model file is used here.
+    # Section 7.2.1: EarlyStopping and ModelCheckpoint
     model = build_model(max_features, max_len)
     callbacks_list = [
         fastnn.callbacks.EarlyStopping(monitor="acc", patience=1),
-        fastnn.callbacks.ModelCheckpoint(filepath=os.path.join(out, "my_model.fastnn"), monitor="val_loss",
+        fastnn.callbacks.ModelCheckpoint(filepath=os.path.join(out, "my_model.h5"), monitor="val_loss",
                                          save_best_only=True),
     ]
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
     history = model.fit(x, y, epochs=args.epochs, batch_size=32, callbacks=callbacks_list,
                         validation_data=(x_val, y_val))
     print(f"EarlyStopping: trained {len(history.epoch)} of {args.epochs} epochs; best model in "
-          f"{os.path.join(out, 'my_model.fastnn')}")
-    best = fastnn.models.load_model(os.path.join(out, "my_model.fastnn"))
+          f"{os.path.join(out, 'my_model.h5')}")
+    best = fastnn.models.load_model(os.path.join(out, "my_model.h5"))
     print("best checkpoint validation loss: %.4f" % best.evaluate(x_val, y_val, verbose=0)[0])
 
     # Section 7.2.1: ReduceLROnPlateau, and the activation-logging callback

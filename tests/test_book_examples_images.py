@@ -36,11 +36,10 @@ def _succeeded(result):
 
 
 def _saved_model(folder, stem):
-    """The file the scripts' model.save('<stem>.h5') wrote: the .h5 itself, or the .fastnn written
-    in its place by a fastnn that does not write whole models as .h5."""
-    written = [path for path in (folder / f"{stem}.h5", folder / f"{stem}.fastnn") if path.exists()]
-    assert len(written) == 1, sorted(p.name for p in folder.iterdir())
-    return written[0]
+    """The Keras HDF5 model file the scripts' model.save('<stem>.h5') wrote."""
+    path = folder / f"{stem}.h5"
+    assert path.exists(), sorted(p.name for p in folder.iterdir())
+    return path
 
 
 def _load_script_module(name):
@@ -56,6 +55,7 @@ def _load_script_module(name):
 
 # chapter 5.2 -------------------------------------------------------------------------------------
 def test_cats_and_dogs_script_runs_on_a_synthetic_kaggle_folder(offline_env, tmp_path):
+    pytest.importorskip("h5py", reason="the book saves its models as .h5 files")
     from fastnn import layers
     from fastnn.models import load_model
 
@@ -77,6 +77,13 @@ def test_cats_and_dogs_script_runs_on_a_synthetic_kaggle_folder(offline_env, tmp
             assert picture.size == (150, 150)
     # the synthetic pictures and their copies lived in a temporary folder
     assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("curves")) == ["models"]
+    # chapter 5.4 starts from the model 5.2 saved: load_model('cats_and_dogs_small_2.h5')
+    result = run("ch5_4_visualizing_convnets.py", COMMON + ["--synthetic", "--model", "models/cats_and_dogs_small_2.h5",
+                                                            "--filters", "1", "--ascent-steps", "1",
+                                                            "--output-dir", "pictures"], offline_env, tmp_path)
+    out = _succeeded(result)
+    assert "first layer activation: (1, 148, 148, 32)" in out and "Grad-CAM heatmap: (15, 15)" in out
+    assert "Epoch" not in out  # the loaded model is not trained again
 
 
 def test_cats_and_dogs_script_copies_a_kaggle_folder_as_listing_5_4_then_reuses_the_copy(offline_env, tmp_path):
@@ -117,14 +124,11 @@ def test_cats_and_dogs_script_without_pictures_says_what_to_pass(offline_env, tm
 
 # chapter 5.3 -------------------------------------------------------------------------------------
 def test_pretrained_convnet_script_runs_with_a_local_weight_file(offline_env, tmp_path):
-    if HAVE_H5PY:
-        from fastnn.applications import VGG16
+    pytest.importorskip("h5py", reason="VGG16's weight file and the saved model are HDF5 files")
+    from fastnn.applications import VGG16
 
-        weights = tmp_path / "vgg16_notop.h5"
-        VGG16(weights=None, include_top=False, input_shape=(32, 32, 3)).save_weights(str(weights))
-        weights = str(weights)
-    else:
-        weights = "none"
+    weights = str(tmp_path / "vgg16_notop.h5")
+    VGG16(weights=None, include_top=False, input_shape=(32, 32, 3)).save_weights(weights)
     result = run("ch5_3_pretrained_convnet.py", COMMON + SHORT + [
         "--synthetic", "--weights", weights, "--size", "32", "--fine-tune-epochs", "1", "--test-steps", "1",
         "--save-dir", "models"], offline_env, tmp_path)
