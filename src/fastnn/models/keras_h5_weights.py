@@ -113,7 +113,8 @@ def check_and_assign(groups, where):
                 raise ValueError(f"{where}: weight {name!r} of layer {owner!r} has shape "
                                  f"{weight.data.shape} in the model but {value.shape} in the file")
             if value.dtype.kind not in "fiu":
-                raise ValueError(f"{where}: weight {name!r} of layer {owner!r} holds {value.dtype}, not numbers")
+                raise ValueError(f"{where}: weight {name!r} of layer {owner!r} holds values of dtype {value.dtype}, "
+                                 "not real numbers")
     for _, weights, _, arrays in groups:
         for weight, value in zip(weights, arrays):
             np.copyto(weight.data, value.astype(weight.data.dtype))
@@ -154,8 +155,16 @@ def read_legacy(file, model, where, by_name=False, skip_mismatch=False):
         raise ValueError(f"{where} is not a Keras weights file: it has no 'layer_names' attribute")
     saved = {}
     for name in (_text(n) for n in file.attrs["layer_names"]):
-        group = file[name]
-        saved[name] = [np.asarray(group[_text(w)]) for w in group.attrs.get("weight_names", [])]
+        group = file.get(name)
+        if group is None or not hasattr(group, "attrs"):
+            raise ValueError(f"{where} lists layer {name!r} in 'layer_names' but has no group for it")
+        arrays = []
+        for weight_name in (_text(w) for w in group.attrs.get("weight_names", [])):
+            if weight_name not in group:
+                raise ValueError(f"{where}: layer {name!r} lists the weight {weight_name!r} but the file has "
+                                 "no dataset for it")
+            arrays.append(np.asarray(group[weight_name]))
+        saved[name] = arrays
     if by_name:
         pairs = []
         for layer in model.layers:
