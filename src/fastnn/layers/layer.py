@@ -18,6 +18,7 @@ from .. import _C, initializers, regularizers
 from .._arrays import cast_to_fit
 from ..tensor import Tensor
 from . import nest, symbolic
+from .weights_from_file import initializers_skipped
 
 _name_counts = Counter()
 _build_lock = threading.RLock()
@@ -147,8 +148,12 @@ class Layer:
         if name is None:
             name = f"variable_{len(self._weights)}" if self._weights else "variable"
         shape = as_shape(shape, "shape")
-        values = np.asarray(initializers.get(initializer)(shape, dtype="float32"), dtype=np.float32).reshape(shape)
-        weight = Tensor(values.copy(order="C"), requires_grad=bool(trainable))
+        initialize = initializers.get(initializer)
+        if initializers_skipped():
+            values = np.zeros(shape, dtype=np.float32)
+        else:
+            values = np.asarray(initialize(shape, dtype="float32"), dtype=np.float32).reshape(shape).copy(order="C")
+        weight = Tensor(values, requires_grad=bool(trainable))
         self._weights.append(weight)
         self._weight_names.append(name)
         if not trainable:

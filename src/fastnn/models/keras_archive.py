@@ -18,10 +18,12 @@ import numpy as np
 
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
+from ..layers.weights_from_file import weights_from_file
 from .atomic_write import atomic_write
 from .keras_compile import compile_from_keras, compile_to_keras, optimizer_state_from_keras, optimizer_state_to_keras
 from .keras_config import from_keras, to_keras
 from .keras_h5_weights import _h5py, check_and_assign, read_keras3, write_keras3
+from .stored_member import StoredMember
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
@@ -132,7 +134,8 @@ def model_from_document(document, where, custom_objects, safe_mode):
     try:
         entry = from_keras(document, custom_objects, safe_mode)
         known = dict(custom_objects or {}) if safe_mode else dict(custom_objects or {}, Lambda=Lambda)
-        model = deserialize_layer(entry, known)
+        with weights_from_file():
+            model = deserialize_layer(entry, known)
     except (TypeError, ValueError, KeyError, IndexError) as err:
         message = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
         raise ValueError(f"{where}: {message}") from None
@@ -167,14 +170,27 @@ def _load_weights(archive, model, part):
     """Assigns the weights in the archive's weights file to the new model, layer by layer; returns
     the optimizer's saved arrays (None when there are none)."""
     h5py = _h5py()
-    source = io.BytesIO(_read_member(archive, WEIGHTS_NAME, part))
+    info = archive.getinfo(WEIGHTS_NAME)
+    if info.compress_type == zipfile.ZIP_STORED and archive.filename:
+        raw = open(archive.filename, "rb")
+        try:
+            source = StoredMember(raw, info, part)
+        except ValueError:
+            raw.close()
+            raise
+    else:
+        raw, source = None, io.BytesIO(_read_member(archive, WEIGHTS_NAME, part))
     try:
-        file = h5py.File(source, "r")
-    except OSError as err:
-        raise ValueError(f"{part} is not an HDF5 file: {err}") from None
-    with file:
-        read_keras3(file, model, part, assign=True)
-        return read_optimizer_arrays(file)
+        try:
+            file = h5py.File(source, "r")
+        except OSError as err:
+            raise ValueError(f"{part} is not an HDF5 file: {err}") from None
+        with file:
+            read_keras3(file, model, part, assign=True)
+            return read_optimizer_arrays(file)
+    finally:
+        if raw is not None:
+            raw.close()
 
 
 def _open_archive(filepath):

@@ -117,7 +117,7 @@ def check_and_assign(groups, where):
                                  "not real numbers")
     for _, weights, _, arrays in groups:
         for weight, value in zip(weights, arrays):
-            np.copyto(weight.data, value.astype(weight.data.dtype))
+            np.copyto(weight.data, value, casting="same_kind")
 
 
 def read_keras3(file, model, where, assign=False):

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .._arrays import cast_to_fit
+from ..layers.weights_from_file import weights_from_file
 from . import keras_archive, keras_h5_weights, keras_legacy_h5
 from .atomic_write import atomic_write
 
@@ -307,7 +308,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if cls is None:
         raise ValueError(f"Unknown model class {document['class_name']!r} in {where}")
     try:
-        model = cls.from_config(document["config"], custom_objects=custom_objects)
+        with weights_from_file():
+            model = cls.from_config(document["config"], custom_objects=custom_objects)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{part} 'config' describes a model fastnn cannot build: {err}") from None
     if not model.built:
