@@ -38,6 +38,7 @@ from .data_sources import batches_of, check_steps, sample_weights
 from .epoch_iterator import check_shuffle
 from .generator_methods import GeneratorMethods
 from .parameters import FlatParameters
+from .structure_memo import StructureMemo
 
 _NO_LOSS = object()  # compile()'s loss when none is given (loss=None trains on added losses only)
 
@@ -68,6 +69,7 @@ class Trainer(GeneratorMethods):
         self._compiled_at = 0
         self._trainable_snapshot = {}
         self._eager_warnings = set()
+        self._structure_memo = StructureMemo()
 
     # compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=_NO_LOSS, metrics=None, loss_weights=None, run_eagerly=False,
@@ -406,9 +408,13 @@ class Trainer(GeneratorMethods):
         visit(self, {id(self)})
         return trained
 
+    def _structure(self):
+        """(sublayers, trained weights, a key of both), memoized while the model's structure holds."""
+        return self._structure_memo.get(self)
+
     def trainable_parameters(self):
         """The trained weights gathered in one FlatParameters buffer (made again when they change)."""
-        trainable = self._trained_weights()
+        trainable = self._structure()[1]
         trained = {id(w) for w in trainable}
         for weight in self.weights:
             if id(weight) not in trained:
@@ -478,9 +484,8 @@ class Trainer(GeneratorMethods):
         """What a step plan depends on besides its batch: the layers, what is trained, the arrays
         holding the weights (any assignment to a tensor's .data counts), the loss, whether NaN
         debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
-        layers = self._all_sublayers()
-        return (tuple(map(id, layers)), tuple(map(id, self._trained_weights())), tensor_module.data_assignments(),
-                id(self.compiled_loss), debug.enabled, random.seedings())
+        return (self._structure()[2], tensor_module.data_assignments(), id(self.compiled_loss), debug.enabled,
+                random.seedings())
 
     def _compiled(self, step):
         """step(x, y, sample_weight) -> arrays, as a function of the same arguments that runs it
