@@ -37,7 +37,8 @@ class StructureMemo:
         """(the model's sublayers, the weights it trains, a key of both by identity), the lists
         not to be changed."""
         version = layer_module.structure_version()
-        if version == self._version and all(list(map(id, held)) == ids for held, ids in self._lists):
+        if version == self._version and (not self._lists or all(list(map(id, held)) == ids
+                                                                for held, ids in self._lists)):
             return self._value
         layers, trained = model._all_sublayers(), model._trained_weights()
         value = (layers, trained, (tuple(map(id, layers)), tuple(map(id, trained))))
