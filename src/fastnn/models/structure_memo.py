@@ -7,7 +7,13 @@ attribute still holds the same layers. A layer whose class defines its own subla
 trainable flag (outside fastnn) may work them out from anything: a model holding one is walked
 at every call.
 """
+from collections import namedtuple
+
 from ..layers import layer as layer_module
+
+# A model's sublayers, its weights, the weights it trains, and a key of the sublayers and trained
+# weights by identity (lists not to be changed).
+Structure = namedtuple("Structure", ["layers", "weights", "trained", "key"])
 
 # What the walk reads from each layer; a class taking any of these from outside fastnn is not memoized.
 _WALKED = ("_sublayers", "layers", "trainable", "trainable_weights", "weights", "weight_names", "_weight_entries",
@@ -34,14 +40,13 @@ class StructureMemo:
         self._value = None
 
     def get(self, model):
-        """(the model's sublayers, the weights it trains, a key of both by identity), the lists
-        not to be changed."""
+        """The model's Structure."""
         version = layer_module.structure_version()
         if version == self._version and (not self._lists or all(list(map(id, held)) == ids
                                                                 for held, ids in self._lists)):
             return self._value
         layers, trained = model._all_sublayers(), model._trained_weights()
-        value = (layers, trained, (tuple(map(id, layers)), tuple(map(id, trained))))
+        value = Structure(layers, model.weights, trained, (tuple(map(id, layers)), tuple(map(id, trained))))
         walked = [model] + layers
         if all(_fastnn_walk(type(layer)) for layer in walked):
             self._version = version

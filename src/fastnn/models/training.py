@@ -409,14 +409,15 @@ class Trainer(GeneratorMethods):
         return trained
 
     def _structure(self):
-        """(sublayers, trained weights, a key of both), memoized while the model's structure holds."""
+        """The model's sublayers, weights and trained weights, memoized while its structure holds."""
         return self._structure_memo.get(self)
 
     def trainable_parameters(self):
         """The trained weights gathered in one FlatParameters buffer (made again when they change)."""
-        trainable = self._structure()[1]
+        structure = self._structure()
+        trainable = structure.trained
         trained = {id(w) for w in trainable}
-        for weight in self.weights:
+        for weight in structure.weights:
             if id(weight) not in trained:
                 weight.requires_grad = False
                 weight.grad = None
@@ -484,7 +485,7 @@ class Trainer(GeneratorMethods):
         """What a step plan depends on besides its batch: the layers, what is trained, the arrays
         holding the weights (any assignment to a tensor's .data counts), the loss, whether NaN
         debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
-        return (self._structure()[2], tensor_module.data_assignments(), id(self.compiled_loss), debug.enabled,
+        return (self._structure().key, tensor_module.data_assignments(), id(self.compiled_loss), debug.enabled,
                 random.seedings())
 
     def _compiled(self, step):
