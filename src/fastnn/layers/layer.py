@@ -26,8 +26,9 @@ _generations = itertools.count(1)
 _trainable_clock = itertools.count(1)  # orders trainable changes and compile() calls
 _structure_changes = [0]  # see structure_version()
 # Attributes of a layer that decide which sublayers and weights a model holding it trains.
-_STRUCTURE_ATTRIBUTES = frozenset({"_weights", "_frozen_weights", "_layers", "_trainable", "_trainable_changed_at",
-                                   "_last_compiled_at", "compiled", "_compiled_at", "_trainable_snapshot"})
+_STRUCTURE_ATTRIBUTES = frozenset({"_weights", "_frozen_weights", "_layers", "_graph", "_trainable",
+                                   "_trainable_changed_at", "_last_compiled_at", "compiled", "_compiled_at",
+                                   "_trainable_snapshot"})
 
 
 def unique_name(base):
