@@ -499,7 +499,9 @@ class Trainer(GeneratorMethods):
                 return step(x, y, sample_weight)
             key = last.key(x, y, sample_weight)
             plan = plans.get(key, lambda: _FlatStep(lambda: step(x, y, sample_weight)))
-            was_eager, assignments = plan.state == engine.plan.EAGER, tensor_module.data_assignments()
+            # (a replaying plan stays so: only a plan being recorded or checked can turn eager)
+            was_eager = plan.state == engine.plan.EAGER
+            assignments = None if plan.state == engine.plan.REPLAY else tensor_module.data_assignments()
             result = plan.step.pack(plan())
             # (a step that assigned weight arrays, gathering them into their buffer, makes the
             # plans again at the next step: its staying eager is not worth a warning)

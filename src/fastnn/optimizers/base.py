@@ -206,7 +206,7 @@ class Optimizer(Configurable):
                           [p.data if isinstance(p, Tensor) else p for _, p in pairs])
 
     def _check_signature(self, params):
-        signature = tuple((p.shape, p.dtype) for p in params)
+        signature = tuple([(p.shape, p.dtype) for p in params])
         if signature != self._signature:
             built = [f"{s}:{d}" for s, d in self._signature]
             got = [f"{s}:{d}" for s, d in signature]
