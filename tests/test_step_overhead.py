@@ -192,3 +192,48 @@ def test_batch_means_have_numpys_bits(dtype, size):
             assert np.float64(_mean(array)).tobytes() == np.float64(float(np.mean(array))).tobytes()
     assert _mean(np.arange(5)) == float(np.mean(np.arange(5)))
     assert _mean(np.float32(2.5)) == 2.5
+
+
+class BatchOutputs(callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.test_logs, self.outputs = [], []
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.test_logs.append(logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.outputs.append(np.array(logs["outputs"]))
+
+
+def test_evaluate_gives_the_same_logs_with_and_without_batch_callbacks():
+    x, y = boston_data()
+    model = boston_model()
+    model.fit(x, y, batch_size=4, verbose=0)
+    recorder = BatchOutputs()
+    plain = model.evaluate(x, y, batch_size=5, verbose=0, return_dict=True)
+    watched = model.evaluate(x, y, batch_size=5, verbose=0, return_dict=True, callbacks=[recorder])
+    assert plain == watched
+    assert len(recorder.test_logs) == 5 and recorder.test_logs[-1] is watched  # the last batch's logs are returned
+    assert model.evaluate(x[:1], y[:1], verbose=0) == model.evaluate(x[:1], y[:1], verbose=0, callbacks=[recorder])
+
+
+def test_predict_hands_batch_callbacks_each_batch_of_the_result():
+    x, _ = boston_data()
+    model = boston_model()
+    recorder = BatchOutputs()
+    plain = model.predict(x, batch_size=5, verbose=0)
+    watched = model.predict(x, batch_size=5, verbose=0, callbacks=[recorder])
+    assert plain.tobytes() == watched.tobytes()
+    assert [len(o) for o in recorder.outputs] == [5, 5, 5, 5, 4]
+    assert np.concatenate(recorder.outputs).tobytes() == plain.tobytes()
+
+
+def test_python_calls_per_test_batch_stay_few():
+    x, y = boston_data()
+    model = boston_model()
+    model.evaluate(x, y, batch_size=1, verbose=0)
+    ten = python_calls(lambda: model.evaluate(x[:10], y[:10], batch_size=1, verbose=0))
+    twenty = python_calls(lambda: model.evaluate(x[:20], y[:20], batch_size=1, verbose=0))
+    per_batch = (twenty - ten) / 10
+    assert per_batch <= 35, f"{per_batch} Python calls per evaluation batch"

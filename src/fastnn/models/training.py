@@ -722,13 +722,23 @@ class Trainer(GeneratorMethods):
         trackers = self._trackers(metric_fns)
         test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
+        batch_begin = callback_list.acting_on("on_test_batch_begin")
+        batch_end = callback_list.acting_on("on_test_batch_end")
+        # the running means are made into logs after each batch only for a callback taking them (and
+        # on every process of a distribution, whose means are combined by all processes together)
+        batch_logs = bool(batch_end) or distribution.num_processes() > 1
         logs = _results(trackers)
         for step, xb, yb, swb in batches:
-            callback_list.on_test_batch_begin(step)
+            for callback in batch_begin:
+                callback.on_test_batch_begin(step)
             result = test_function(xb, yb, swb)
             self._track(trackers, metric_fns, result, xb, yb, training=False)
+            if batch_logs:
+                logs = _results(trackers)
+                for callback in batch_end:
+                    callback.on_test_batch_end(step, logs)
+        if not batch_logs:
             logs = _results(trackers)
-            callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -780,11 +790,15 @@ class Trainer(GeneratorMethods):
         # a generator's are gathered batch by batch and joined
         rows = None if is_batch_source(x) else structured_data.length(x)
         parts, results, written = [], None, 0
+        single = self._single_output
         callback_list.on_predict_begin()
+        batch_begin = callback_list.acting_on("on_predict_batch_begin")
+        batch_end = callback_list.acting_on("on_predict_batch_end")
         for step, xb, _, _ in batches:
-            callback_list.on_predict_batch_begin(step)
+            for callback in batch_begin:
+                callback.on_predict_batch_begin(step)
             batch_outputs = predict_function(xb)
-            pieces = [batch_outputs] if self._single_output else list(batch_outputs)
+            pieces = [batch_outputs] if single else list(batch_outputs)
             if rows is None:
                 pieces = [np.array(o, dtype=np.float32) for o in pieces]
                 parts.append(pieces)
@@ -794,9 +808,13 @@ class Trainer(GeneratorMethods):
                 count = len(pieces[0])
                 for result, piece in zip(results, pieces):
                     result[written:written + count] = piece
-                pieces = [result[written:written + count] for result in results]
+                if batch_end:
+                    pieces = [result[written:written + count] for result in results]
                 written += count
-            callback_list.on_predict_batch_end(step, {"outputs": pieces[0] if self._single_output else tuple(pieces)})
+            if batch_end:
+                logs = {"outputs": pieces[0] if single else tuple(pieces)}
+                for callback in batch_end:
+                    callback.on_predict_batch_end(step, logs)
         callback_list.on_predict_end()
         flat = []
         for index, shape in enumerate(self._flat_output_shapes()):
