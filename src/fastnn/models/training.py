@@ -897,7 +897,9 @@ class _LastBatch:
             return self._key
         arrays = (x, y, sample_weight)
         key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0]) for a in nest.flatten(arrays))
-        self._arrays, self._shapes, self._key = arrays, shapes, key
+        # (lists and dicts can change in place: a batch holding one is looked at again next time)
+        held = () if any(isinstance(a, (list, dict)) for a in arrays) else arrays
+        self._arrays, self._shapes, self._key = held, shapes, key
         return key
 
 
