@@ -237,3 +237,30 @@ def test_python_calls_per_test_batch_stay_few():
     twenty = python_calls(lambda: model.evaluate(x[:20], y[:20], batch_size=1, verbose=0))
     per_batch = (twenty - ten) / 10
     assert per_batch <= 35, f"{per_batch} Python calls per evaluation batch"
+
+
+def test_the_structure_version_moves_with_every_change_to_what_a_model_trains():
+    from fastnn.layers.layer import structure_version
+
+    model = boston_model()
+    dense = model.layers[0]
+    changes = {
+        "trainable": lambda: setattr(dense, "trainable", False),
+        "add_weight": lambda: dense.add_weight("extra", (2,)),
+        "sublayer attribute": lambda: setattr(dense, "helper", layers.Dense(2)),
+        "sublayer attribute replaced by a value": lambda: setattr(dense, "helper", None),
+        "Sequential.add": lambda: model.add(layers.Dense(1)),
+        "Sequential.pop": model.pop,
+        "compile": lambda: model.compile(optimizer="rmsprop", loss="mse"),
+    }
+    for change, run in changes.items():
+        before = structure_version()
+        run()
+        assert structure_version() != before, change
+    x, y = boston_data()
+    model.fit(x, y, batch_size=8, verbose=0)
+    before = structure_version()
+    model.fit(x, y, batch_size=8, verbose=0)  # training moves nothing: the memo holds from step to step
+    model.evaluate(x, y, verbose=0)
+    model.predict(x[:2], verbose=0)
+    assert structure_version() == before
