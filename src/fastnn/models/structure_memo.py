@@ -36,7 +36,9 @@ def _defined_in_fastnn(cls, name):
 
 class StructureMemo:
     def __init__(self):
-        self._memo = (None, (), None)  # (structure_version, [(held list, its layers' ids)], Structure), swapped whole
+        # (structure_version, ((a list of layers held as an attribute, its layers' ids), ...), Structure),
+        # replaced whole
+        self._memo = (None, (), None)
 
     def get(self, model):
         """The model's Structure."""
@@ -48,7 +50,8 @@ class StructureMemo:
         structure = Structure(layers, model.weights, trained, (tuple(map(id, layers)), tuple(map(id, trained))))
         walked = [model] + layers
         if all(_fastnn_walk(type(layer)) for layer in walked):
-            lists = tuple((held, list(map(id, held))) for layer in walked for held in layer_module.list_attributes(layer))
+            lists = tuple((held, list(map(id, held)))
+                          for layer in walked for held in layer_module.list_attributes(layer))
             self._memo = (version, lists, structure)
         else:
             self._memo = (None, (), structure)
