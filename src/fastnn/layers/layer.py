@@ -25,6 +25,11 @@ _build_lock = threading.RLock()
 _calls = threading.local()  # this thread's call context: depth, training, generation
 _generations = itertools.count(1)
 _trainable_clock = itertools.count(1)  # orders trainable changes and compile() calls
+_structure_changes = [0]  # see structure_version()
+# Attributes of a layer that decide which sublayers and weights a model holding it trains.
+_STRUCTURE_ATTRIBUTES = frozenset({"_weights", "_frozen_weights", "_layers", "_graph", "_trainable",
+                                   "_trainable_changed_at", "_last_compiled_at", "compiled", "_compiled_at",
+                                   "_trainable_snapshot"})
 
 
 def unique_name(base):
@@ -106,12 +111,17 @@ class Layer:
         self._inbound_nodes = []  # symbolic calls of this layer (Nodes)
 
     def __setattr__(self, name, value):
+        changes_structure = name in _STRUCTURE_ATTRIBUTES
         if isinstance(value, Layer) or (isinstance(value, (list, tuple)) and value
                                         and all(isinstance(v, Layer) for v in value)):
             self.__dict__.setdefault("_sublayer_attributes", {})[name] = value
+            changes_structure = True
         elif name in self.__dict__.get("_sublayer_attributes", {}):
             del self.__dict__["_sublayer_attributes"][name]
+            changes_structure = True
         object.__setattr__(self, name, value)
+        if changes_structure:
+            structure_changed()
 
     def _sublayers(self):
         """The layers assigned as attributes of this one, each once, in assignment order."""
@@ -160,6 +170,7 @@ class Layer:
             self._frozen_weights.add(id(weight))
         if regularizer is not None:
             self._weight_penalties.append((weight, regularizers.get(regularizer)))
+        structure_changed()
         return weight
 
     def add_loss(self, loss, inputs=None):
@@ -517,6 +528,23 @@ def calling(training):
 def unreplayable_layer():
     """The layer whose call made this thread's last outermost call unreplayable, or None."""
     return getattr(_calls, "unreplayable_layer", None)
+
+
+def structure_version():
+    """A count that moves whenever a layer's sublayers, weights or trainable flag change (through
+    attribute assignment, add_weight, Sequential.add and pop) or a model is compiled: while it
+    stands still, which layers a model holds and which weights it trains stay as they were,
+    except for lists of layers held as attributes, which can change in place."""
+    return _structure_changes[0]
+
+
+def structure_changed():
+    _structure_changes[0] += 1
+
+
+def list_attributes(layer):
+    """The lists of layers assigned as attributes of layer (their contents can change in place)."""
+    return [value for value in layer.__dict__.get("_sublayer_attributes", {}).values() if isinstance(value, list)]
 
 
 def trainable_tick():

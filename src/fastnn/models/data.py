@@ -172,17 +172,16 @@ class BatchGatherer:
         self._y = None if y is None else _columns(y, batch_size, buffers, "y", keep_labels=True)
         self.w_buffer = None if weights is None else _buffer(buffers, "weights", (batch_size,), np.float32)
         self.sample_shape = x.shape[1:] if not isinstance(x, tuple) else None
+        self._loaded = _each(self._x) + ([] if self._y is None else _each(self._y))
+        self._views = (None, None)  # (m, the batch of m rows as batch() returns it): the same arrays each time
 
     def load(self, indices):
         """Fills the buffers' first len(indices) rows with those samples; returns the count."""
         m = len(indices)
-        for column in _each(self._x):
+        for column in self._loaded:
             column.load(indices)
         if self.weights is not None:
             np.take(self.weights, indices, out=self.w_buffer[:m])
-        if self._y is not None:
-            for column in _each(self._y):
-                column.load(indices)
         return m
 
     def gather(self, indices):
@@ -193,9 +192,11 @@ class BatchGatherer:
         """(x rows, y rows, weights) for these indices (y, weights None when absent); views of the
         buffers (tuples of them for several inputs or outputs)."""
         m = self.load(indices)
-        wb = None if self.weights is None else self.w_buffer[:m]
-        yb = None if self._y is None else _rows_of(self._y, m)
-        return _rows_of(self._x, m), yb, wb
+        if self._views[0] != m:
+            wb = None if self.weights is None else self.w_buffer[:m]
+            yb = None if self._y is None else _rows_of(self._y, m)
+            self._views = (m, (_rows_of(self._x, m), yb, wb))
+        return self._views[1]
 
 
 def _buffer(buffers, role, shape, dtype):

@@ -3,7 +3,7 @@ from ..layers import InputLayer, Layer
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
 from ..layers.input_layer import input_layer_of
-from ..layers.layer import as_shape, batch_shape, unique_name
+from ..layers.layer import as_shape, batch_shape, structure_changed, unique_name
 from . import saving, summary
 from .training import Trainer
 
@@ -59,6 +59,7 @@ class Sequential(Trainer, Layer):
             elif isinstance(layer, Trainer) and layer.built and len(layer._input_names) == 1:
                 self.input_shape = (None,) + tuple(layer.input_shape)[1:]  # a built model's input
         self._layers.append(layer)
+        structure_changed()
         self.built = False
         if self.input_shape is not None:
             self.build(self.input_shape)
@@ -68,6 +69,7 @@ class Sequential(Trainer, Layer):
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()
+        structure_changed()
         self.built = False
         if self._layers and self.input_shape is not None:
             self.build(self.input_shape)
@@ -176,6 +178,7 @@ class Sequential(Trainer, Layer):
         for layer_config in config.get("layers", []):
             layer = deserialize_layer(layer_config, custom_objects)
             model._layers.append(layer)
+            structure_changed()
         shape = config.get("build_input_shape")
         if shape is not None:
             model.build(tuple(shape))

@@ -38,6 +38,7 @@ from .data_sources import batches_of, check_steps, sample_weights
 from .epoch_iterator import check_shuffle
 from .generator_methods import GeneratorMethods
 from .parameters import FlatParameters
+from .structure_memo import StructureMemo
 
 _NO_LOSS = object()  # compile()'s loss when none is given (loss=None trains on added losses only)
 
@@ -68,6 +69,7 @@ class Trainer(GeneratorMethods):
         self._compiled_at = 0
         self._trainable_snapshot = {}
         self._eager_warnings = set()
+        self._structure_memo = StructureMemo()
 
     # compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=_NO_LOSS, metrics=None, loss_weights=None, run_eagerly=False,
@@ -406,11 +408,16 @@ class Trainer(GeneratorMethods):
         visit(self, {id(self)})
         return trained
 
+    def _structure(self):
+        """The model's sublayers, weights and trained weights, memoized while its structure holds."""
+        return self._structure_memo.get(self)
+
     def trainable_parameters(self):
         """The trained weights gathered in one FlatParameters buffer (made again when they change)."""
-        trainable = self._trained_weights()
+        structure = self._structure()
+        trainable = structure.trained
         trained = {id(w) for w in trainable}
-        for weight in self.weights:
+        for weight in structure.weights:
             if id(weight) not in trained:
                 weight.requires_grad = False
                 weight.grad = None
@@ -478,22 +485,23 @@ class Trainer(GeneratorMethods):
         """What a step plan depends on besides its batch: the layers, what is trained, the arrays
         holding the weights (any assignment to a tensor's .data counts), the loss, whether NaN
         debugging (eager only) is on, and the global seeding (dropout keys are drawn from it)."""
-        layers = self._all_sublayers()
-        return (tuple(map(id, layers)), tuple(map(id, self._trained_weights())), tensor_module.data_assignments(),
-                id(self.compiled_loss), debug.enabled, random.seedings())
+        return (self._structure().key, tensor_module.data_assignments(), id(self.compiled_loss), debug.enabled,
+                random.seedings())
 
     def _compiled(self, step):
         """step(x, y, sample_weight) -> arrays, as a function of the same arguments that runs it
         as a step plan per batch shape (eagerly with run_eagerly or while NaN debugging is on)."""
         plans = engine.PlanCache(self._plan_signature)
+        last = _LastBatch()
 
         def run(x, y=None, sample_weight=None):
             if debug.enabled or self.run_eagerly:
                 return step(x, y, sample_weight)
-            arrays = nest.flatten([x, y, sample_weight])
-            key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0]) for a in arrays)
+            key = last.key(x, y, sample_weight)
             plan = plans.get(key, lambda: _FlatStep(lambda: step(x, y, sample_weight)))
-            was_eager, assignments = plan.state == engine.plan.EAGER, tensor_module.data_assignments()
+            # (a replaying plan stays so: only a plan being recorded or checked can turn eager)
+            was_eager = plan.state == engine.plan.EAGER
+            assignments = None if plan.state == engine.plan.REPLAY else tensor_module.data_assignments()
             result = plan.step.pack(plan())
             # (a step that assigned weight arrays, gathering them into their buffer, makes the
             # plans again at the next step: its staying eager is not worth a warning)
@@ -615,21 +623,21 @@ class Trainer(GeneratorMethods):
 
     def _track(self, trackers, metric_fns, result, x, targets, training):
         """Adds one batch's losses and metric values to the running means, weighted by its size."""
-        count = structured_data.length(x)
+        count = len(x) if type(x) is np.ndarray else structured_data.length(x)
         if count == 0:  # a process's empty share of a small last batch
             return
         loss, predictions = result[0], result[1]
-        trackers[0].update(float(loss) if training else float(np.mean(loss)), weight=count)
-        position = 1
-        if not self._single_output:
+        trackers[0].update(float(loss) if training else _mean(loss), weight=count)
+        position, single = 1, self._single_output
+        if not single:
             for value in result[2]:
                 if value is not None:
-                    trackers[position].update(float(np.mean(value)), weight=count)
+                    trackers[position].update(_mean(value), weight=count)
                     position += 1
-        flat_predictions = [predictions] if self._single_output else list(predictions)
-        flat_targets = [targets] if self._single_output else list(targets)
+        flat_predictions = [predictions] if single else list(predictions)
+        flat_targets = [targets] if single else list(targets)
         for tracker, (_, index, fn) in zip(trackers[position:], metric_fns):
-            tracker.update(float(np.mean(fn(flat_targets[index], flat_predictions[index]))), weight=count)
+            tracker.update(_mean(fn(flat_targets[index], flat_predictions[index])), weight=count)
 
     def _prepare_batch(self, x, y, sample_weight, where):
         """One batch of a generator, checked like whole data: (x, targets, weights)."""
@@ -714,13 +722,23 @@ class Trainer(GeneratorMethods):
         trackers = self._trackers(metric_fns)
         test_function = self.test_function or self.make_test_function()
         callback_list.on_test_begin()
+        batch_begin = callback_list.acting_on("on_test_batch_begin")
+        batch_end = callback_list.acting_on("on_test_batch_end")
+        # the running means are made into logs after each batch only for a callback taking them (and
+        # on every process of a distribution, whose means are combined by all processes together)
+        batch_logs = bool(batch_end) or distribution.num_processes() > 1
         logs = _results(trackers)
         for step, xb, yb, swb in batches:
-            callback_list.on_test_batch_begin(step)
+            for callback in batch_begin:
+                callback.on_test_batch_begin(step)
             result = test_function(xb, yb, swb)
             self._track(trackers, metric_fns, result, xb, yb, training=False)
+            if batch_logs:
+                logs = _results(trackers)
+                for callback in batch_end:
+                    callback.on_test_batch_end(step, logs)
+        if not batch_logs:
             logs = _results(trackers)
-            callback_list.on_test_batch_end(step, logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -772,11 +790,15 @@ class Trainer(GeneratorMethods):
         # a generator's are gathered batch by batch and joined
         rows = None if is_batch_source(x) else structured_data.length(x)
         parts, results, written = [], None, 0
+        single = self._single_output
         callback_list.on_predict_begin()
+        batch_begin = callback_list.acting_on("on_predict_batch_begin")
+        batch_end = callback_list.acting_on("on_predict_batch_end")
         for step, xb, _, _ in batches:
-            callback_list.on_predict_batch_begin(step)
+            for callback in batch_begin:
+                callback.on_predict_batch_begin(step)
             batch_outputs = predict_function(xb)
-            pieces = [batch_outputs] if self._single_output else list(batch_outputs)
+            pieces = [batch_outputs] if single else list(batch_outputs)
             if rows is None:
                 pieces = [np.array(o, dtype=np.float32) for o in pieces]
                 parts.append(pieces)
@@ -786,9 +808,13 @@ class Trainer(GeneratorMethods):
                 count = len(pieces[0])
                 for result, piece in zip(results, pieces):
                     result[written:written + count] = piece
-                pieces = [result[written:written + count] for result in results]
+                if batch_end:
+                    pieces = [result[written:written + count] for result in results]
                 written += count
-            callback_list.on_predict_batch_end(step, {"outputs": pieces[0] if self._single_output else tuple(pieces)})
+            if batch_end:
+                logs = {"outputs": pieces[0] if single else tuple(pieces)}
+                for callback in batch_end:
+                    callback.on_predict_batch_end(step, logs)
         callback_list.on_predict_end()
         flat = []
         for index, shape in enumerate(self._flat_output_shapes()):
@@ -857,6 +883,26 @@ class Trainer(GeneratorMethods):
         return self._pack_outputs([np.array(o, dtype=np.float32) for o in outputs])
 
 
+class _LastBatch:
+    """The plan key of a batch (the shape and address of each array) and the last batch's arrays:
+    the batch loops hand a step the same buffer views step after step, whose key is known."""
+
+    def __init__(self):
+        self._arrays, self._shapes, self._key = (), (), None
+
+    def key(self, x, y, sample_weight):
+        last = self._arrays
+        shapes = (getattr(x, "shape", None), getattr(y, "shape", None), getattr(sample_weight, "shape", None))
+        if last and x is last[0] and y is last[1] and sample_weight is last[2] and shapes == self._shapes:
+            return self._key
+        arrays = (x, y, sample_weight)
+        key = tuple(None if a is None else (a.shape, a.__array_interface__["data"][0]) for a in nest.flatten(arrays))
+        # (lists and dicts can change in place: a batch holding one is looked at again next time)
+        held = () if any(isinstance(a, (list, dict)) for a in arrays) else arrays
+        self._arrays, self._shapes, self._key = held, shapes, key
+        return key
+
+
 class _FlatStep:
     """A step whose result (a structure of arrays) a StepPlan sees as a flat list of arrays; the
     structure is kept to pack the plan's outputs again."""
@@ -864,13 +910,18 @@ class _FlatStep:
     def __init__(self, step):
         self._step = step
         self.structure = None
+        self._flat_tuple = False  # the structure is a tuple of arrays (packing it is making the tuple)
 
     def __call__(self):
         result = self._step()
         self.structure = result
-        return [leaf for leaf in nest.flatten(result) if leaf is not None]
+        leaves = nest.flatten(result)
+        self._flat_tuple = type(result) is tuple and all(type(leaf) is np.ndarray for leaf in result)
+        return [leaf for leaf in leaves if leaf is not None]
 
     def pack(self, arrays):
+        if self._flat_tuple:
+            return tuple(arrays)
         arrays = iter(arrays)
         return nest.pack_as(self.structure, [None if leaf is None else next(arrays)
                                              for leaf in nest.flatten(self.structure)])
@@ -889,6 +940,16 @@ def _check_epochs(epochs, initial_epoch):
     for arg, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ValueError(f"{arg} must be a non-negative integer. Received: {arg}={value!r}")
+
+
+def _mean(values):
+    """float(np.mean(values)), the same bits, without most of NumPy's per-call work for the float
+    arrays of one batch: NumPy's sum, divided by the count in float64 (rounded to float32 for a
+    float32 sum, as np.mean rounds its quotient)."""
+    if type(values) is np.ndarray and values.size and values.dtype.char in "fd":
+        mean = float(np.add.reduce(values, None)) / values.size
+        return float(np.float32(mean)) if values.dtype.char == "f" else mean
+    return float(np.mean(values))
 
 
 def _results(trackers):

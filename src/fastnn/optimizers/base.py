@@ -206,7 +206,7 @@ class Optimizer(Configurable):
                           [p.data if isinstance(p, Tensor) else p for _, p in pairs])
 
     def _check_signature(self, params):
-        signature = tuple((p.shape, p.dtype) for p in params)
+        signature = tuple([(p.shape, p.dtype) for p in params])
         if signature != self._signature:
             built = [f"{s}:{d}" for s, d in self._signature]
             got = [f"{s}:{d}" for s, d in signature]
@@ -274,6 +274,9 @@ def _check_param(owner, index, param):
 
 
 def _as_grad(owner, index, grad, param):
+    if type(grad) is np.ndarray and grad.dtype == param.dtype and grad.shape == param.shape and grad.ndim \
+            and grad.flags.c_contiguous:
+        return grad  # already what the kernels take
     grad = np.asarray(grad)
     if grad.shape != param.shape:
         raise ValueError(f"{owner}: gradient {index} has shape {grad.shape} but its parameter has shape {param.shape}")

@@ -1,5 +1,5 @@
 """Wrapper: the base of the layers that run other layers (Bidirectional, TimeDistributed)."""
-from ..layer import Layer
+from ..layer import Layer, structure_changed
 
 
 def serialized(layer):
@@ -27,6 +27,7 @@ class Wrapper(Layer):
             self._frozen_weights |= layer._frozen_weights
             self._weight_penalties.extend(layer._weight_penalties)
         self._inner = list(inner)
+        structure_changed()
 
     @property
     def losses(self):
