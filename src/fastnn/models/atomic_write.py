@@ -22,7 +22,8 @@ _SUFFIX = ".tmp"
 
 
 def atomic_write(filepath, write):
-    """Calls write(file) on a temporary file next to filepath's target, then renames it to the target.
+    """Calls write(file) on a temporary file (binary, readable and writable) next to filepath's
+    target, then renames it to the target.
 
     OSErrors name filepath (and the target when filepath is a link), never the temporary file.
     When several processes train together, only process 0 writes.
@@ -47,7 +48,9 @@ def _write_and_rename(target, write):
     fd, tmp_path = _locked_temporary(folder, prefix)
     try:
         try:
-            with os.fdopen(fd, "wb", closefd=False) as file:  # fd stays open, and locked, until renamed
+            # readable too, for writers that read back what they wrote (h5py); fd stays open, and
+            # locked, until renamed
+            with os.fdopen(fd, "w+b", closefd=False) as file:
                 write(file)
                 file.flush()
                 os.fsync(file.fileno())

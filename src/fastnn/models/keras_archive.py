@@ -11,6 +11,8 @@ import datetime
 import io
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 import zlib
 
@@ -28,6 +30,7 @@ from .stored_member import StoredMember
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"
 WEIGHTS_NAME = "model.weights.h5"
+COPY_CHUNK = 4 << 20  # bytes of the weights file copied into the archive at a time
 KERAS_VERSION = "3.0.0"
 MAX_CONFIG_BYTES = 64 << 20
 MAX_EXPANSION = 200  # zip members larger than this many times their compressed size are refused
@@ -60,15 +63,6 @@ def model_document(model, saved_compile):
     return document
 
 
-def h5_buffer(write):
-    """The bytes of an HDF5 file write(file) fills, as a view of the in-memory file (no copy)."""
-    h5py = _h5py()
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as file:
-        write(file)
-    return buffer.getbuffer()
-
-
 def write_optimizer_state(file, model, path="optimizer"):
     state = optimizer_state_to_keras(model)
     if state is None:
@@ -90,13 +84,22 @@ def save_keras(model, filepath, saved_compile):
         if "compile_config" in document:
             write_optimizer_state(file, model)
 
-    weights_bytes = h5_buffer(weights)
+    h5py = _h5py()
 
     def write(file):
-        with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
-            archive.writestr(METADATA_NAME, metadata)
-            archive.writestr(CONFIG_NAME, config_json)
-            archive.writestr(WEIGHTS_NAME, weights_bytes)
+        # the weights file is written once to a scratch file beside the target, then streamed into
+        # the archive: no copy of the weights in memory
+        folder = os.path.dirname(os.path.realpath(os.fspath(filepath)))
+        with tempfile.TemporaryFile(dir=folder) as scratch:
+            with h5py.File(scratch, "w") as h5:
+                weights(h5)
+            size = scratch.seek(0, io.SEEK_END)
+            scratch.seek(0)
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+                archive.writestr(METADATA_NAME, metadata)
+                archive.writestr(CONFIG_NAME, config_json)
+                with archive.open(WEIGHTS_NAME, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as member:
+                    shutil.copyfileobj(scratch, member, COPY_CHUNK)
 
     atomic_write(filepath, write)
 

@@ -103,8 +103,9 @@ def _text(value):
 
 
 def check_and_assign(groups, where):
-    """groups: [(owner name, [weights], [weight names], [arrays])]; raises before assigning
-    anything when a count, a shape or a dtype does not fit."""
+    """groups: [(owner name, [weights], [weight names], [arrays or h5py datasets])]; raises before
+    assigning anything when a count, a shape or a dtype does not fit. A dataset of the weight's
+    dtype is read straight into the weight."""
     for owner, weights, names, arrays in groups:
         if len(arrays) != len(weights):
             raise ValueError(f"{where}: layer {owner!r} has {len(weights)} weights, the file holds {len(arrays)}")
@@ -117,7 +118,10 @@ def check_and_assign(groups, where):
                                  "not real numbers")
     for _, weights, _, arrays in groups:
         for weight, value in zip(weights, arrays):
-            np.copyto(weight.data, value, casting="same_kind")
+            if hasattr(value, "read_direct") and value.dtype == weight.data.dtype and value.size:
+                value.read_direct(weight.data)
+            else:
+                np.copyto(weight.data, np.asarray(value), casting="same_kind")
 
 
 def read_keras3(file, model, where, assign=False):
@@ -139,7 +143,7 @@ def read_keras3(file, model, where, assign=False):
         for i in range(len(group)):
             if str(i) not in group:
                 raise ValueError(f"{where}: the group {group_path!r} of layer {name!r} lacks the dataset {str(i)!r}")
-            arrays.append(np.asarray(group[str(i)]))
+            arrays.append(group[str(i)] if assign else np.asarray(group[str(i)]))
         groups.append((name, weights, [f"{path}/vars/{i}" for i in range(len(weights))], arrays))
         if assign:
             check_and_assign(groups, where)

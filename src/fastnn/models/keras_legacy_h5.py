@@ -6,7 +6,6 @@ compile settings, the optimizer as `optimizer_config`), `keras_version`, `backen
 `model_weights` holds the weights in Keras 2's layout (keras_h5_weights.write_legacy), and
 `optimizer_weights` the optimizer's variables in order, listed by its `weight_names` attribute.
 """
-import io
 import json
 import os
 
@@ -50,22 +49,28 @@ def save_h5(model, filepath, saved_compile):
     model_config = {"class_name": document["class_name"], "config": document["config"]}
     training_config = _training_config(saved_compile)
     state = optimizer_state_to_keras(model) if training_config is not None else None
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as file:
-        file.attrs["model_config"] = json.dumps(model_config)
-        if training_config is not None:
-            file.attrs["training_config"] = json.dumps(training_config)
-        file.attrs["keras_version"] = KERAS_VERSION
-        file.attrs["backend"] = "fastnn"
-        write_legacy(file.create_group(WEIGHTS_GROUP), model, keras_layers(model))
-        if state is not None:
-            group = file.create_group(OPTIMIZER_GROUP)
-            names = [f"{model.optimizer.name}/variable_{i}" for i in range(len(state))]
-            group.attrs["weight_names"] = np.array([n.encode() for n in names])
-            for name, value in zip(names, state):
-                group.create_dataset(name, data=value)
-    data = buffer.getbuffer()
-    atomic_write(filepath, lambda file: file.write(data))
+
+    def write(target):
+        with h5py.File(target, "w") as file:
+            _write_model_file(file, model_config, training_config, model, state)
+
+    atomic_write(filepath, write)
+
+
+def _write_model_file(file, model_config, training_config, model, state):
+    """Keras 2's model file: the configs as root attributes, the weights and the optimizer's state."""
+    file.attrs["model_config"] = json.dumps(model_config)
+    if training_config is not None:
+        file.attrs["training_config"] = json.dumps(training_config)
+    file.attrs["keras_version"] = KERAS_VERSION
+    file.attrs["backend"] = "fastnn"
+    write_legacy(file.create_group(WEIGHTS_GROUP), model, keras_layers(model))
+    if state is not None:
+        group = file.create_group(OPTIMIZER_GROUP)
+        names = [f"{model.optimizer.name}/variable_{i}" for i in range(len(state))]
+        group.attrs["weight_names"] = np.array([n.encode() for n in names])
+        for name, value in zip(names, state):
+            group.create_dataset(name, data=value)
 
 
 def _attribute(file, name, where):
@@ -99,7 +104,7 @@ def _load_weights(group, model, where):
         for weight_name in (_text(w) for w in layer_group.attrs.get("weight_names", [])):
             if weight_name not in layer_group:
                 raise ValueError(f"{where}: layer {layer.name!r} lists the weight {weight_name!r}, which is missing")
-            arrays.append(np.asarray(layer_group[weight_name]))
+            arrays.append(layer_group[weight_name])
         check_and_assign([(layer.name, weights, names, arrays)], where)
 
 

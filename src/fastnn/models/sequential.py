@@ -3,7 +3,7 @@ from ..layers import InputLayer, Layer
 from ..layers import deserialize as deserialize_layer
 from ..layers import serialize as serialize_layer
 from ..layers.input_layer import input_layer_of
-from ..layers.layer import as_shape, batch_shape, structure_changed, unique_name
+from ..layers.layer import as_shape, structure_changed, unique_name
 from . import saving, summary
 from .training import Trainer
 
