@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from .atomic_write import atomic_write
 from .keras_weight_layout import keras_layers, vars_path, weight_groups
 
 
@@ -91,11 +92,15 @@ def write_legacy(group_or_file, model, layers=None):
 
 
 def save_weights(model, filepath):
-    with _open(filepath, "w") as file:
-        if is_keras3_name(filepath):
-            write_keras3(file, model)
-        else:
-            write_legacy(file, model)
+    """Writes the file atomically: a save that fails leaves the previous file as it was."""
+    h5py = _h5py()
+    write_layout = write_keras3 if is_keras3_name(filepath) else write_legacy
+
+    def write(target):
+        with h5py.File(target, "w") as file:
+            write_layout(file, model)
+
+    atomic_write(filepath, write)
 
 
 def _text(value):
