@@ -1,5 +1,6 @@
-/* AVX2/FMA micro-kernels (6 x 16 float, 6 x 8 double), packing and zero skipping. Only these
- * functions are compiled for AVX2; gemm.c calls them only after the CPU probe found it. */
+/* AVX2/FMA micro-kernels (6 x 16 float, 6 x 8 double), packing and zero skipping in 2-row
+ * slivers (2 x 32 float, 2 x 16 double wide kernels). Only these functions are compiled for
+ * AVX2; gemm.c calls them only after the CPU probe found it. */
 #include "gemm.h"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -66,32 +67,44 @@ _Static_assert(GEMM_AVX2_D_MR == 6 && GEMM_AVX2_D_NR == 8, "the double kernel is
 #undef ISA
 #undef PACK_FN
 
-/* gemm_compact_a for 6-row double panels (float ones are compacted in slivers, below): each
- * k step is loaded as 4 + 2 values and stored at the next free slot whether it is kept or not
- * (the slot is never ahead of the step), so the loop has no data-dependent branch. */
-AVX2_FN static fnn_int compact_a_avx2_d(int mr, fnn_int kc, double *panel, int32_t *steps) {
-    if (mr != 6) return gemm_compact_a_d(mr, kc, panel, steps);
+/* gemm_compact_slivers for double: each step's 6 values are loaded as 4 + 2, and each pair
+ * is stored at its sliver's next free slot whether kept or not, so the loop has no
+ * data-dependent branch. */
+AVX2_FN static int compact_slivers_avx2_d(fnn_int kc, const double *panel, double *slivers, int32_t *steps,
+                                          fnn_int kept[GEMM_SLIVERS]) {
     fnn_int values = kc * 6, zero_values = 0, e = 0;
     for (; e + 4 <= values; e += 4)
         zero_values += __builtin_popcount(
             (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(panel + e), _mm256_setzero_pd(), _CMP_EQ_OQ)));
     for (; e < values; e++) zero_values += panel[e] == 0;
-    if (zero_values < 6) return -1;
+    if (zero_values < GEMM_SLIVER_ROWS) return 0;
     const __m128i magnitude = _mm_set1_epi64x(0x7fffffffffffffffLL);
-    fnn_int kept = 0;
+    double *s0 = slivers, *s1 = slivers + 2 * kc, *s2 = slivers + 4 * kc;
+    int32_t *steps0 = steps, *steps1 = steps + kc, *steps2 = steps + 2 * kc;
+    fnn_int kept0 = 0, kept1 = 0, kept2 = 0;
     for (fnn_int p = 0; p < kc; p++) {
         const double *src = panel + p * 6;
-        __m256d lo = _mm256_loadu_pd(src);
-        __m128d hi = _mm_loadu_pd(src + 4);
-        __m128d any = _mm_or_pd(_mm_or_pd(_mm256_castpd256_pd128(lo), _mm256_extractf128_pd(lo, 1)), hi);
-        int zero = _mm_testz_si128(_mm_castpd_si128(any), magnitude);
-        double *dst = panel + kept * 6;
-        _mm256_storeu_pd(dst, lo);
-        _mm_storeu_pd(dst + 4, hi);
-        steps[kept] = (int32_t)p;
-        kept += !zero;
+        __m256i lo = _mm256_castpd_si256(_mm256_loadu_pd(src));
+        __m128i pair0 = _mm256_castsi256_si128(lo), pair1 = _mm256_extracti128_si256(lo, 1);
+        __m128i pair2 = _mm_castpd_si128(_mm_loadu_pd(src + 4));
+        int zero0 = _mm_testz_si128(pair0, magnitude);
+        int zero1 = _mm_testz_si128(pair1, magnitude);
+        int zero2 = _mm_testz_si128(pair2, magnitude);
+        _mm_storeu_si128((__m128i *)(s0 + kept0 * 2), pair0);
+        _mm_storeu_si128((__m128i *)(s1 + kept1 * 2), pair1);
+        _mm_storeu_si128((__m128i *)(s2 + kept2 * 2), pair2);
+        steps0[kept0] = (int32_t)p;
+        steps1[kept1] = (int32_t)p;
+        steps2[kept2] = (int32_t)p;
+        kept0 += !zero0;
+        kept1 += !zero1;
+        kept2 += !zero2;
     }
-    return kept < kc ? kept : -1;
+    if (kept0 == kc && kept1 == kc && kept2 == kc) return 0;
+    kept[0] = kept0;
+    kept[1] = kept1;
+    kept[2] = kept2;
+    return 1;
 }
 
 /* gemm_compact_slivers for float: each step's 6 values are loaded as 4 + 2, and each pair
@@ -134,62 +147,6 @@ AVX2_FN static int compact_slivers_avx2_s(fnn_int kc, const float *panel, float 
     return 1;
 }
 
-#define WIDE_FMA(v, b_vector)                                          \
-    do {                                                               \
-        __m256 b_v = (b_vector);                                       \
-        acc0_##v = _mm256_fmadd_ps(a_0, b_v, acc0_##v);                \
-        acc1_##v = _mm256_fmadd_ps(a_1, b_v, acc1_##v);                \
-    } while (0)
-
-/* The 2 x 32 wide kernel: eight accumulators; per kept step, four loads of B (two from each
- * panel) and two broadcasts of A. */
-AVX2_FN static void wide_kernel_avx2_s(fnn_int kept, const float *a, const int32_t *steps, const float *b0,
-                                       const float *b1, float *c, fnn_int c_rs, int rows, int cols,
-                                       int accumulate, const gemm_epilogue_s *ep) {
-    enum { NR = GEMM_AVX2_S_NR };
-    if (rows < GEMM_SLIVER_ROWS || cols < 2 * NR) {
-        /* an edge tile: computed whole on the stack, stored element by element */
-        float tile[GEMM_SLIVER_ROWS * 2 * NR];
-        wide_kernel_avx2_s(kept, a, steps, b0, b1, tile, 2 * NR, GEMM_SLIVER_ROWS, 2 * NR, 0, NULL);
-        gemm_store_tile_s(tile, 2 * NR, c, c_rs, rows, cols, accumulate, ep);
-        return;
-    }
-    __m256 acc0_0 = _mm256_setzero_ps(), acc0_1 = acc0_0, acc0_2 = acc0_0, acc0_3 = acc0_0;
-    __m256 acc1_0 = acc0_0, acc1_1 = acc0_0, acc1_2 = acc0_0, acc1_3 = acc0_0;
-    for (int i = 0; i < GEMM_SLIVER_ROWS; i++) {
-        _mm_prefetch((const char *)(c + i * c_rs), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * c_rs + 2 * NR - 1), _MM_HINT_T0);
-    }
-#pragma GCC unroll 4
-    for (fnn_int q = 0; q < kept; q++) {
-        const float *row0 = b0 + (fnn_int)steps[q] * NR, *row1 = b1 + (fnn_int)steps[q] * NR;
-        __m256 a_0 = _mm256_broadcast_ss(a + 2 * q), a_1 = _mm256_broadcast_ss(a + 2 * q + 1);
-        WIDE_FMA(0, _mm256_loadu_ps(row0));
-        WIDE_FMA(1, _mm256_loadu_ps(row0 + 8));
-        WIDE_FMA(2, _mm256_loadu_ps(row1));
-        WIDE_FMA(3, _mm256_loadu_ps(row1 + 8));
-    }
-    __m256 bias_0 = _mm256_setzero_ps(), bias_1 = bias_0, bias_2 = bias_0, bias_3 = bias_0;
-    gemm_epilogue_s right = {0};
-    if (ep) {
-        right = *ep;
-        if (right.bias) right.bias += NR;
-        if (right.mask) right.mask += NR;
-        if (ep->bias) {
-            bias_0 = _mm256_loadu_ps(ep->bias);
-            bias_1 = _mm256_loadu_ps(ep->bias + 8);
-            bias_2 = _mm256_loadu_ps(ep->bias + NR);
-            bias_3 = _mm256_loadu_ps(ep->bias + NR + 8);
-        }
-    }
-    const gemm_epilogue_s *ep_right = ep ? &right : NULL;
-    store_row_avx2_s(c, acc0_0, acc0_1, accumulate, ep, bias_0, bias_1, 0);
-    store_row_avx2_s(c + NR, acc0_2, acc0_3, accumulate, ep_right, bias_2, bias_3, 0);
-    store_row_avx2_s(c + c_rs, acc1_0, acc1_1, accumulate, ep, bias_0, bias_1, 1);
-    store_row_avx2_s(c + c_rs + NR, acc1_2, acc1_3, accumulate, ep_right, bias_2, bias_3, 1);
-}
-
-#undef WIDE_FMA
 
 static const gemm_isa avx2 = {
     "avx2-fma",
@@ -198,7 +155,7 @@ static const gemm_isa avx2 = {
     {GEMM_AVX2_D_MR, GEMM_AVX2_D_NR, GEMM_AVX2_D_MC, GEMM_AVX2_D_KC, GEMM_AVX2_D_NC, kernel_avx2_d,
      pack_a_avx2_d, pack_b_avx2_d, rows_kernel_avx2_d},
     {sparse_kernel_avx2_s, gemm_compact_a_s, wide_kernel_avx2_s, compact_slivers_avx2_s},
-    {sparse_kernel_avx2_d, compact_a_avx2_d, NULL, NULL},
+    {sparse_kernel_avx2_d, gemm_compact_a_d, wide_kernel_avx2_d, compact_slivers_avx2_d},
 };
 const gemm_isa *const gemm_isa_avx2 = &avx2;
 
