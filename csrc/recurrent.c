@@ -32,9 +32,10 @@
     static FNN_TARGET_AVX512 void avx512(void *ctx, fnn_int first, fnn_int end) { body(ctx, first, end); }
 #define CELL_PICK(portable, avx2, avx512) (fnn_use_avx512() ? (avx512) : FNN_PICK(portable, avx2))
 
-/* A backward runs the steps in reverse, so the record a step reads as the previous one is the
- * next step's own record, long out of cache: each row of it is requested while its row is
- * worked on, so that the next step finds it on its way. */
+/* Asks for the cache lines of bytes at row, to be read soon. Two uses: a backward runs the steps
+ * in reverse, so the record a step reads as the previous one is the next step's own record,
+ * long out of cache (each row is requested while its row is worked on); and a forward step's
+ * rows of x W + b lie one sequence apart (the row ROWS_AHEAD on is requested). */
 FNN_INLINE void prefetch_record(const void *row, size_t bytes) {
 #if defined(__GNUC__)
     for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch((const char *)row + off, 0, 3);
@@ -43,6 +44,8 @@ FNN_INLINE void prefetch_record(const void *row, size_t bytes) {
     (void)bytes;
 #endif
 }
+
+#define ROWS_AHEAD 4
 
 FNN_INLINE float rnn_tanh_f32(float x) { return tanh_f32(x); }
 FNN_INLINE double rnn_tanh_f64(double x) { return tanh(x); } /* as fastnn_map1's tanh in double */
@@ -94,6 +97,7 @@ FNN_INLINE void FN(simple_rows)(const cell_job *J, fnn_int first, fnn_int end, i
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < u; j++) o[j] = p[j];
             continue;
@@ -110,6 +114,7 @@ FNN_INLINE void FN(lstm_rows)(const cell_job *J, fnn_int first, fnn_int end, int
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, 4 * (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 4 * u; j++) o[j] = 0;
             for (fnn_int j = 4 * u; j < 6 * u; j++) o[j] = p[j];
@@ -139,6 +144,7 @@ FNN_INLINE void FN(gru_rows)(const cell_job *J, fnn_int first, fnn_int end, int 
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, 3 * (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 4 * u; j++) o[j] = 0;
             for (fnn_int j = 4 * u; j < 5 * u; j++) o[j] = p[j];
