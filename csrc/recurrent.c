@@ -25,6 +25,28 @@
 #define FNN_IVDEP
 #endif
 
+/* The cells also get an AVX-512 variant: their gate math is long per element, and 16 lanes
+ * halve its instructions. */
+#define CELL_VARIANTS(portable, avx2, avx512, body)                                              \
+    FNN_BLOCK_VARIANTS(portable, avx2, body)                                                       \
+    static FNN_TARGET_AVX512 void avx512(void *ctx, fnn_int first, fnn_int end) { body(ctx, first, end); }
+#define CELL_PICK(portable, avx2, avx512) (fnn_use_avx512() ? (avx512) : FNN_PICK(portable, avx2))
+
+/* Asks for the cache lines of bytes at row, to be read soon. Two uses: a backward runs the steps
+ * in reverse, so the record a step reads as the previous one is the next step's own record,
+ * long out of cache (each row is requested while its row is worked on); and a forward step's
+ * rows of x W + b lie one sequence apart (the row ROWS_AHEAD on is requested). */
+FNN_INLINE void prefetch_record(const void *row, size_t bytes) {
+#if defined(__GNUC__)
+    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch((const char *)row + off, 0, 3);
+#else
+    (void)row;
+    (void)bytes;
+#endif
+}
+
+#define ROWS_AHEAD 4
+
 FNN_INLINE float rnn_tanh_f32(float x) { return tanh_f32(x); }
 FNN_INLINE double rnn_tanh_f64(double x) { return tanh(x); } /* as fastnn_map1's tanh in double */
 
@@ -75,6 +97,7 @@ FNN_INLINE void FN(simple_rows)(const cell_job *J, fnn_int first, fnn_int end, i
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < u; j++) o[j] = p[j];
             continue;
@@ -91,6 +114,7 @@ FNN_INLINE void FN(lstm_rows)(const cell_job *J, fnn_int first, fnn_int end, int
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, 4 * (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 4 * u; j++) o[j] = 0;
             for (fnn_int j = 4 * u; j < 6 * u; j++) o[j] = p[j];
@@ -120,6 +144,7 @@ FNN_INLINE void FN(gru_rows)(const cell_job *J, fnn_int first, fnn_int end, int 
         const real *restrict h = (const real *)J->hz + i * J->hz_rs;
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict o = (real *)J->out + i * J->out_rs;
+        if (i + ROWS_AHEAD < end) prefetch_record(x + ROWS_AHEAD * J->xz_rs, 3 * (size_t)u * sizeof(real));
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 4 * u; j++) o[j] = 0;
             for (fnn_int j = 4 * u; j < 5 * u; j++) o[j] = p[j];
@@ -179,6 +204,7 @@ FNN_INLINE void FN(lstm_grad_rows)(const cell_job *J, fnn_int first, fnn_int end
         const real *restrict p = (const real *)J->prev + i * J->prev_rs;
         real *restrict cr = (real *)J->carry + i * J->carry_rs;
         real *restrict dz = (real *)J->out + i * J->out_rs;
+        prefetch_record(p, 6 * (size_t)u * sizeof(real));
         FN(gather_dh)(J, i, cr);
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 4 * u; j++) dz[j] = 0;
@@ -207,6 +233,7 @@ FNN_INLINE void FN(gru_grad_rows)(const cell_job *J, fnn_int first, fnn_int end,
         real *restrict cr = (real *)J->carry + i * J->carry_rs;
         real *restrict dx = (real *)J->out + i * J->out_rs;
         real *restrict dr = (real *)J->dhz + i * J->dhz_rs;
+        prefetch_record(p, 5 * (size_t)u * sizeof(real));
         FN(gather_dh)(J, i, cr);
         if (FN(skips)(J, i)) {
             for (fnn_int j = 0; j < 3 * u; j++) dx[j] = dr[j] = 0;
@@ -271,12 +298,12 @@ FNN_INLINE void FN(gru_grad_body)(void *ctx, fnn_int first, fnn_int end) {
     else FN(gru_grad_rows)(J, first, end, J->act, J->ract);
 }
 
-FNN_BLOCK_VARIANTS(FN(simple_portable), FN(simple_avx2), FN(simple_body))
-FNN_BLOCK_VARIANTS(FN(lstm_portable), FN(lstm_avx2), FN(lstm_body))
-FNN_BLOCK_VARIANTS(FN(gru_portable), FN(gru_avx2), FN(gru_body))
-FNN_BLOCK_VARIANTS(FN(simple_grad_portable), FN(simple_grad_avx2), FN(simple_grad_body))
-FNN_BLOCK_VARIANTS(FN(lstm_grad_portable), FN(lstm_grad_avx2), FN(lstm_grad_body))
-FNN_BLOCK_VARIANTS(FN(gru_grad_portable), FN(gru_grad_avx2), FN(gru_grad_body))
+CELL_VARIANTS(FN(simple_portable), FN(simple_avx2), FN(simple_avx512), FN(simple_body))
+CELL_VARIANTS(FN(lstm_portable), FN(lstm_avx2), FN(lstm_avx512), FN(lstm_body))
+CELL_VARIANTS(FN(gru_portable), FN(gru_avx2), FN(gru_avx512), FN(gru_body))
+CELL_VARIANTS(FN(simple_grad_portable), FN(simple_grad_avx2), FN(simple_grad_avx512), FN(simple_grad_body))
+CELL_VARIANTS(FN(lstm_grad_portable), FN(lstm_grad_avx2), FN(lstm_grad_avx512), FN(lstm_grad_body))
+CELL_VARIANTS(FN(gru_grad_portable), FN(gru_grad_avx2), FN(gru_grad_avx512), FN(gru_grad_body))
 
 /* Work per element of a row, relative to an addition, for the thread count. */
 static const double FN(cell_cost)[3] = {[FASTNN_CELL_SIMPLE] = 10.0, [FASTNN_CELL_LSTM] = 50.0,
@@ -289,9 +316,9 @@ void FN(fastnn_rnn_cell)(int cell, int activation, int recurrent_activation, fnn
     cell_job J = {.act = activation, .ract = recurrent_activation, .n = n, .u = u, .xz = xz, .hz = hz,
                   .prev = prev, .mask = mask, .out = out, .xz_rs = xz_rs, .hz_rs = hz_rs, .prev_rs = prev_rs,
                   .mask_stride = mask_stride, .out_rs = out_rs};
-    fastnn_block_fn fn = cell == FASTNN_CELL_LSTM ? FNN_PICK(FN(lstm_portable), FN(lstm_avx2))
-                       : cell == FASTNN_CELL_GRU  ? FNN_PICK(FN(gru_portable), FN(gru_avx2))
-                                                  : FNN_PICK(FN(simple_portable), FN(simple_avx2));
+    fastnn_block_fn fn = cell == FASTNN_CELL_LSTM ? CELL_PICK(FN(lstm_portable), FN(lstm_avx2), FN(lstm_avx512))
+                       : cell == FASTNN_CELL_GRU  ? CELL_PICK(FN(gru_portable), FN(gru_avx2), FN(gru_avx512))
+                                                  : CELL_PICK(FN(simple_portable), FN(simple_avx2), FN(simple_avx512));
     fastnn_parallel_blocks(n, fastnn_threads_for((double)n * u * FN(cell_cost)[cell]), fn, &J);
 }
 
@@ -305,9 +332,9 @@ void FN(fastnn_rnn_cell_grad)(int cell, int activation, int recurrent_activation
                   .mask = mask, .dh = dh, .dy = dy, .out = dxz, .carry = carry, .dhz = dhz, .xz_rs = record_rs,
                   .prev_rs = prev_rs, .mask_stride = mask_stride, .out_rs = dxz_rs, .dh_rs = dh_rs,
                   .dy_rs = dy_rs, .carry_rs = carry_rs, .dhz_rs = dhz_rs};
-    fastnn_block_fn fn = cell == FASTNN_CELL_LSTM ? FNN_PICK(FN(lstm_grad_portable), FN(lstm_grad_avx2))
-                       : cell == FASTNN_CELL_GRU  ? FNN_PICK(FN(gru_grad_portable), FN(gru_grad_avx2))
-                                                  : FNN_PICK(FN(simple_grad_portable), FN(simple_grad_avx2));
+    fastnn_block_fn fn = cell == FASTNN_CELL_LSTM ? CELL_PICK(FN(lstm_grad_portable), FN(lstm_grad_avx2), FN(lstm_grad_avx512))
+                       : cell == FASTNN_CELL_GRU  ? CELL_PICK(FN(gru_grad_portable), FN(gru_grad_avx2), FN(gru_grad_avx512))
+                                                  : CELL_PICK(FN(simple_grad_portable), FN(simple_grad_avx2), FN(simple_grad_avx512));
     fastnn_parallel_blocks(n, fastnn_threads_for((double)n * u * FN(cell_cost)[cell] * 0.5), fn, &J);
 }
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import activations, layers, models
+from fastnn import activations, kernels, layers, models
 from fastnn.tensor import Tensor
 from fastnn.testing import gradcheck
 
@@ -73,6 +73,29 @@ def test_extreme_inputs_neither_overflow_nor_lose_the_tail():
     assert float(np.asarray(activations.gelu(Tensor(np.array(-30.0))))) == pytest.approx(
         -30 * 0.5 * math.erfc(30 / math.sqrt(2)), rel=1e-12)
     assert np.isnan(np.asarray(activations.elu(Tensor(np.array([np.nan]))))).all()
+
+
+def _float32_ulps(got, want):
+    """|got - want| in units of the last place of want rounded to float32."""
+    rounded = np.abs(want.astype(np.float32))
+    return np.abs(got.astype(np.float64) - want) / (np.nextafter(rounded, np.float32(np.inf)) - rounded)
+
+
+def test_float32_tanh_within_3_ulps_through_the_fused_lstm_cell_too():
+    z = np.concatenate([np.linspace(-9, 9, 200001), np.linspace(0.39, 0.41, 20001), np.geomspace(1e-6, 1e-2, 5001),
+                        -np.geomspace(1e-6, 1e-2, 5001)]).astype(np.float32)
+    want = np.tanh(z.astype(np.float64))
+    got = kernels.tanh(z)
+    assert got.dtype == np.float32 and _float32_ulps(got, want).max() <= 3.0
+    ends = kernels.tanh(np.array([-0.0, np.nan, np.inf, -np.inf, 1e-30, -100.0], np.float32))
+    assert np.signbit(ends[0]) and ends[0] == 0 and np.isnan(ends[1])
+    np.testing.assert_array_equal(ends[2:], np.array([1, -1, 1e-30, -1], np.float32))
+    # the cell's g gate is tanh(xz + hz): with the input gate block at +inf (i = 1) it is recorded as is
+    n, u = z.size // 64, 64
+    xz = np.zeros((n, 4 * u), np.float32)
+    xz[:, 2 * u:3 * u] = z[:n * u].reshape(n, u)
+    record = kernels.lstm_cell(xz, np.zeros_like(xz), np.zeros((n, 6 * u), np.float32))
+    np.testing.assert_array_equal(record[:, 2 * u:3 * u], got[:n * u].reshape(n, u))
 
 
 @pytest.mark.parametrize("name, kwargs, shift", [
