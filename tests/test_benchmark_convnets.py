@@ -51,7 +51,8 @@ def _fastnn_outputs(name):
 
 @pytest.mark.parametrize("name", sorted(convnets.CONFIGS))
 def test_torch_computes_what_fastnn_computes_from_the_same_weights(name):
-    torch_graph = pytest.importorskip("trainbench.graph_runners.torch_graph")
+    pytest.importorskip("torch", reason="the PyTorch side of the benchmark needs torch")
+    from trainbench.graph_runners import torch_graph
     config, nodes, weights, x, expected = _fastnn_outputs(name)
     assert expected.shape == (6, 10)
     torch_out = torch_graph.Trainer(_job(config), nodes, weights).predict(x, 4)
