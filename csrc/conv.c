@@ -47,6 +47,8 @@
 #define DIRECT_BLOCK_ROWS 1024
 /* The most lanes of any vector the short-K kernels use (16 floats of AVX-512). */
 #define DIRECT_MAX_LANES 16
+/* Columns of the short-K kernel gradient's bias summed together. */
+#define DIRECT_BIAS_BLOCK 32
 
 typedef struct {
     fnn_int n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl;
@@ -89,8 +91,8 @@ static fnn_int direct_pad_size(const conv_geom *G) {
     if (out_rows > G->oh) out_rows = G->oh;
     return ((out_rows - 1) * G->sh + (G->kh - 1) * G->dh + 1) * direct_padded_width(G) * G->c;
 }
-/* Elements of a short-K kernel's per-thread buffer: packed kernel (or sums) and bias, then a
- * padded segment. */
+/* Elements of a short-K kernel's per-thread buffer: the packed kernel and bias (or the sums),
+ * then a padded segment. */
 static fnn_int direct_buffer_size(const conv_geom *G) {
     return (conv_depth(G) + 1) * (G->f + DIRECT_MAX_LANES) + direct_pad_size(G);
 }
