@@ -21,6 +21,10 @@
 #include <string.h>
 
 #include "dispatch.h"
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DIRECT_X86 1
+#endif
 
 /* Bytes of im2col rows a thread multiplies at once. */
 #define BLOCK_BYTES (512 * 1024)
@@ -281,6 +285,36 @@ typedef real FN(vec_portable) __attribute__((vector_size(16)));
 typedef real FN(vec_avx2) __attribute__((vector_size(32)));
 typedef real FN(vec_avx512) __attribute__((vector_size(64)));
 
+#ifdef DIRECT_X86
+/* The first cols (< L) lanes of a vector from or to p, with masked loads and stores. */
+FNN_INLINE FNN_TARGET_AVX2 FN(vec_avx2) FN(first_load_avx2)(const real *p, fnn_int cols) {
+    if (sizeof(real) == 4)
+        return (FN(vec_avx2))_mm256_maskload_ps(
+            (const float *)p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    return (FN(vec_avx2))_mm256_maskload_pd(
+        (const double *)p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(cols), _mm256_setr_epi64x(0, 1, 2, 3)));
+}
+FNN_INLINE FNN_TARGET_AVX2 void FN(first_store_avx2)(real *p, FN(vec_avx2) v, fnn_int cols) {
+    if (sizeof(real) == 4)
+        _mm256_maskstore_ps((float *)p,
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                            (__m256)v);
+    else
+        _mm256_maskstore_pd((double *)p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(cols), _mm256_setr_epi64x(0, 1, 2, 3)),
+                            (__m256d)v);
+}
+FNN_INLINE FNN_TARGET_AVX512 FN(vec_avx512) FN(first_load_avx512)(const real *p, fnn_int cols) {
+    if (sizeof(real) == 4) return (FN(vec_avx512))_mm512_maskz_loadu_ps((__mmask16)((1u << cols) - 1), p);
+    return (FN(vec_avx512))_mm512_maskz_loadu_pd((__mmask8)((1u << cols) - 1), p);
+}
+FNN_INLINE FNN_TARGET_AVX512 void FN(first_store_avx512)(real *p, FN(vec_avx512) v, fnn_int cols) {
+    if (sizeof(real) == 4)
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << cols) - 1), (__m512)v);
+    else
+        _mm512_mask_storeu_pd(p, (__mmask8)((1u << cols) - 1), (__m512d)v);
+}
+#endif
+
 #define DIRECT(name) FN(direct_portable_##name)
 #define V FN(vec_portable)
 #define L ((fnn_int)(16 / sizeof(real)))
@@ -300,6 +334,10 @@ typedef real FN(vec_avx512) __attribute__((vector_size(64)));
 #define TARGET FNN_TARGET_AVX2
 #define ROWS 4
 #define REGS 16
+#ifdef DIRECT_X86
+#define FIRST_LOAD FN(first_load_avx2)
+#define FIRST_STORE FN(first_store_avx2)
+#endif
 #include "conv_direct.inc"
 #undef DIRECT
 #undef V
@@ -313,6 +351,10 @@ typedef real FN(vec_avx512) __attribute__((vector_size(64)));
 #define TARGET FNN_TARGET_AVX512
 #define ROWS 8
 #define REGS 32
+#ifdef DIRECT_X86
+#define FIRST_LOAD FN(first_load_avx512)
+#define FIRST_STORE FN(first_store_avx512)
+#endif
 #include "conv_direct.inc"
 #undef DIRECT
 #undef V
