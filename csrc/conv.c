@@ -10,9 +10,9 @@
  * its im2col rows into the thread's own buffer (sized to stay in cache) and multiplies them there
  * with a one-thread GEMM. Blocks never change a result: forward and input-grad sums run over K or F only, and the kernel
  * gradient is summed per chunk (rows in order), then over the chunks in order.
- * A 1x1 kernel with unit strides and no padding needs no im2col: col is x itself. A kernel
- * gradient with a short K (a few input channels) is summed by its own kernel, with all K
- * accumulators of a vector of columns in registers, instead of a GEMM.
+ * A 1x1 kernel with unit strides and no padding needs no im2col: col is x itself. With a short
+ * K (a few input channels) the forward pass and the kernel gradient need neither im2col nor a
+ * GEMM: conv_direct.inc sums straight from the windows, tiles of sums in registers.
  * The part after #else is typed: this file includes itself once for float, once for double.
  */
 #ifndef FNN_REAL
@@ -21,6 +21,10 @@
 #include <string.h>
 
 #include "dispatch.h"
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DIRECT_X86 1
+#endif
 
 /* Bytes of im2col rows a thread multiplies at once. */
 #define BLOCK_BYTES (512 * 1024)
@@ -43,8 +47,12 @@
     DIRECT_CASE(15, call) DIRECT_CASE(16, call)
 /* Rows the forward pass with a short K sums together (independent sums in registers). */
 #define DIRECT_ROW_GROUP 4
-/* Rows per block of the forward pass with a short K. */
+/* Rows per block of the forward pass with a short K, and per segment of both short-K kernels. */
 #define DIRECT_BLOCK_ROWS 1024
+/* The most lanes of any vector the short-K kernels use (16 floats of AVX-512). */
+#define DIRECT_MAX_LANES 16
+/* Columns of the short-K kernel gradient's bias summed together. */
+#define DIRECT_BIAS_BLOCK 32
 
 typedef struct {
     fnn_int n, h, w, c, kh, kw, f, oh, ow, sh, sw, dh, dw, pt, pl;
@@ -72,6 +80,25 @@ static fnn_int kgrad_chunks(const conv_geom *G) {
     fnn_int chunks = conv_rows(G) / KGRAD_CHUNK_ROWS;
     if (chunks > KGRAD_MAX_CHUNKS) chunks = KGRAD_MAX_CHUNKS;
     return chunks < 1 ? 1 : chunks;
+}
+
+/* Short K: whether some window reaches outside the image (then segments are copied with their
+ * padding), the copy's row width in pixels, and the elements a copy takes at most. */
+static int direct_needs_pad(const conv_geom *G) {
+    return G->pt > 0 || G->pl > 0 || (G->oh - 1) * G->sh + (G->kh - 1) * G->dh >= G->h ||
+           (G->ow - 1) * G->sw + (G->kw - 1) * G->dw >= G->w;
+}
+static fnn_int direct_padded_width(const conv_geom *G) { return (G->ow - 1) * G->sw + (G->kw - 1) * G->dw + 1; }
+static fnn_int direct_pad_size(const conv_geom *G) {
+    if (!direct_needs_pad(G)) return 0;
+    fnn_int out_rows = (DIRECT_BLOCK_ROWS - 1) / G->ow + 2;
+    if (out_rows > G->oh) out_rows = G->oh;
+    return ((out_rows - 1) * G->sh + (G->kh - 1) * G->dh + 1) * direct_padded_width(G) * G->c;
+}
+/* Elements of a short-K kernel's per-thread buffer: the packed kernel and bias (or the sums),
+ * then a padded segment. */
+static fnn_int direct_buffer_size(const conv_geom *G) {
+    return (conv_depth(G) + 1) * (G->f + DIRECT_MAX_LANES) + direct_pad_size(G);
 }
 
 fnn_int fastnn_conv2d_scratch_size(const fnn_int *geometry) {
@@ -179,184 +206,167 @@ static FNN_TARGET_AVX2 void FN(col2im_avx2)(const conv_geom *G, const real *dcol
 }
 
 /* Short K (<= DIRECT_MAX_DEPTH, a few input channels): the kernel gradient and the forward
- * pass read each row's window straight from the image, with K accumulators (or K kernel
- * vectors) of one vector of columns in registers while the rows go by; no im2col, no GEMM.
- * The rows are walked in order with (n, oh, ow) counters. */
+ * pass read each row's window straight from the image, or from a copy of the rows a segment
+ * needs with their zero padding around them (direct_pad_size), so that every window lies inside;
+ * no im2col, no GEMM. The rows are walked in order, one segment (at most DIRECT_BLOCK_ROWS rows
+ * of one image) at a time. */
 typedef struct {
-    fnn_int n, oh, ow;
-} FN(row_walk);
+    const real *base; /* window origin of output (oh0, 0) */
+    fnn_int pitch, oh0; /* elements from one source row to the next; the segment's first output row */
+} FN(direct_source);
 
-/* The window of the walk's current row: a pointer p with value k at p[off[k]] when the window
- * lies inside the image, else NULL and the values (zeros for padding) in border[]. */
-FNN_INLINE const real *FN(window_at)(const conv_geom *G, const real *x, const FN(row_walk) *at, real *border) {
-    const fnn_int ih0 = at->oh * G->sh - G->pt, iw0 = at->ow * G->sw - G->pl, C = G->c;
-    const real *image = x + at->n * G->h * G->w * C;
-    if (ih0 >= 0 && ih0 + (G->kh - 1) * G->dh < G->h && iw0 >= 0 && iw0 + (G->kw - 1) * G->dw < G->w)
-        return image + (ih0 * G->w + iw0) * C;
-    fnn_int p = 0;
-    for (fnn_int kh = 0; kh < G->kh; kh++) {
-        const fnn_int ih = ih0 + kh * G->dh;
-        for (fnn_int kw = 0; kw < G->kw; kw++) {
-            const fnn_int iw = iw0 + kw * G->dw;
-            const int inside = ih >= 0 && ih < G->h && iw >= 0 && iw < G->w;
-            for (fnn_int c = 0; c < C; c++, p++) border[p] = inside ? image[(ih * G->w + iw) * C + c] : 0;
-        }
+/* The window origin of the walk's current row. */
+typedef struct {
+    const real *window;
+    fnn_int oh, ow;
+} FN(source_walk);
+
+FNN_INLINE void FN(source_walk_start)(const conv_geom *G, const FN(direct_source) *src, fnn_int r,
+                                      FN(source_walk) *at) {
+    const fnn_int rest = r % (G->oh * G->ow);
+    at->oh = rest / G->ow;
+    at->ow = rest % G->ow;
+    at->window = src->base + (at->oh - src->oh0) * G->sh * src->pitch + at->ow * G->sw * G->c;
+}
+
+FNN_INLINE void FN(source_walk_next)(const conv_geom *G, const FN(direct_source) *src, FN(source_walk) *at) {
+    if (++at->ow < G->ow) {
+        at->window += G->sw * G->c;
+        return;
     }
-    return NULL;
-}
-
-FNN_INLINE void FN(walk_start)(const conv_geom *G, fnn_int r, FN(row_walk) *at) {
-    at->n = r / (G->oh * G->ow);
-    at->oh = r % (G->oh * G->ow) / G->ow;
-    at->ow = r % G->ow;
-}
-
-FNN_INLINE void FN(walk_next)(const conv_geom *G, FN(row_walk) *at) {
-    if (++at->ow < G->ow) return;
     at->ow = 0;
-    if (++at->oh < G->oh) return;
-    at->oh = 0;
-    at->n++;
+    at->oh++;
+    at->window = src->base + (at->oh - src->oh0) * G->sh * src->pitch;
 }
 
-/* off[k]: where window value k lies from the window's origin inside the image. */
-static void FN(window_offsets)(const conv_geom *G, fnn_int *off) {
+/* The segment of rows [first, end) from `first`: up to the end of its image and at most
+ * DIRECT_BLOCK_ROWS rows; returns its end and sets src (its padded rows copied into pad when
+ * windows reach outside the image). */
+static fnn_int FN(direct_segment)(const conv_geom *G, const real *x, fnn_int first, fnn_int end, real *pad,
+                                  FN(direct_source) *src) {
+    const fnn_int image_rows = G->oh * G->ow, n = first / image_rows, C = G->c;
+    fnn_int last = (n + 1) * image_rows < end ? (n + 1) * image_rows : end;
+    if (last > first + DIRECT_BLOCK_ROWS) last = first + DIRECT_BLOCK_ROWS;
+    const fnn_int oh0 = first % image_rows / G->ow, oh1 = (last - 1) % image_rows / G->ow;
+    const real *image = x + n * G->h * G->w * C;
+    src->oh0 = oh0;
+    if (!direct_needs_pad(G)) {
+        src->base = image + oh0 * G->sh * G->w * C;
+        src->pitch = G->w * C;
+        return last;
+    }
+    const fnn_int width = direct_padded_width(G), rows = (oh1 - oh0) * G->sh + (G->kh - 1) * G->dh + 1;
+    const fnn_int left = G->pl < width ? G->pl : width, right = G->pl + G->w < width ? G->pl + G->w : width;
+    for (fnn_int i = 0; i < rows; i++) {
+        const fnn_int ih = oh0 * G->sh - G->pt + i;
+        real *dst = pad + i * width * C;
+        if (ih < 0 || ih >= G->h) {
+            memset(dst, 0, sizeof(real) * (size_t)(width * C));
+            continue;
+        }
+        memset(dst, 0, sizeof(real) * (size_t)(left * C));
+        memcpy(dst + left * C, image + (ih * G->w + left - G->pl) * C, sizeof(real) * (size_t)((right - left) * C));
+        memset(dst + right * C, 0, sizeof(real) * (size_t)((width - right) * C));
+    }
+    src->base = pad;
+    src->pitch = width * C;
+    return last;
+}
+
+/* off[k]: where window value k lies from the window's origin, source rows `pitch` apart. */
+static void FN(window_offsets)(const conv_geom *G, fnn_int pitch, fnn_int *off) {
     fnn_int p = 0;
     for (fnn_int kh = 0; kh < G->kh; kh++)
         for (fnn_int kw = 0; kw < G->kw; kw++)
-            for (fnn_int c = 0; c < G->c; c++) off[p++] = (kh * G->dh * G->w + kw * G->dw) * G->c + c;
+            for (fnn_int c = 0; c < G->c; c++) off[p++] = kh * G->dh * pitch + kw * G->dw * G->c + c;
 }
-
-/* V is the vector type, L its lanes; columns past the last whole vector are done one by one. */
-#define DIRECT_KERNELS(name, V, VD, L, TARGET)                                                                   \
-    /* part (K x F) := sum over rows [first, end), in order, of window^T . dy row; bias (F doubles,   \
-     * may be NULL) := the sum of the dy rows in order */                                                   \
-    FNN_INLINE TARGET void FN(name##_kgrad_fixed)(const conv_geom *G, const real *x, const real *dy,          \
-                                                  fnn_int first, fnn_int end, real *part, double *bias,      \
-                                                  const int K) {                                             \
-        const fnn_int F = G->f;                                                                              \
-        fnn_int off[DIRECT_MAX_DEPTH];                                                                       \
-        real border[DIRECT_MAX_DEPTH];                                                                       \
-        FN(window_offsets)(G, off);                                                                          \
-        for (fnn_int j = 0; j < F; j += L) {                                                                 \
-            const int whole = j + L <= F;                                                                    \
-            V acc[DIRECT_MAX_DEPTH];                                                                         \
-            VD bias_acc = (VD){0};                                                                           \
-            for (int k = 0; k < K; k++) acc[k] = (V){0};                                                     \
-            FN(row_walk) at;                                                                                 \
-            FN(walk_start)(G, first, &at);                                                                   \
-            for (fnn_int r = first; r < end; r++, FN(walk_next)(G, &at)) {                                   \
-                V d = (V){0};                                                                                \
-                if (whole)                                                                                   \
-                    memcpy(&d, dy + r * F + j, sizeof d);                                                    \
-                else                                                                                         \
-                    for (fnn_int l = 0; l < F - j; l++) d[l] = dy[r * F + j + l];                             \
-                const real *w = FN(window_at)(G, x, &at, border);                                            \
-                if (w)                                                                                       \
-                    for (int k = 0; k < K; k++) acc[k] += w[off[k]] * d;                                     \
-                else                                                                                         \
-                    for (int k = 0; k < K; k++) acc[k] += border[k] * d;                                     \
-                if (bias) bias_acc += __builtin_convertvector(d, VD);                                        \
-            }                                                                                                \
-            for (int k = 0; k < K; k++)                                                                      \
-                for (fnn_int l = 0; l < L && j + l < F; l++) part[k * F + j + l] = acc[k][l];                \
-            if (bias)                                                                                        \
-                for (fnn_int l = 0; l < L && j + l < F; l++) bias[j + l] = bias_acc[l];                      \
-        }                                                                                                    \
-    }                                                                                                        \
-    /* y row r's columns [j, j + cols) := act(acc + b) */                                                   \
-    FNN_INLINE TARGET void FN(name##_store)(V acc, V b, int relu, fnn_int cols, real *y) {                      \
-        acc += b;                                                                                            \
-        if (relu) {                                                                                          \
-            __typeof__(acc < acc) negative = acc < 0;                                                        \
-            acc = (V)(~negative & (__typeof__(negative))acc);                                                \
-        }                                                                                                    \
-        if (cols == L)                                                                                       \
-            memcpy(y, &acc, sizeof acc);                                                                     \
-        else                                                                                                 \
-            for (fnn_int l = 0; l < cols; l++) y[l] = acc[l];                                                \
-    }                                                                                                        \
-    /* y rows [first, end) := act(window . kernel + bias), each sum from 0 over k in order; rows     \
-     * DIRECT_ROW_GROUP at a time (independent sums) when their windows lie inside the image */             \
-    FNN_INLINE TARGET void FN(name##_forward_fixed)(const conv_geom *G, const real *x, const real *kernel,    \
-                                                    const real *bias, int relu, fnn_int first, fnn_int end,  \
-                                                    real *y, const int K) {                                  \
-        const fnn_int F = G->f;                                                                              \
-        fnn_int off[DIRECT_MAX_DEPTH];                                                                       \
-        real border[DIRECT_MAX_DEPTH];                                                                       \
-        FN(window_offsets)(G, off);                                                                          \
-        for (fnn_int j = 0; j < F; j += L) {                                                                 \
-            const fnn_int cols = F - j < L ? F - j : L;                                                      \
-            V kv[DIRECT_MAX_DEPTH], b = (V){0};                                                              \
-            for (int k = 0; k < K; k++) {                                                                    \
-                kv[k] = (V){0};                                                                              \
-                for (fnn_int l = 0; l < cols; l++) kv[k][l] = kernel[k * F + j + l];                         \
-            }                                                                                                \
-            if (bias)                                                                                        \
-                for (fnn_int l = 0; l < cols; l++) b[l] = bias[j + l];                                       \
-            FN(row_walk) at;                                                                                 \
-            FN(walk_start)(G, first, &at);                                                                   \
-            for (fnn_int r = first; r < end;) {                                                              \
-                if (r + DIRECT_ROW_GROUP <= end) {                                                           \
-                    const FN(row_walk) group_start = at;                                                     \
-                    const real *w[DIRECT_ROW_GROUP];                                                         \
-                    int inside = 1;                                                                          \
-                    for (int q = 0; q < DIRECT_ROW_GROUP; q++, FN(walk_next)(G, &at)) {                      \
-                        w[q] = FN(window_at)(G, x, &at, border);                                             \
-                        inside &= w[q] != NULL;                                                              \
-                    }                                                                                        \
-                    if (inside) {                                                                            \
-                        V acc[DIRECT_ROW_GROUP];                                                             \
-                        for (int q = 0; q < DIRECT_ROW_GROUP; q++) acc[q] = (V){0};                          \
-                        for (int k = 0; k < K; k++)                                                          \
-                            for (int q = 0; q < DIRECT_ROW_GROUP; q++) acc[q] += w[q][off[k]] * kv[k];       \
-                        for (int q = 0; q < DIRECT_ROW_GROUP; q++)                                           \
-                            FN(name##_store)(acc[q], b, relu, cols, y + (r + q) * F + j);                    \
-                        r += DIRECT_ROW_GROUP;                                                               \
-                        continue;                                                                            \
-                    }                                                                                        \
-                    at = group_start;                                                                        \
-                }                                                                                            \
-                const real *w = FN(window_at)(G, x, &at, border);                                            \
-                V acc = (V){0};                                                                              \
-                if (w)                                                                                       \
-                    for (int k = 0; k < K; k++) acc += w[off[k]] * kv[k];                                    \
-                else                                                                                         \
-                    for (int k = 0; k < K; k++) acc += border[k] * kv[k];                                    \
-                FN(name##_store)(acc, b, relu, cols, y + r * F + j);                                         \
-                r++;                                                                                         \
-                FN(walk_next)(G, &at);                                                                       \
-            }                                                                                                \
-        }                                                                                                    \
-    }                                                                                                        \
-    static TARGET void FN(name##_kgrad)(const conv_geom *G, const real *x, const real *dy, fnn_int first,     \
-                                        fnn_int end, real *part, double *bias) {                             \
-        switch (conv_depth(G)) {                                                                             \
-            DIRECT_CASES(FN(name##_kgrad_fixed)(G, x, dy, first, end, part, bias, K_))                       \
-        }                                                                                                    \
-    }                                                                                                        \
-    static TARGET void FN(name##_forward)(const conv_geom *G, const real *x, const real *kernel,             \
-                                          const real *bias, int relu, fnn_int first, fnn_int end, real *y) { \
-        switch (conv_depth(G)) {                                                                             \
-            DIRECT_CASES(FN(name##_forward_fixed)(G, x, kernel, bias, relu, first, end, y, K_))              \
-        }                                                                                                    \
-    }
 
 typedef real FN(vec_portable) __attribute__((vector_size(16)));
 typedef real FN(vec_avx2) __attribute__((vector_size(32)));
 typedef real FN(vec_avx512) __attribute__((vector_size(64)));
-/* the same lanes in double */
-typedef double FN(dvec_portable) __attribute__((vector_size(16 / sizeof(real) * sizeof(double))));
-typedef double FN(dvec_avx2) __attribute__((vector_size(32 / sizeof(real) * sizeof(double))));
-typedef double FN(dvec_avx512) __attribute__((vector_size(64 / sizeof(real) * sizeof(double))));
-DIRECT_KERNELS(direct_portable, FN(vec_portable), FN(dvec_portable), (fnn_int)(16 / sizeof(real)), )
-DIRECT_KERNELS(direct_avx2, FN(vec_avx2), FN(dvec_avx2), (fnn_int)(32 / sizeof(real)), FNN_TARGET_AVX2)
-DIRECT_KERNELS(direct_avx512, FN(vec_avx512), FN(dvec_avx512), (fnn_int)(64 / sizeof(real)), FNN_TARGET_AVX512)
+
+#ifdef DIRECT_X86
+/* The first cols (< L) lanes of a vector from or to p, with masked loads and stores. */
+FNN_INLINE FNN_TARGET_AVX2 FN(vec_avx2) FN(first_load_avx2)(const real *p, fnn_int cols) {
+    if (sizeof(real) == 4)
+        return (FN(vec_avx2))_mm256_maskload_ps(
+            (const float *)p, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+    return (FN(vec_avx2))_mm256_maskload_pd(
+        (const double *)p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(cols), _mm256_setr_epi64x(0, 1, 2, 3)));
+}
+FNN_INLINE FNN_TARGET_AVX2 void FN(first_store_avx2)(real *p, FN(vec_avx2) v, fnn_int cols) {
+    if (sizeof(real) == 4)
+        _mm256_maskstore_ps((float *)p,
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
+                            (__m256)v);
+    else
+        _mm256_maskstore_pd((double *)p, _mm256_cmpgt_epi64(_mm256_set1_epi64x(cols), _mm256_setr_epi64x(0, 1, 2, 3)),
+                            (__m256d)v);
+}
+FNN_INLINE FNN_TARGET_AVX512 FN(vec_avx512) FN(first_load_avx512)(const real *p, fnn_int cols) {
+    if (sizeof(real) == 4) return (FN(vec_avx512))_mm512_maskz_loadu_ps((__mmask16)((1u << cols) - 1), p);
+    return (FN(vec_avx512))_mm512_maskz_loadu_pd((__mmask8)((1u << cols) - 1), p);
+}
+FNN_INLINE FNN_TARGET_AVX512 void FN(first_store_avx512)(real *p, FN(vec_avx512) v, fnn_int cols) {
+    if (sizeof(real) == 4)
+        _mm512_mask_storeu_ps(p, (__mmask16)((1u << cols) - 1), (__m512)v);
+    else
+        _mm512_mask_storeu_pd(p, (__mmask8)((1u << cols) - 1), (__m512d)v);
+}
+#endif
+
+#define DIRECT(name) FN(direct_portable_##name)
+#define V FN(vec_portable)
+#define L ((fnn_int)(16 / sizeof(real)))
+#define TARGET
+#define ROWS 4
+#define REGS 16
+#include "conv_direct.inc"
+#undef DIRECT
+#undef V
+#undef L
+#undef TARGET
+#undef ROWS
+#undef REGS
+#define DIRECT(name) FN(direct_avx2_##name)
+#define V FN(vec_avx2)
+#define L ((fnn_int)(32 / sizeof(real)))
+#define TARGET FNN_TARGET_AVX2
+#define ROWS 4
+#define REGS 16
+#ifdef DIRECT_X86
+#define FIRST_LOAD FN(first_load_avx2)
+#define FIRST_STORE FN(first_store_avx2)
+#endif
+#include "conv_direct.inc"
+#undef DIRECT
+#undef V
+#undef L
+#undef TARGET
+#undef ROWS
+#undef REGS
+#define DIRECT(name) FN(direct_avx512_##name)
+#define V FN(vec_avx512)
+#define L ((fnn_int)(64 / sizeof(real)))
+#define TARGET FNN_TARGET_AVX512
+#define ROWS 8
+#define REGS 32
+#ifdef DIRECT_X86
+#define FIRST_LOAD FN(first_load_avx512)
+#define FIRST_STORE FN(first_store_avx512)
+#endif
+#include "conv_direct.inc"
+#undef DIRECT
+#undef V
+#undef L
+#undef TARGET
+#undef ROWS
+#undef REGS
 
 typedef void (*FN(direct_kgrad_fn))(const conv_geom *, const real *, const real *, fnn_int, fnn_int, real *,
-                                    double *);
+                                    double *, real *);
 typedef void (*FN(direct_forward_fn))(const conv_geom *, const real *, const real *, const real *, int, fnn_int,
-                                      fnn_int, real *);
+                                      fnn_int, real *, real *);
 
 static FN(direct_kgrad_fn) FN(pick_direct_kgrad)(void) {
     if (fnn_use_avx512()) return FN(direct_avx512_kgrad);
@@ -413,11 +423,11 @@ static void FN(forward_blocks)(void *ctx, fnn_int first, fnn_int end, int slot) 
     FN(conv_job) *J = ctx;
     const conv_geom *G = &J->G;
     const fnn_int M = conv_rows(G), K = conv_depth(G), F = G->f;
-    real *col = J->direct ? NULL : J->buffers + (size_t)slot * J->per_thread;
+    real *col = J->buffers + (size_t)slot * J->per_thread;
     for (fnn_int b = first; b < end && !conv_failed(&J->status); b++) {
         const fnn_int r0 = b * J->rows, r1 = r0 + J->rows < M ? r0 + J->rows : M;
         if (J->direct) {
-            J->direct_forward(G, J->x, J->kernel, J->bias, J->activation == FASTNN_ACT_RELU, r0, r1, J->out);
+            J->direct_forward(G, J->x, J->kernel, J->bias, J->activation == FASTNN_ACT_RELU, r0, r1, J->out, col);
             continue;
         }
         FN(im2col_rows)(G, J->x, r0, r1, col);
@@ -439,9 +449,9 @@ int FN(fastnn_conv2d)(const fnn_int *geometry, const real *x, const real *kernel
     J.rows = J.direct ? DIRECT_BLOCK_ROWS : FN(block_rows)(K);
     const fnn_int blocks = (M + J.rows - 1) / J.rows;
     const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, blocks);
-    J.per_thread = J.direct ? 0 : (size_t)(J.rows * K);
-    J.buffers = J.direct ? NULL : malloc(sizeof(real) * (size_t)nt * J.per_thread);
-    if (!J.direct && !J.buffers) return -1;
+    J.per_thread = (size_t)(J.direct ? direct_buffer_size(&J.G) : J.rows * K);
+    J.buffers = malloc(sizeof(real) * (size_t)nt * J.per_thread);
+    if (!J.buffers) return -1;
     J.direct_forward = FN(pick_direct_forward)();
     fastnn_parallel_for(blocks, nt, FN(forward_blocks), &J);
     free(J.buffers);
@@ -503,7 +513,7 @@ static void FN(kgrad_chunks)(void *ctx, fnn_int first, fnn_int end, int slot) {
         double *bias = J->dbias ? J->bias_parts + c * F : NULL;
         const real *a = J->x + r0 * K;
         if (J->direct) {
-            J->direct_kgrad(G, J->x, J->dy, r0, r1, part, bias);
+            J->direct_kgrad(G, J->x, J->dy, r0, r1, part, bias, col);
             continue;
         }
         if (!J->pointwise) {
@@ -544,7 +554,7 @@ int FN(fastnn_conv2d_kernel_grad)(const fnn_int *geometry, const real *x, const 
     J.pointwise = conv_is_pointwise(G);
     J.direct = K >= 1 && K <= DIRECT_MAX_DEPTH;
     const int nt = conv_threads(2.0 * (double)M * (double)K * (double)F, J.chunks);
-    J.per_thread = J.pointwise || J.direct ? 0 : (size_t)(most_rows * K);
+    J.per_thread = J.direct ? (size_t)direct_buffer_size(G) : J.pointwise ? 0 : (size_t)(most_rows * K);
     J.bias_parts = malloc(sizeof(double) * (size_t)(J.chunks * F) + sizeof(real) * (size_t)nt * J.per_thread);
     if (!J.bias_parts) return -1;
     J.buffers = (real *)(J.bias_parts + J.chunks * F);
