@@ -129,18 +129,30 @@ static const gemm_isa *current_isa(void) {
 
 void fastnn_gemm_skip_zeros(int skip) { skip_zeros = skip != 0; }
 
+/* The ISA whose kernels skip zeros for `isa`: AVX-512 drops only the steps that are zero in a
+ * whole 14-row panel, rare at relu sparsity, so its skipping products run the AVX2 kernels, which
+ * drop them per 2-row sliver (an AVX-512 CPU has AVX2 and FMA, cpu.h). Both add one fused
+ * multiply-add per step in order of k in KC slices of the same length, so the bits are those of
+ * the AVX-512 kernels; products that do not skip stay on AVX-512. */
+_Static_assert(GEMM_AVX2_S_KC == GEMM_AVX512_S_KC && GEMM_AVX2_D_KC == GEMM_AVX512_D_KC,
+               "AVX-512 skips zeros with the AVX2 kernels, in the same KC slices");
+static const gemm_isa *skipping_isa(const gemm_isa *isa) {
+    return isa == gemm_isa_avx512 && gemm_isa_avx2 ? gemm_isa_avx2 : isa;
+}
+
 /* fastnn_sgemm and fastnn_dgemm: the ISA's narrow kernel when C is at most its width, else
- * the wide one, with zero skipping when it is on. */
+ * the wide one, with zero skipping (skipping_isa's) when it is on. */
 #define GEMM_ENTRY(public_name, T, SUFFIX)                                                              \
     int public_name(fnn_int m, fnn_int n, fnn_int k, const T *a, fnn_int a_rs, fnn_int a_cs, const T *b,  \
                     fnn_int b_rs, fnn_int b_cs, T *c, fnn_int c_rs, const T *bias, int activation,       \
                     const T *mask, fnn_int mask_rs) {                                                    \
-        const gemm_isa *isa = current_isa();                                                             \
+        const gemm_isa *isa = current_isa(), *skipping = skipping_isa(isa);                              \
         if (isa->narrow_##SUFFIX.kernel && n <= isa->narrow_##SUFFIX.nr)                                 \
-            return gemm_##SUFFIX(&isa->narrow_##SUFFIX, NULL, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c,  \
-                                 c_rs, bias, activation, mask, mask_rs);                                 \
-        return gemm_##SUFFIX(&isa->SUFFIX, skip_zeros ? &isa->sparse_##SUFFIX : NULL, m, n, k, a, a_rs,  \
-                             a_cs, b, b_rs, b_cs, c, c_rs, bias, activation, mask, mask_rs);             \
+            return gemm_##SUFFIX(&isa->narrow_##SUFFIX, NULL, NULL, m, n, k, a, a_rs, a_cs, b, b_rs,     \
+                                 b_cs, c, c_rs, bias, activation, mask, mask_rs);                        \
+        return gemm_##SUFFIX(&isa->SUFFIX, &skipping->SUFFIX, skip_zeros ? &skipping->sparse_##SUFFIX : NULL, \
+                             m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, c_rs, bias, activation, mask,     \
+                             mask_rs);                                                                   \
     }
 
 GEMM_ENTRY(fastnn_sgemm, float, s)

@@ -1,5 +1,6 @@
-"""Zero skipping in 2-row slivers (the AVX2 path, float and double): each 2-row sliver of a packed
-6-row panel drops the k steps that are zero in both its rows and meets two B panels at once.
+"""Zero skipping in 2-row slivers (the AVX2 kernels, float and double, which skipping products use
+with AVX-512 as the limit too): each 2-row sliver of a packed 6-row panel drops the k steps that
+are zero in both its rows and meets two B panels at once.
 
 The left operands here are zero in whole (row pair, step) blocks, so slivers drop steps that a whole
 6-row panel keeps; every result is compared bit for bit with zero skipping switched off and with
