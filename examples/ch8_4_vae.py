@@ -6,7 +6,7 @@ plane.
     python examples/ch8_4_vae.py [--data-dir DIR | --synthetic] [--epochs 10] [--grid 15]
                                  [--threads N] [--seed S] [--plot grid.png]
 
---data-dir is the folder holding the four MNIST IDX files (e.g. /work/shared/datasets/mnist);
+--data-dir is the folder holding the four MNIST IDX files (e.g. ~/.fastnn/datasets/mnist);
 without it they are looked up and downloaded as fastnn.datasets.mnist.load_data does.
 --synthetic writes small IDX files. --plot saves the decoded grid as an image (with matplotlib
 as the book shows it, else through Pillow's fastnn.preprocessing.image.save_img).
