@@ -15,6 +15,7 @@ import pytest
 import fastnn
 from fastnn import kernels, reference
 from fastnn.kernel_table.isa import on_isa
+from test_matmul_zero_skip import assert_same_bits
 
 pytestmark = pytest.mark.skipif(not {"avx512", "avx2-fma"} <= set(kernels.isas_available()),
                                 reason="needs a CPU and build with AVX-512 and AVX2")
@@ -43,11 +44,6 @@ def matmul_on(isa, skip, a, b, **kw):
             return kernels.matmul(a, b, **kw)
         finally:
             kernels._skip_zeros_gemm(True)
-
-
-def assert_same_bits(x, y):
-    assert x.shape == y.shape and x.dtype == y.dtype
-    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
 
 
 def assert_one_result_everywhere(a, b, **kw):

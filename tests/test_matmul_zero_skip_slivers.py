@@ -12,6 +12,7 @@ import pytest
 
 import fastnn
 from fastnn import kernels, reference
+from test_matmul_zero_skip import assert_same_bits, matmul_both_ways
 
 DTYPES = [np.float32, np.float64]
 ROWS = [1, 2, 3, 5, 6, 7, 11, 13, 31, 97, 101]
@@ -25,20 +26,6 @@ def pair_sparse(rng, m, k, dtype, density):
     block kept with probability density."""
     keep = np.repeat(rng.random(((m + 1) // 2, k)) < density, 2, axis=0)[:m]
     return (rng.standard_normal((m, k)) * keep).astype(dtype)
-
-
-def matmul_both_ways(a, b, **kw):
-    kernels._skip_zeros_gemm(False)
-    try:
-        dense = kernels.matmul(a, b, **kw)
-    finally:
-        kernels._skip_zeros_gemm(True)
-    return dense, kernels.matmul(a, b, **kw)
-
-
-def assert_same_bits(x, y):
-    assert x.shape == y.shape and x.dtype == y.dtype
-    np.testing.assert_array_equal(x.view(np.uint8), y.view(np.uint8))
 
 
 def tolerance(dtype):
