@@ -21,7 +21,7 @@ class StoredMember(io.RawIOBase):
         if len(header) != LOCAL_HEADER.size or header[:4] != LOCAL_SIGNATURE:
             raise ValueError(f"{where}: the local header of {info.filename} is damaged")
         name_length, extra_length = LOCAL_HEADER.unpack(header)[1:]
-        self._file, self._start, self._size, self._position = file, 0, info.file_size, 0
+        self._file, self._size, self._position = file, info.file_size, 0
         self._start = info.header_offset + LOCAL_HEADER.size + name_length + extra_length
         file.seek(0, io.SEEK_END)
         if file.tell() < self._start + self._size:
